@@ -1,0 +1,124 @@
+"""The ``zhtopics`` command line: one subcommand per stage, and ``run`` for all of them.
+
+Examples
+--------
+::
+
+    zhtopics run data/raw --out .                      # what `make run` does
+    zhtopics run posts.csv --out work/ --text-column content --group-column user
+    zhtopics prepare articles/ --out work/             # stage 1 only
+    zhtopics segment --out work/                       # stage 2, from stage 1's table
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from zhtopics import __version__
+from zhtopics.config import OutputPaths, ZhtopicsError, load_params
+
+logger = logging.getLogger("zhtopics")
+
+
+def _input_overrides(args: argparse.Namespace) -> dict:
+    """Map input flags onto the ``corpus`` section of the parameters."""
+    corpus = {}
+    for flag, key in (("text_column", "text_column"), ("id_column", "id_column"),
+                      ("group_column", "group_column"), ("encoding", "encoding"), ("txt_format", "txt_format")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            corpus[key] = value
+    return {"corpus": corpus} if corpus else {}
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """Print a stage's one-line summary (not with ``--quiet``)."""
+    if not args.quiet:
+        print(message)
+
+
+def cmd_prepare(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.corpus import prepare_corpus, write_prepared
+
+    prepared = prepare_corpus(args.input, params["corpus"])
+    write_prepared(prepared, paths)
+    for _, source in prepared.sources.iterrows():
+        _say(args, f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
+              f"{source['articles']} articles, {source['paragraphs']} paragraphs")
+    _say(args, f"wrote {paths.documents} ({len(prepared.documents)} paragraphs) and "
+          f"{paths.removed} ({len(prepared.removed)} removals with reasons)")
+
+
+def cmd_segment(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.corpus import load_documents
+    from zhtopics.segment import segment_documents, write_segmented
+
+    segmented = segment_documents(load_documents(paths), params["segment"])
+    write_segmented(segmented, paths)
+    summary = segmented.summary
+    _say(args, f"wrote {paths.processed}/: {summary['documents']} documents, {summary['tokens_in_dictionary']} tokens, "
+          f"vocabulary {summary['vocabulary']}")
+
+
+def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    for name, stage in (("prepare", cmd_prepare), ("segment", cmd_segment)):
+        started = time.perf_counter()
+        stage(args, params, paths)
+        logger.info("%s finished in %.1f s", name, time.perf_counter() - started)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhtopics", description="Topic models of Chinese texts.")
+    parser.add_argument("--version", action="version", version=f"zhtopics {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", type=Path, default=Path("."), help="output folder (default: current folder)")
+    common.add_argument("--config", type=Path, help="YAML file with parameters to change (see params.yaml)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
+    common.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("input", type=Path, help=".txt file, folder of .txt files, or .csv/.tsv/.jsonl/.parquet table")
+    inputs.add_argument("--text-column", help="table column holding the text (default: 'text')")
+    inputs.add_argument("--id-column", help="table column with a unique id per row")
+    inputs.add_argument("--group-column", help="table column grouping rows (article, author, ...)")
+    inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
+    inputs.add_argument("--format", dest="txt_format", choices=["auto", "docshare", "lines"],
+                        help="how to read .txt files (default: corpus.txt_format in params.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("prepare", parents=[inputs, common], help="stage 1: read and clean input into data/interim/")
+    sub.add_parser("segment", parents=[common], help="stage 2: tokens, Dictionary and bag of words into data/processed/")
+    sub.add_parser("run", parents=[inputs, common], help="every stage, from the input to the last output")
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """Default: the stages print a short summary and log warnings; ``-v`` logs each step,
+    ``-vv`` adds debug messages and the libraries' (gensim's) own logging."""
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.INFO if verbose >= 2 else logging.WARNING)
+    logging.getLogger("zhtopics").setLevel(level)
+
+
+COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "run": cmd_run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``zhtopics``; returns the exit status (2 for a user error)."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        params = load_params(args.config, _input_overrides(args))
+        COMMANDS[args.command](args, params, OutputPaths(args.out))
+    except ZhtopicsError as error:
+        print(f"zhtopics: error: {error}", file=sys.stderr)
+        return 2
+    except (PermissionError, IsADirectoryError) as error:
+        print(f"zhtopics: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zhtopics: interrupted", file=sys.stderr)
+        return 130
+    return 0
