@@ -1,0 +1,52 @@
+# zhtopics -- `make` lists the targets. `make run` / `make test` set up .venv
+# from the pinned requirements.lock on first use (and again whenever the lock
+# or pyproject.toml changes); nothing is taken from the machine's site-packages.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lab lock clean distclean
+
+help: ## list the targets
+	@echo "usage: make TARGET   (ARGS=... for run, PYTEST_ARGS=... for test)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The venv is (re)built only when missing, when its python no longer runs or is
+# not 3.11, or when requirements.lock / pyproject.toml is newer than the stamp.
+$(STAMP): requirements.lock pyproject.toml
+	@echo ">> installing requirements.lock and zhtopics (editable) into $(VENV)"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "error: $(PYTHON) is not Python 3.11 (set PYTHON=python3.11)" >&2; exit 1; }
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || \
+		{ rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -e .
+	@touch $@
+	@echo ">> $(VENV) is up to date"
+
+venv: $(STAMP) ## set up .venv from the pinned lock if missing or stale
+
+run: venv ## regenerate everything from data/raw/ (extra options: ARGS=...)
+	$(BIN)/zhtopics run data/raw --out . $(ARGS)
+
+test: venv ## run the test suite (extra options: PYTEST_ARGS=...)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: venv ## start JupyterLab in the repo root
+	$(BIN)/jupyter lab --notebook-dir=.
+
+lock: ## regenerate requirements.lock and environment.yml pins
+	PYTHON=$(PYTHON) bash tools/lock.sh
+
+clean: ## remove generated outputs; keeps data/raw and .venv
+	rm -rf data/interim data/processed .pytest_cache
+	find . -path ./$(VENV) -prune -o -path ./.git -prune -o \
+		-type d -name __pycache__ -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)
