@@ -55,6 +55,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "pyyaml": "pyyaml",
     "scipy": "scipy",
     "stopwordsiso": PIP,  # not on conda-forge
+    "tomotopy": PIP,  # PyPI wheels; no conda-forge package of this version
     "tqdm": "tqdm",
 }
 
