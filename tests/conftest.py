@@ -35,3 +35,34 @@ def seed_outputs(tmp_path_factory, params, seed_prepared) -> OutputPaths:
     write_segmented(segment_documents(seed_prepared.documents, params["segment"]), paths)
     return paths
 
+
+
+PLANTED_TOPICS = [
+    ["物流", "货源", "配送", "快递", "库存", "供应商", "运输", "仓库"],
+    ["信任", "口碑", "品质", "诚信", "售后", "质量", "保障", "信誉"],
+    ["流量", "红利", "搜索", "广告", "曝光", "关注", "粉丝", "推广"],
+]
+
+
+def make_planted_input(n_docs: int = 90, doc_length: int = 30, seed: int = 0):
+    """A synthetic corpus with three planted topics: each document draws 90% of its words
+    from one topic's eight words and 10% from shared filler words."""
+    import numpy as np
+    from gensim.corpora import Dictionary
+
+    from zhtopics.engines import ModelInput
+
+    rng = np.random.default_rng(seed)
+    filler = ["电商", "微信", "用户", "平台"]
+    texts = []
+    for i in range(n_docs):
+        topic = PLANTED_TOPICS[i % len(PLANTED_TOPICS)]
+        words = [topic[j] if rng.random() < 0.9 else filler[j % 4] for j in rng.integers(0, 8, doc_length)]
+        texts.append(words)
+    dictionary = Dictionary(texts)
+    return ModelInput(dictionary=dictionary, texts=texts, doc_ids=[f"d{i:03d}" for i in range(n_docs)])
+
+
+@pytest.fixture(scope="session")
+def planted():
+    return make_planted_input()

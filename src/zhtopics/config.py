@@ -93,6 +93,19 @@ class OutputPaths:
     def segment_summary(self) -> Path:
         return self.processed / "segment_summary.json"
 
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def sweep_cache(self) -> Path:
+        """Cached sweep runs (one JSON row and one topic-word matrix per run)."""
+        return self.root / ".cache" / "sweep"
+
 
 def _merge(base: dict, override: dict, where: str = "") -> dict:
     """Recursively merge ``override`` into a copy of ``base``; unknown keys are errors."""

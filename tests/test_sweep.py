@@ -1,0 +1,93 @@
+"""Sweep: metrics, stability across seeds, parallel runs and the on-disk cache."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from zhtopics.engines import ModelInput
+from zhtopics.sweep import matched_similarity, run_sweep, stability, stability_table, topic_diversity
+
+from .conftest import make_planted_input
+
+SMALL = {
+    "engines": {"gensim": {"passes": 5, "iterations": 50}, "tomotopy": {"iterations": 100}},
+    "sweep": {"engines": ["gensim", "tomotopy"], "k": [2, 3], "seeds": [1, 2], "coherence_topn": 5,
+              "diversity_topn": 5, "processes": 2},
+}
+
+
+def test_stability_is_one_for_identical_models_and_low_for_shuffled():
+    rng = np.random.default_rng(0)
+    topics = rng.dirichlet(np.full(200, 0.05), size=5)
+    permuted = topics[[3, 1, 4, 0, 2]]  # same topics, other order
+    assert stability([topics, topics, permuted])["stability"] == pytest.approx(1.0)
+    shuffled = [topics[:, rng.permutation(200)] for _ in range(3)]  # words shuffled: unrelated topics
+    assert stability([topics, *shuffled])["stability"] < 0.3
+
+
+def test_matched_similarity_returns_the_matching():
+    a = np.eye(3) + 0.01
+    similarity, matching = matched_similarity(a, a[[2, 0, 1]])
+    assert similarity == pytest.approx(1.0)
+    assert matching.tolist() == [1, 2, 0]
+
+
+def test_topic_diversity():
+    disjoint = np.array([[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]) + 1e-9
+    same = np.array([[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]]) + 1e-9
+    assert topic_diversity(disjoint, topn=2) == 1.0
+    assert topic_diversity(same, topn=2) == 0.5
+
+
+@pytest.fixture(scope="module")
+def small_input() -> ModelInput:
+    return make_planted_input(n_docs=30, doc_length=15)
+
+
+def test_sweep_rows_cache_and_parallel_equals_serial(tmp_path, small_input):
+    runs, topic_words = run_sweep(small_input, SMALL, tmp_path / "cache")
+    assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+    assert len(runs) == 8 and runs[["c_v", "c_npmi", "u_mass", "diversity"]].notna().all().all()
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 8
+    serial, serial_words = run_sweep(small_input, SMALL, tmp_path / "serial", processes=1)
+    metrics = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity"]
+    assert serial[metrics].equals(runs[metrics])
+    for spec in topic_words:
+        np.testing.assert_array_equal(topic_words[spec], serial_words[spec])
+    # Unchanged: every run comes from the cache, identical, seconds included.
+    stamp = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
+    again, _ = run_sweep(small_input, SMALL, tmp_path / "cache")
+    assert again.equals(runs)
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == stamp
+
+
+def test_cache_is_invalidated_by_params_and_corpus(tmp_path, small_input):
+    cache = tmp_path / "cache"
+    run_sweep(small_input, SMALL, cache)
+    changed = copy.deepcopy(SMALL)
+    changed["engines"]["tomotopy"]["iterations"] = 150
+    run_sweep(small_input, changed, cache)
+    assert len(list(cache.glob("*.json"))) == 12  # the 4 tomotopy runs again, gensim reused
+    other = make_planted_input(n_docs=30, doc_length=15, seed=1)
+    run_sweep(other, SMALL, cache)
+    assert len(list(cache.glob("*.json"))) == 20
+
+
+def test_stability_table_gives_one_row_per_setting(tmp_path, small_input):
+    _, topic_words = run_sweep(small_input, SMALL, tmp_path / "cache")
+    table, typicality = stability_table(topic_words)
+    assert len(table) == 4 and set(table["pairs"]) == {1}
+    assert set(typicality) == set(topic_words)
+
+
+def test_cache_is_invalidated_by_code_version(tmp_path, small_input, monkeypatch):
+    import zhtopics.sweep
+
+    cache = tmp_path / "cache"
+    run_sweep(small_input, SMALL, cache)
+    monkeypatch.setattr(zhtopics.sweep, "code_version", lambda: "another-version")
+    run_sweep(small_input, SMALL, cache, processes=1)
+    assert len(list(cache.glob("*.json"))) == 16
