@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -14,22 +15,82 @@ from zhtopics.config import OutputPaths
 from .conftest import SEED_FILE
 
 
-def _files(root):
-    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+SMALL_SWEEP = """
+sweep:
+  k: [4, 5]
+  seeds: [1, 2]
+engines:
+  tomotopy:
+    iterations: 200
+"""
+TIMING = {"seconds", "fit_seconds", "seconds_mean_over_seeds"}
 
 
-def test_run_twice_gives_identical_outputs(tmp_path):
-    first, second = tmp_path / "first", tmp_path / "second"
-    assert main(["run", str(SEED_FILE.parent), "--out", str(first), "-q"]) == 0
-    assert main(["run", str(SEED_FILE.parent), "--out", str(second), "-q"]) == 0
-    outputs = _files(first)
-    assert {str(p) for p in outputs} >= {
-        "data/interim/documents.parquet", "data/interim/removed.csv", "data/processed/tokens.parquet",
-        "data/processed/dictionary.gensim", "data/processed/corpus.mm",
-    }
-    assert outputs == _files(second)
-    documents = pd.read_parquet(OutputPaths(first).documents)
-    assert documents["article_id"].nunique() == 7  # a04 and a05 live on as duplicates of a09
+def _outputs(root):
+    """Every output file's content, with timings (which differ run to run) taken out."""
+    outputs = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or ".cache" in path.parts:
+            continue
+        name = str(path.relative_to(root))
+        if path.suffix == ".csv":
+            table = pd.read_csv(path)
+            outputs[name] = table.drop(columns=[c for c in table.columns if c in TIMING]).to_csv(index=False)
+        elif path.name == "manifest.json":
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            outputs[name] = {key: value for key, value in manifest.items() if key not in TIMING}
+        else:
+            outputs[name] = path.read_bytes()
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """The whole pipeline on the seed corpus with a small sweep, run twice."""
+    root = tmp_path_factory.mktemp("e2e")
+    config = root / "small.yaml"
+    config.write_text(SMALL_SWEEP, encoding="utf-8")
+    for name in ("first", "second"):
+        assert main(["run", str(SEED_FILE.parent), "--out", str(root / name), "--config", str(config), "-q"]) == 0
+    return root / "first", root / "second"
+
+
+def test_run_twice_gives_identical_outputs(seed_run):
+    first, second = seed_run
+    outputs = _outputs(first)
+    assert {"data/interim/documents.parquet", "data/interim/removed.csv", "data/processed/tokens.parquet",
+            "data/processed/dictionary.gensim", "data/processed/corpus.mm"} <= set(outputs)
+    assert outputs == _outputs(second)
+
+
+def test_run_writes_the_results_contract(seed_run):
+    results = seed_run[0] / "results"
+    sweep = pd.read_csv(results / "sweep.csv")
+    assert sweep.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+    assert len(sweep) == 2 * 2 * 2
+    topics = pd.read_csv(results / "topics.csv")
+    assert topics.columns.tolist() == ["topic", "rank", "word", "weight"]
+    choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))
+    k = choice["k"]
+    assert sorted(topics["topic"].unique()) == list(range(k)) and topics["rank"].max() == 30
+    doc_topics = pd.read_csv(results / "doc_topics.csv")
+    documents = pd.read_parquet(OutputPaths(seed_run[0]).documents)
+    assert doc_topics["doc_id"].tolist() == documents["doc_id"].tolist()
+    expected = ["doc_id", "text", "dominant_topic"] + [f"topic_{i}" for i in range(k)] + ["article_id", "article_title"]
+    assert set(expected) <= set(doc_topics.columns)
+    articles = pd.read_csv(results / "article_topics.csv")
+    assert len(articles) == 9  # the excerpt and the abstract are profiled through their duplicates
+    labels = pd.read_csv(results / "topic_labels.csv")
+    assert labels["topic"].tolist() == list(range(k)) and labels["label"].is_unique
+    evidence = pd.read_csv(results / "topic_evidence.csv")
+    assert set(evidence["topic"]) == set(range(k)) and evidence["article_title"].notna().all()
+    for name in ("stability.csv", "engine_comparison.csv", "guided_topics.csv", "guided_topic_labels.csv"):
+        assert (results / name).exists()
+    models = seed_run[0] / "models"
+    for engine in ("gensim", "tomotopy"):
+        manifest = json.loads((models / f"{engine}_k{k}" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["k"] == k and manifest["selection"]["engine"] == choice["engine"]
+        assert manifest["versions"]["gensim"] and manifest["input_fingerprint"]
 
 
 def test_csv_through_the_command_line(tmp_path):
@@ -37,7 +98,7 @@ def test_csv_through_the_command_line(tmp_path):
     pd.DataFrame({"mid": ["1", "2"], "content": ["朋友圈卖面膜的微商越来越多。", "物流和货源是社区电商的难题。"],
                   "city": ["北京", "上海"]}).to_csv(table, index=False)
     out = tmp_path / "out"
-    assert main(["run", str(table), "--out", str(out), "--text-column", "content", "--id-column", "mid", "-q"]) == 0
+    assert main(["prepare", str(table), "--out", str(out), "--text-column", "content", "--id-column", "mid", "-q"]) == 0
     documents = pd.read_parquet(OutputPaths(out).documents)
     assert documents[["doc_id", "city"]].values.tolist() == [["1", "北京"], ["2", "上海"]]
 
@@ -48,11 +109,12 @@ def test_csv_through_the_command_line(tmp_path):
         (["prepare", "missing.txt"], "missing.txt: no such file or folder"),
         (["run", "{table}"], "which column holds the text? pass --text-column"),
         (["run", "{table}", "--config", "{config}"], "unknown parameter 'corpus.no_such_key'"),
+        (["run", "{table}", "--text-column", "b"], "too little to model"),
     ],
 )
 def test_errors_are_one_line_without_traceback(tmp_path, args, message):
     table = tmp_path / "t.csv"
-    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    table.write_text("a,b\n1,微信电商\n", encoding="utf-8")
     config = tmp_path / "c.yaml"
     config.write_text("corpus:\n  no_such_key: 1\n", encoding="utf-8")
     argv = [a.format(table=table, config=config) for a in args] + ["--out", str(tmp_path / "out")]
@@ -60,4 +122,5 @@ def test_errors_are_one_line_without_traceback(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("zhtopics: error:")]
+    assert len(errors) == 1 and message in errors[0]

@@ -24,15 +24,20 @@ from zhtopics.config import OutputPaths, ZhtopicsError, load_params
 logger = logging.getLogger("zhtopics")
 
 
-def _input_overrides(args: argparse.Namespace) -> dict:
-    """Map input flags onto the ``corpus`` section of the parameters."""
+def _overrides(args: argparse.Namespace) -> dict:
+    """Map command-line flags onto the parameters (input flags → corpus, --k → sweep.k)."""
+    overrides = {}
+    if getattr(args, "k", None) is not None:
+        overrides["sweep"] = {"k": [args.k]}
     corpus = {}
     for flag, key in (("text_column", "text_column"), ("id_column", "id_column"),
                       ("group_column", "group_column"), ("encoding", "encoding"), ("txt_format", "txt_format")):
         value = getattr(args, flag, None)
         if value is not None:
             corpus[key] = value
-    return {"corpus": corpus} if corpus else {}
+    if corpus:
+        overrides["corpus"] = corpus
+    return overrides
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
@@ -64,8 +69,55 @@ def cmd_segment(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
           f"vocabulary {summary['vocabulary']}")
 
 
+def _sweep(args: argparse.Namespace, params: dict, paths: OutputPaths):
+    """Run (or read from the cache) the sweep; write sweep.csv and stability.csv."""
+    from zhtopics.engines import ModelInput
+    from zhtopics.sweep import run_sweep, stability_table
+
+    data = ModelInput.load(paths)
+    runs, topic_words = run_sweep(data, params, paths.sweep_cache)
+    stability, typicality = stability_table(topic_words)
+    paths.results.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(paths.results / "sweep.csv", index=False)
+    stability.to_csv(paths.results / "stability.csv", index=False)
+    return data, runs, stability, typicality
+
+
+def cmd_sweep(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    _, runs, stability, _ = _sweep(args, params, paths)
+    _say(args, f"wrote {paths.results}/sweep.csv ({len(runs)} runs: {runs['engine'].nunique()} engines, "
+               f"K {runs['k'].min()}-{runs['k'].max()}, {runs['seed'].nunique()} seeds) and stability.csv")
+
+
+def cmd_train(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.train import train_final, write_results
+
+    data, runs, stability, typicality = _sweep(args, params, paths)
+    choice, models = train_final(data, params, runs, stability, typicality, paths, force_k=getattr(args, "k", None))
+    write_results(choice, models, data, paths, runs, params["train"]["topn"])
+    chosen = models[choice["engine"]]
+    _say(args, f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "
+               f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
+               f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/")
+
+
+def cmd_themes(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    import json
+
+    from zhtopics.engines import ModelInput
+    from zhtopics.themes import run_themes
+
+    choice_file = paths.results / "model_choice.json"
+    if not choice_file.exists():
+        raise ZhtopicsError(f"{choice_file}: not found; run `zhtopics train` first")
+    choice = json.loads(choice_file.read_text(encoding="utf-8"))
+    summary = run_themes(ModelInput.load(paths), params, paths, choice)
+    _say(args, "topics: " + "; ".join(f"{i}: {label}" for i, label in enumerate(summary["labels"])))
+
+
 def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    for name, stage in (("prepare", cmd_prepare), ("segment", cmd_segment)):
+    stages = (("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes))
+    for name, stage in stages:
         started = time.perf_counter()
         stage(args, params, paths)
         logger.info("%s finished in %.1f s", name, time.perf_counter() - started)
@@ -87,10 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
     inputs.add_argument("--format", dest="txt_format", choices=["auto", "docshare", "lines"],
                         help="how to read .txt files (default: corpus.txt_format in params.yaml)")
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("--k", type=int, help="fix the number of topics (the sweep runs only this K)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("prepare", parents=[inputs, common], help="stage 1: read and clean input into data/interim/")
     sub.add_parser("segment", parents=[common], help="stage 2: tokens, Dictionary and bag of words into data/processed/")
-    sub.add_parser("run", parents=[inputs, common], help="every stage, from the input to the last output")
+    sub.add_parser("sweep", parents=[model, common], help="stage 3: engines x K x seeds, coherence and stability into results/")
+    sub.add_parser("train", parents=[model, common], help="stage 4: choose engine and K, fit the final models into models/")
+    sub.add_parser("themes", parents=[common], help="stage 5: name topics, evidence paragraphs, guided model")
+    sub.add_parser("run", parents=[inputs, model, common], help="every stage, from the input to the last output")
     return parser
 
 
@@ -102,7 +159,8 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     logging.getLogger("zhtopics").setLevel(level)
 
 
-COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "run": cmd_run}
+COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "sweep": cmd_sweep, "train": cmd_train,
+            "themes": cmd_themes, "run": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
-        params = load_params(args.config, _input_overrides(args))
+        params = load_params(args.config, _overrides(args))
         COMMANDS[args.command](args, params, OutputPaths(args.out))
     except ZhtopicsError as error:
         print(f"zhtopics: error: {error}", file=sys.stderr)

@@ -535,7 +535,7 @@ DOCUMENT_COLUMNS = [
     "doc_id", "article_id", "article_title", "position", "text", "n_chars",
     "source_file", "source_lines", "line_joins", "duplicates",
 ]
-REMOVED_COLUMNS = ["source_file", "lines", "article_id", "doc_id", "reason", "text"]
+REMOVED_COLUMNS = ["source_file", "lines", "article_id", "doc_id", "reason", "duplicate_of", "text"]
 
 
 def _line_span(lines: list[int]) -> str:
@@ -743,7 +743,8 @@ def _assemble(article_rows, paragraph_rows, removed_rows, source_rows, passthrou
             kind = "exact duplicate" if exact else f"near duplicate (Jaccard {_pair_similarity(rows[i]['text'], rows[keeper]['text'], dup.get('shingle_size', 5)):.2f})"
             removed.append({"source_file": rows[i]["source_file"], "lines": rows[i]["source_lines"],
                             "article_id": rows[i]["article_id"], "doc_id": rows[i]["doc_id"],
-                            "reason": f"{kind} of {rows[keeper]['doc_id']}", "text": rows[i]["text"]})
+                            "reason": f"{kind} of {rows[keeper]['doc_id']}", "duplicate_of": rows[keeper]["doc_id"],
+                            "text": rows[i]["text"]})
     documents = pd.DataFrame([row for i, row in enumerate(rows) if i not in dropped])
     documents = documents[DOCUMENT_COLUMNS + [c for c in documents.columns if c not in DOCUMENT_COLUMNS]]
     documents = documents.reset_index(drop=True)
