@@ -32,7 +32,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP) ## set up .venv from the pinned lock if missing or stale
 
 run: venv ## regenerate everything from data/raw/ (extra options: ARGS=...)
-	$(BIN)/zhtopics run data/raw --out . $(ARGS)
+	$(BIN)/zhtopics run data/raw --out . --readme README.md $(ARGS)
 
 test: venv ## run the test suite (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -43,8 +43,8 @@ lab: venv ## start JupyterLab in the repo root
 lock: ## regenerate requirements.lock and environment.yml pins
 	PYTHON=$(PYTHON) bash tools/lock.sh
 
-clean: ## remove generated outputs; keeps data/raw and .venv
-	rm -rf data/interim data/processed .pytest_cache
+clean: ## remove generated data, models and the sweep cache; keeps data/raw, results/ and .venv
+	rm -rf data/interim data/processed models .cache .pytest_cache
 	find . -path ./$(VENV) -prune -o -path ./.git -prune -o \
 		-type d -name __pycache__ -exec rm -rf {} +
 

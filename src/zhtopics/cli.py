@@ -115,8 +115,21 @@ def cmd_themes(args: argparse.Namespace, params: dict, paths: OutputPaths) -> No
     _say(args, "topics: " + "; ".join(f"{i}: {label}" for i, label in enumerate(summary["labels"])))
 
 
+def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.summary import render_summary, update_readme
+
+    summary = render_summary(paths)
+    (paths.results / "summary.md").write_text(summary + "\n", encoding="utf-8")
+    message = f"wrote {paths.results}/summary.md"
+    if getattr(args, "readme", None):
+        changed = update_readme(args.readme, summary)
+        message += f"; {args.readme} {'updated' if changed else 'unchanged'}"
+    _say(args, message)
+
+
 def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    stages = (("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes))
+    stages = (("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes),
+              ("summary", cmd_summary))
     for name, stage in stages:
         started = time.perf_counter()
         stage(args, params, paths)
@@ -147,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", parents=[model, common], help="stage 3: engines x K x seeds, coherence and stability into results/")
     sub.add_parser("train", parents=[model, common], help="stage 4: choose engine and K, fit the final models into models/")
     sub.add_parser("themes", parents=[common], help="stage 5: name topics, evidence paragraphs, guided model")
-    sub.add_parser("run", parents=[inputs, model, common], help="every stage, from the input to the last output")
+    summary = sub.add_parser("summary", parents=[common], help="results/summary.md (and README findings) from results/")
+    summary.add_argument("--readme", type=Path, help="also replace the findings section of this README")
+    run = sub.add_parser("run", parents=[inputs, model, common], help="every stage, from the input to the last output")
+    run.add_argument("--readme", type=Path, help="also replace the findings section of this README")
     return parser
 
 
@@ -160,7 +176,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "sweep": cmd_sweep, "train": cmd_train,
-            "themes": cmd_themes, "run": cmd_run}
+            "themes": cmd_themes, "summary": cmd_summary, "run": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:
