@@ -124,3 +124,17 @@ def test_errors_are_one_line_without_traceback(tmp_path, args, message):
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("zhtopics: error:")]
     assert len(errors) == 1 and message in errors[0]
+
+
+def test_summary_and_readme_findings_come_from_results(seed_run, tmp_path):
+    from zhtopics.summary import END, START, update_readme
+
+    summary = (seed_run[0] / "results" / "summary.md").read_text(encoding="utf-8")
+    choice = json.loads((seed_run[0] / "results" / "model_choice.json").read_text(encoding="utf-8"))
+    assert f"**{choice['engine']}, K = {choice['k']}**" in summary
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{START}\nstale numbers\n{END}\noutro\n", encoding="utf-8")
+    assert update_readme(readme, summary.strip())
+    text = readme.read_text(encoding="utf-8")
+    assert "stale numbers" not in text and text.startswith("intro\n") and text.endswith("outro\n")
+    assert not update_readme(readme, summary.strip())
