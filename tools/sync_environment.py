@@ -44,19 +44,24 @@ CONDA_NAMES: dict[str, str | None] = {
     "gensim": "gensim",
     "jieba": "jieba",
     "jupyterlab": "jupyterlab",
+    "jupytext": "jupytext",
     "matplotlib": "matplotlib",
+    "mplfonts": PIP,  # ships Noto Sans CJK SC; not on conda-forge
     "nbconvert": "nbconvert",
     "numpy": "numpy",
     "opencc": PIP,  # conda-forge's opencc is the C++ library, not this binding
     "pandas": "pandas",
+    "papermill": "papermill",
     "pyarrow": "pyarrow",
     "pyldavis": "pyldavis",
     "pytest": "pytest",
     "pyyaml": "pyyaml",
     "scipy": "scipy",
+    "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge
     "tomotopy": PIP,  # PyPI wheels; no conda-forge package of this version
     "tqdm": "tqdm",
+    "wordcloud": "wordcloud",
 }
 
 _NAME_RE = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
