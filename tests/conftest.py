@@ -12,6 +12,29 @@ SEED_FILE = PROJECT_ROOT / "data" / "raw" / "wechat_ecommerce_failure_articles.t
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium without network (tests/browser.py). Skipped when it is not
+    installed, except on CI (CI=true), where .ci/run installs it and its absence fails."""
+    from .browser import BrowserUnavailable, OfflineBrowser, ci_requires_browser, missing
+
+    reason = missing()
+    session = None
+    if reason is None:
+        try:
+            session = OfflineBrowser()
+        except BrowserUnavailable as error:
+            reason = str(error)
+    if reason is not None:
+        message = f"headless Chromium unavailable: {reason}"
+        if ci_requires_browser():
+            pytest.fail(f"{message}. On CI, .ci/run must install chromium and chromium-driver "
+                        "(apt-get install chromium chromium-driver) before `make test`.", pytrace=False)
+        pytest.skip(message)
+    with session:
+        yield session
+
+
+@pytest.fixture(scope="session")
 def params() -> dict:
     return load_params()
 
