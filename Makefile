@@ -10,7 +10,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lab lock clean distclean
+.PHONY: help venv run figures reports test lab lock clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET   (ARGS=... for run, PYTEST_ARGS=... for test)"
@@ -34,11 +34,17 @@ venv: $(STAMP) ## set up .venv from the pinned lock if missing or stale
 run: venv ## regenerate everything from data/raw/ (extra options: ARGS=...)
 	$(BIN)/zhtopics run data/raw --out . --readme README.md $(ARGS)
 
+figures: venv ## redraw figures/ from the current results (after make run)
+	$(BIN)/zhtopics figures --out .
+
+reports: venv ## re-execute the notebooks into reports/*.html (after make run)
+	$(BIN)/zhtopics report --out .
+
 test: venv ## run the test suite (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lab: venv ## start JupyterLab in the repo root
-	$(BIN)/jupyter lab --notebook-dir=.
+lab: venv ## start JupyterLab on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lock: ## regenerate requirements.lock and environment.yml pins
 	PYTHON=$(PYTHON) bash tools/lock.sh

@@ -51,7 +51,8 @@ def seed_run(tmp_path_factory):
     config = root / "small.yaml"
     config.write_text(SMALL_SWEEP, encoding="utf-8")
     for name in ("first", "second"):
-        assert main(["run", str(SEED_FILE.parent), "--out", str(root / name), "--config", str(config), "-q"]) == 0
+        argv = ["run", str(SEED_FILE.parent), "--out", str(root / name), "--config", str(config), "-q"]
+        assert main([*argv, "--no-figures", "--no-report"]) == 0
     return root / "first", root / "second"
 
 

@@ -41,6 +41,7 @@ PIP = None
 CONDA_NAMES: dict[str, str | None] = {
     "charset-normalizer": "charset-normalizer",
     "datasketch": "datasketch",
+    "fonttools": "fonttools",
     "gensim": "gensim",
     "jieba": "jieba",
     "jupyterlab": "jupyterlab",

@@ -115,6 +115,22 @@ def cmd_themes(args: argparse.Namespace, params: dict, paths: OutputPaths) -> No
     _say(args, "topics: " + "; ".join(f"{i}: {label}" for i, label in enumerate(summary["labels"])))
 
 
+def cmd_figures(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.figures import write_figures
+    from zhtopics.topic_map import write_topic_map
+
+    written = write_figures(paths, params)
+    topic_map = write_topic_map(paths, params)
+    _say(args, f"wrote {len(written)} figure files and {topic_map.name} to {paths.root / 'figures'}/")
+
+
+def cmd_report(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    from zhtopics.report import write_reports
+
+    reports = write_reports(paths, params)
+    _say(args, f"wrote {len(reports)} reports and index.html to {paths.root / 'reports'}/")
+
+
 def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
     from zhtopics.summary import render_summary, update_readme
 
@@ -128,8 +144,12 @@ def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
 
 
 def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    stages = (("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes),
-              ("summary", cmd_summary))
+    stages = [("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes)]
+    if not args.no_figures:
+        stages.append(("figures", cmd_figures))
+    if not args.no_report:
+        stages.append(("report", cmd_report))
+    stages.append(("summary", cmd_summary))
     for name, stage in stages:
         started = time.perf_counter()
         stage(args, params, paths)
@@ -164,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--readme", type=Path, help="also replace the findings section of this README")
     run = sub.add_parser("run", parents=[inputs, model, common], help="every stage, from the input to the last output")
     run.add_argument("--readme", type=Path, help="also replace the findings section of this README")
+    run.add_argument("--no-figures", action="store_true", help="skip the figures and the topic map")
+    run.add_argument("--no-report", action="store_true", help="skip executing the notebooks into reports/")
+    sub.add_parser("figures", parents=[common], help="stage 6: figures/ (PNG, SVG) and the offline topic map")
+    sub.add_parser("report", parents=[common], help="stage 7: execute notebooks/ into self-contained reports/*.html")
     return parser
 
 
@@ -176,7 +200,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "sweep": cmd_sweep, "train": cmd_train,
-            "themes": cmd_themes, "summary": cmd_summary, "run": cmd_run}
+            "themes": cmd_themes, "figures": cmd_figures, "report": cmd_report, "summary": cmd_summary, "run": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,74 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 分词与词表 · Segmentation and vocabulary
+#
+# jieba cuts each paragraph with the domain user dictionary; stopwords, a part-of-speech
+# filter, numbers, punctuation, Latin noise and single characters are removed (each with
+# its count below), and gensim's `filter_extremes` drops words too rare or too common to
+# inform a topic. Numbers are read from `data/processed/`, written by `zhtopics segment`.
+
+# %% tags=["parameters"]
+out_dir = ".."
+
+# %%
+from IPython.display import Markdown, display
+
+from zhtopics import figures
+from zhtopics.config import load_params
+from zhtopics.results import RunResults
+from zhtopics.segment import Segmenter
+
+figures.use_style()
+run = RunResults.from_folder(out_dir)
+summary = run.segment_summary
+
+# %%
+display(Markdown(
+    f"Segmentation keeps **{summary['tokens_kept']} tokens** in {summary['documents']} paragraphs. "
+    f"`filter_extremes` (no_below={summary['filter_extremes']['no_below']}, "
+    f"no_above={summary['filter_extremes']['no_above']}) reduces the vocabulary from "
+    f"{summary['vocabulary_before_filter_extremes']} to **{summary['vocabulary']} words**, leaving "
+    f"{summary['tokens_in_dictionary']} tokens for the models; "
+    f"{len(summary['documents_without_tokens'])} paragraphs end up with no token."
+))
+
+# %% [markdown]
+# ## 每个过滤器去掉了什么 · What each filter removed
+
+# %%
+run.token_filter
+
+# %% [markdown]
+# ## 用户词典的作用 · What the user dictionary does
+# The same sentence cut with and without `data/lexicon/userdict.txt`: domain terms such
+# as 微信电商 and 朋友圈 stay whole only with it.
+
+# %%
+params = load_params()["segment"]
+sentence = "微信电商在朋友圈卖面膜,公众号和服务号难以把粉丝转化为购买。"
+with_dictionary = Segmenter(params).tokens(sentence)
+without_dictionary = Segmenter(dict(params, userdict=None)).tokens(sentence)
+display(Markdown(f"- with: {' / '.join(with_dictionary)}\n- without: {' / '.join(without_dictionary)}"))
+
+# %% [markdown]
+# ## 高频词 · Most frequent terms
+
+# %%
+figures.plot_top_terms(run.term_counts)
+
+# %%
+figures.plot_wordcloud(run.term_counts)

@@ -1,0 +1,82 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 主题 · The topics
+#
+# The chosen model's topics: their names, top words, the paragraphs that carry them most,
+# how they relate, and an interactive map. A topic is named after a theme of
+# `data/lexicon/themes.yaml` when the theme's seed words carry enough of its top words
+# (the score); otherwise by its top words. Read from `results/` (`zhtopics train`, `zhtopics themes`).
+
+# %% tags=["parameters"]
+out_dir = ".."
+
+# %%
+from IPython.display import HTML, Markdown, display
+
+from zhtopics import figures
+from zhtopics.results import RunResults
+from zhtopics.topic_map import prepare_topic_map, topic_map_fragment
+
+figures.use_style()
+run = RunResults.from_folder(out_dir)
+labels, choice = run.labels, run.choice
+
+# %%
+named = labels[labels["theme_id"].fillna("") != ""]
+display(Markdown(
+    f"The chosen model ({choice['engine']}, K = {choice['k']}) has **{len(labels)} topics**; "
+    f"{len(named)} are named after a theme (score ≥ the `themes.min_score` threshold), "
+    f"{len(labels) - len(named)} by their top words."
+))
+labels.set_index("topic")[["label", "theme_en", "score", "runner_up", "runner_up_score", "top_words"]].fillna("")
+
+# %% [markdown]
+# ## 主题词 · Top words of every topic
+
+# %%
+figures.plot_topic_words(run.topics, labels)
+
+# %% [markdown]
+# ## 证据段落 · Evidence: the paragraphs that carry each topic most
+# Read these before trusting a name.
+
+# %%
+for topic, rows in run.evidence.groupby("topic"):
+    lines = [f"**topic {topic}: {run.label(topic)}**", ""]
+    for row in rows.itertuples():
+        lines.append(f"{row.rank}. ({row.share:.0%}, {row.article_title}) {row.text}")
+    display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## 主题之间 · How the topics relate
+
+# %%
+figures.plot_topic_similarity(run.topic_word(), labels)
+
+# %% [markdown]
+# ## 交互式主题图 · Interactive topic map
+# pyLDAvis, with its JavaScript carried inside this page (it works offline). Topic numbers
+# are the tables' numbers; λ balances a term's probability in the topic against its
+# distinctiveness.
+
+# %%
+dictionary = run.dictionary
+prepared = prepare_topic_map(
+    run.topic_word(), run.doc_topic(), run.tokens["n_in_dictionary"].to_numpy(),
+    [dictionary[i] for i in range(len(dictionary))], [dictionary.cfs.get(i, 0) for i in range(len(dictionary))],
+)
+HTML(topic_map_fragment(prepared, labels=labels["label"].tolist()))

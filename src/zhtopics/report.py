@@ -1,0 +1,200 @@
+"""Stage 7: execute the notebooks and export each as one self-contained HTML report.
+
+Each ``notebooks/NN-name.ipynb`` is executed with papermill (its ``parameters`` cell gets
+``out_dir``, the folder whose results it reads) and exported with nbconvert's JupyterLab
+template minus everything it would fetch from a CDN (``templates/offline``): images are
+embedded, the interactive topic map carries its own JavaScript, and a footer records the
+run (git commit, parameter hash, input hash, package versions, date). ``reports/index.html``
+links the reports. :func:`network_references` finds anything a page would still fetch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from zhtopics import __version__
+from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError, params_hash
+from zhtopics.topic_map import font_face_css, network_references
+
+__all__ = ["network_references", "write_reports", "run_manifest", "list_notebooks"]
+
+logger = logging.getLogger(__name__)
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+TEMPLATES = Path(__file__).parent / "templates"
+NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
+FOOTER_PACKAGES = ("gensim", "tomotopy", "jieba", "pandas", "numpy", "matplotlib", "pyLDAvis", "nbconvert", "papermill")
+
+def _git(*args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def run_manifest(paths: OutputPaths, params: dict) -> dict:
+    """Provenance of a run: git commit, parameter hash, input hash, package versions, date.
+
+    The date is ``SOURCE_DATE_EPOCH`` when set (for reproducible builds), else now (UTC).
+    """
+    commit = _git("rev-parse", "--short=12", "HEAD") or "unknown"
+    if commit != "unknown" and _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    corpus_hash = "unknown"
+    if paths.sources.exists():
+        import pandas as pd
+
+        sources = pd.read_csv(paths.sources)
+        corpus_hash = hashlib.sha256("".join(sorted(sources["sha256"].astype(str))).encode()).hexdigest()[:16]
+    versions = {"zhtopics": __version__}
+    for package in FOOTER_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return {
+        "git_commit": commit,
+        "params_hash": params_hash(params),
+        "corpus_sha256": corpus_hash,
+        "versions": versions,
+        "date": when.isoformat(timespec="seconds"),
+    }
+
+
+def footer_html(manifest: dict) -> str:
+    """The provenance footer added at the end of every report."""
+    versions = ", ".join(f"{name} {version}" for name, version in manifest["versions"].items())
+    items = [
+        ("git commit", manifest["git_commit"]), ("params hash", manifest["params_hash"]),
+        ("corpus sha256", manifest["corpus_sha256"]), ("generated", manifest["date"]), ("packages", versions),
+    ]
+    rows = "".join(f"<dt>{html.escape(k)}</dt><dd><code>{html.escape(str(v))}</code></dd>" for k, v in items)
+    return (
+        '<footer class="zhtopics-manifest" style="margin:3em 0 1em;padding:1em;border-top:1px solid #ccc;'
+        'font-size:85%;color:#444"><strong>Run manifest</strong>'
+        f'<dl style="display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em">{rows}</dl></footer>'
+    )
+
+
+def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The numbered notebooks, in run order."""
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
+    if not notebooks:
+        raise ZhtopicsError(f"{folder}: no numbered notebooks (NN-name.ipynb)")
+    return notebooks
+
+
+def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
+    """Run a notebook top to bottom with papermill; ``out_dir`` goes to its parameters cell.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The executed notebook (also written to ``executed``).
+    """
+    import papermill
+
+    # A path relative to the notebook's folder, so reports do not show this machine's folders.
+    relative = os.path.relpath(out_dir, notebook.parent)
+    try:
+        return papermill.execute_notebook(
+            str(notebook), str(executed), parameters={"out_dir": relative}, kernel_name="python3",
+            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+        )
+    except papermill.PapermillExecutionError as error:
+        raise ZhtopicsError(f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
+
+
+def notebook_html(notebook, title: str, footer: str) -> str:
+    """Export an executed notebook to one self-contained HTML page with the footer."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.embed_images = True
+    page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    marker = "</main>" if "</main>" in page else "</body>"
+    page = page.replace(marker, footer + marker, 1)
+    return page.replace("</head>", _cjk_font_style(page) + "</head>", 1)
+
+
+def _cjk_font_style(page: str) -> str:
+    """A <style> embedding the glyphs of the page's Chinese text (a subset of Noto Sans CJK SC
+    from mplfonts), first in JupyterLab's font stacks, so text renders on machines without
+    a CJK font. Latin text keeps the page's fonts (the subset's unicode-range is CJK only)."""
+    css, family = font_face_css(page)
+    if not css:
+        return ""
+    stacks = {
+        "--jp-content-font-family": "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif",
+        "--jp-ui-font-family": "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif",
+        "--jp-code-font-family": "Menlo, Consolas, 'DejaVu Sans Mono', monospace",
+    }
+    variables = " ".join(f'{name}: "{family}", {stack};' for name, stack in stacks.items())
+    return f"<style>{css} :root {{ {variables} }} body {{ font-family: var(--jp-content-font-family); }}</style>"
+
+
+def index_html(reports: list[tuple[str, str]], manifest: dict) -> str:
+    """``reports/index.html``: a list of the reports (file name, title) and the run manifest."""
+    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>' for name, title in reports)
+    return (
+        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>zhtopics reports</title>'
+        '<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}</style></head>'
+        f"<body><h1>zhtopics reports</h1><ol>{items}</ol>{footer_html(manifest)}</body></html>\n"
+    )
+
+
+def _title(notebook) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "report"
+
+
+def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None = None) -> list[Path]:
+    """Execute every notebook on ``paths`` and write ``reports/NN-name.html`` and ``index.html``.
+
+    Raises
+    ------
+    ZhtopicsError
+        When a notebook fails (naming it, the cell and the error) or a page would fetch
+        from the network.
+    """
+    from tqdm.auto import tqdm
+
+    notebooks = notebooks or list_notebooks()
+    reports = paths.root / "reports"
+    executed_dir = paths.root / ".cache" / "executed"
+    reports.mkdir(parents=True, exist_ok=True)
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    manifest = run_manifest(paths, params)
+    footer = footer_html(manifest)
+    written, index = [], []
+    for notebook in tqdm(notebooks, desc="reports", unit="notebook", disable=None):
+        executed = execute_notebook(notebook, paths.root.resolve(), executed_dir / notebook.name)
+        title = _title(executed)
+        page = notebook_html(executed, title, footer)
+        fetched = network_references(page)
+        if fetched:
+            raise ZhtopicsError(f"{notebook.name}: the exported page would fetch {fetched[0]} (and {len(fetched) - 1} more)")
+        target = reports / notebook.with_suffix(".html").name
+        target.write_text(page, encoding="utf-8")
+        written.append(target)
+        index.append((target.name, title))
+        logger.info("wrote %s (%d KB)", target, len(page.encode()) // 1024)
+    (reports / "index.html").write_text(index_html(index, manifest), encoding="utf-8")
+    (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return written
