@@ -57,6 +57,8 @@ CONDA_NAMES: dict[str, str | None] = {
     "pyldavis": "pyldavis",
     "pytest": "pytest",
     "pyyaml": "pyyaml",
+    "psutil": "psutil",
+    "rjieba": PIP,  # Rust jieba binding; not on conda-forge
     "scipy": "scipy",
     "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge
