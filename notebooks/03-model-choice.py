@@ -70,7 +70,7 @@ display(Markdown(
     f"**Outcome.** {choice['eligible_settings']} settings pass the thresholds. The best mean {choice['metric']} is "
     f"{best['metric_mean']:.3f} ({best['engine']}, K = {best['k']}; seed sd {best['metric_sd']:.3f}). "
     f"The smallest K within that tolerance is **{choice['engine']} at K = {choice['k']}** "
-    f"(mean {choice['metric']} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability']:.3f})."
+    f"(mean {choice['metric']} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability'] or float('nan'):.3f})."
     + (" No setting met the thresholds, so the rule chose among all of them." if choice["fallback_to_all_settings"] else "")
 ))
 

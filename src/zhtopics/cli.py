@@ -143,17 +143,86 @@ def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
     _say(args, message)
 
 
-def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    stages = [("prepare", cmd_prepare), ("segment", cmd_segment), ("train", cmd_train), ("themes", cmd_themes)]
+def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> list[dict]:
+    """What each stage of ``run`` reads and writes, for skipping unchanged stages (cache.py).
+
+    ``inputs`` and ``outputs`` are functions: they are listed when the stage is reached and
+    after it ran, since a stage reads what the stages before it have just written."""
+    from zhtopics.config import resolve
+
+    results, models = paths.results, paths.models
+    segment_params = params["segment"]
+    lexicon = [resolve(segment_params[key]) for key in ("userdict", "stopwords_file", "allowlist") if segment_params.get(key)]
+
+    def model_dirs(prefix: str) -> list[Path]:
+        return sorted(p for p in models.glob("*_k*") if p.name.startswith("guided_") == (prefix == "guided_"))
+
+    train_files = ["sweep.csv", "stability.csv", "model_choice.json", "topics.csv", "doc_topics.csv",
+                   "article_topics.csv", "engine_comparison.csv"]
+    plan = [
+        {"name": "prepare", "run": cmd_prepare, "inputs": lambda: [args.input], "params": params["corpus"],
+         "code": ["config.py", "corpus.py"], "outputs": lambda: [paths.interim]},
+        {"name": "segment", "run": cmd_segment, "inputs": lambda: [paths.documents, *lexicon], "params": segment_params,
+         "code": ["config.py", "corpus.py", "segment.py"], "outputs": lambda: [paths.processed]},
+        {"name": "train", "run": cmd_train, "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, paths.removed],
+         "params": {key: params[key] for key in ("engines", "sweep", "selection", "train")},
+         "code": ["engines.py", "sweep.py", "train.py"],
+         "outputs": lambda: [*(results / name for name in train_files), *results.glob("topics_*.csv"), *model_dirs("")]},
+        {"name": "themes", "run": cmd_themes,
+         "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, *(results / name for name in train_files),
+                            *model_dirs(""), resolve(params["themes"]["file"])],
+         "params": {key: params[key] for key in ("themes", "engines", "sweep")},
+         "code": ["engines.py", "sweep.py", "train.py", "themes.py"],
+         "outputs": lambda: [*(results.glob(name) for name in ("topic_labels.csv", "topic_evidence.csv",
+                                                                 "theme_seed_coverage.csv", "guided_*")),
+                             *model_dirs("guided_")]},
+    ]
+    def upstream() -> list[Path]:
+        # Everything stages 1-5 wrote (summary.md is written last, from these).
+        return [paths.interim, paths.processed, models, *(p for p in results.glob("*") if p.name != "summary.md")]
+
     if not args.no_figures:
-        stages.append(("figures", cmd_figures))
+        plan.append({"name": "figures", "run": cmd_figures, "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
+                     "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
+                     "code": ["figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py"],
+                     "outputs": lambda: [paths.root / "figures"]})
     if not args.no_report:
-        stages.append(("report", cmd_report))
-    stages.append(("summary", cmd_summary))
-    for name, stage in stages:
+        from zhtopics.report import NOTEBOOKS
+
+        plan.append({"name": "report", "run": cmd_report, "inputs": lambda: upstream() + [NOTEBOOKS],
+                     "params": {"segment": segment_params},
+                     "code": ["report.py", "figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py",
+                              "templates/offline/index.html.j2"],
+                     "outputs": lambda: [paths.root / "reports"]})
+    return plan
+
+
+def _flatten(outputs) -> list[Path]:
+    flat = []
+    for item in outputs:
+        flat += list(item) if not isinstance(item, Path) else [item]
+    return flat
+
+
+def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
+    """Every stage in order; a stage whose inputs, parameters and code are unchanged since
+    its last run (and whose outputs are untouched) is skipped, unless ``--force``."""
+    from zhtopics.cache import StageCache
+
+    cache = StageCache(paths.root / ".cache" / "stages")
+    for stage in _stage_plan(args, params, paths):
+        name = stage["name"]
+        # Inputs are listed when the stage is reached: upstream stages may have just written them.
+        key = cache.key([Path(p) for p in stage["inputs"]()], stage["params"], stage["code"])
+        if not args.force and cache.is_fresh(name, key):
+            _say(args, f"{name}: unchanged since the last run, skipped")
+            continue
         started = time.perf_counter()
-        stage(args, params, paths)
+        stage["run"](args, params, paths)
+        # Outputs are listed after the stage ran: it may create them (e.g. models/<engine>_k<K>/).
+        cache.record(name, key, _flatten(stage["outputs"]()))
         logger.info("%s finished in %.1f s", name, time.perf_counter() - started)
+    cmd_summary(args, params, paths)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--readme", type=Path, help="also replace the findings section of this README")
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the topic map")
     run.add_argument("--no-report", action="store_true", help="skip executing the notebooks into reports/")
+    run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
     sub.add_parser("figures", parents=[common], help="stage 6: figures/ (PNG, SVG) and the offline topic map")
     sub.add_parser("report", parents=[common], help="stage 7: execute notebooks/ into self-contained reports/*.html")
     return parser

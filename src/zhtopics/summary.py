@@ -27,6 +27,11 @@ def _table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _number(value, digits: int = 3) -> str:
+    """A rounded number, or "n/a" (e.g. stability with a single seed)."""
+    return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
 def render_summary(paths: OutputPaths) -> str:
     """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
     results = paths.results
@@ -59,7 +64,7 @@ def render_summary(paths: OutputPaths) -> str:
         f"Rule: {choice['rule']} (min_stability {choice['min_stability']}, min_diversity {choice['min_diversity']}.)",
         "",
         f"Outcome: **{choice['engine']}, K = {choice['k']}** (mean {metric} {choice['chosen_metric_mean']:.3f}, "
-        f"stability {choice['chosen_stability']:.3f}); the best mean {metric} was {choice['best']['metric_mean']:.3f} "
+        f"stability {_number(choice['chosen_stability'])}); the best mean {metric} was {choice['best']['metric_mean']:.3f} "
         f"({choice['best']['engine']}, K = {choice['best']['k']}, seed sd {choice['best']['metric_sd']:.3f}). "
         f"{choice['eligible_settings']} settings met the stability and diversity thresholds"
         + (" (none did: the rule fell back to all settings)." if choice["fallback_to_all_settings"] else "."),
@@ -70,7 +75,7 @@ def render_summary(paths: OutputPaths) -> str:
             "engine": engines["engine"],
             f"mean {metric} over seeds": engines[f"{metric}_mean_over_seeds"].map("{:.3f}".format)
             + " ± " + engines[f"{metric}_sd_over_seeds"].map("{:.3f}".format),
-            "stability": engines["stability"].map("{:.3f}".format),
+            "stability": engines["stability"].map(_number),
             "final seed": engines["seed"],
             "c_v": engines["c_v"].map("{:.3f}".format),
             "c_npmi": engines["c_npmi"].map("{:.3f}".format),
