@@ -31,6 +31,8 @@ import json
 import logging
 import re
 import unicodedata
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +74,7 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -157,7 +160,7 @@ class TextNormalizer:
     def __call__(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         text = _INVISIBLE.sub("", text)
-        text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+        text = _CONTROL.sub(" ", text)
         text = _SPACE_BETWEEN_CJK.sub("", text)
         text = _WHITESPACE.sub(" ", text).strip()
         if self._converter is not None:
@@ -434,12 +437,19 @@ def _shingles(key: str, size: int) -> set[str]:
     return {key[i : i + size] for i in range(len(key) - size + 1)}
 
 
+def _jaccard(a: str, b: str, size: int) -> float:
+    """Jaccard similarity of two keys' character shingles."""
+    sa, sb = _shingles(a, size), _shingles(b, size)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
 def find_duplicate_groups(
     texts: list[str],
     near: bool = True,
     threshold: float = 0.8,
     shingle_size: int = 5,
     num_perm: int = 128,
+    max_near_docs: int = 200_000,
 ) -> list[tuple[list[int], dict[int, float]]]:
     """Group texts that are exact or near duplicates of each other.
 
@@ -451,6 +461,9 @@ def find_duplicate_groups(
         ``threshold``, found with datasketch ``MinHashLSH`` and confirmed exactly.
     threshold, shingle_size, num_perm
         As in datasketch; ``shingle_size`` is in characters.
+    max_near_docs : int
+        Above this many distinct texts, near-duplicate detection is skipped with a warning
+        (its index grows with the corpus); exact duplicates are always grouped.
 
     Returns
     -------
@@ -479,22 +492,27 @@ def find_duplicate_groups(
         else:
             first_with_key[key] = i
 
-    shingle_sets: dict[int, set[str]] = {}
+    if near and len(first_with_key) > max_near_docs:
+        logger.warning("near-duplicate detection skipped: %d distinct paragraphs > corpus.duplicates.max_docs=%d "
+                       "(exact duplicates are still removed)", len(first_with_key), max_near_docs)
+        near = False
     if near:
         from datasketch import MinHash, MinHashLSH
 
         candidates = [i for i in first_with_key.values() if len(keys[i]) >= shingle_size * 2]
-        shingle_sets = {i: _shingles(keys[i], shingle_size) for i in candidates}
-        hashes = MinHash.bulk(
-            [[s.encode("utf-8") for s in sorted(shingle_sets[i])] for i in candidates], num_perm=num_perm, seed=1
+        # One pass: each paragraph's MinHash is made, queried against the earlier ones and
+        # inserted; shingles are hashed with CRC-32 (deterministic, much faster than SHA-1).
+        signatures = MinHash.generator(
+            ([s.encode("utf-8") for s in sorted(_shingles(keys[i], shingle_size))] for i in candidates),
+            num_perm=num_perm, seed=1, hashfunc=zlib.crc32,
         )
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         for i, minhash in tqdm(
-            zip(candidates, hashes), total=len(candidates), desc="near duplicates", unit="para", disable=len(candidates) < 5000
+            zip(candidates, signatures), total=len(candidates), desc="near duplicates", unit="para",
+            disable=len(candidates) < 20000,
         ):
             for j in lsh.query(minhash):
-                a, b = shingle_sets[i], shingle_sets[j]
-                if len(a & b) / len(a | b) >= threshold:
+                if _jaccard(keys[i], keys[j], shingle_size) >= threshold:
                     union(j, i)
             lsh.insert(i, minhash)
 
@@ -506,14 +524,8 @@ def find_duplicate_groups(
         if len(members) < 2:
             continue
         head = members[0]
-        similarity = {}
-        for member in members:
-            if keys[member] == keys[head]:
-                similarity[member] = 1.0
-            else:
-                a = shingle_sets.get(head) or _shingles(keys[head], shingle_size)
-                b = shingle_sets.get(member) or _shingles(keys[member], shingle_size)
-                similarity[member] = round(len(a & b) / len(a | b), 3) if a | b else 0.0
+        similarity = {member: 1.0 if keys[member] == keys[head] else round(_jaccard(keys[head], keys[member], shingle_size), 3)
+                      for member in members}
         result.append((members, similarity))
     return result
 
@@ -648,19 +660,18 @@ def _parse_table(frame: pd.DataFrame, text_column: str, params: dict, path: Path
     passthrough = [str(c) for c in frame.columns if c != text_column]
     parsed = Parsed()
     article_of_group: dict[str, int] = {}
-    groups = frame[group_column].astype(str) if group_column else pd.Series([path.stem] * len(frame))
-    texts = frame[text_column]
-    for index in range(len(frame)):
-        group = groups.iloc[index]
+    groups = frame[group_column].astype(str).tolist() if group_column else [path.stem] * len(frame)
+    texts = frame[text_column].tolist()
+    ids = frame[id_column].astype(str).tolist() if id_column is not None else [None] * len(frame)
+    extras = frame[passthrough].to_dict("records")  # column-wise conversion, not one lookup per cell
+    for index, (group, value, doc_id, extra) in enumerate(zip(groups, texts, ids, extras)):
         if group not in article_of_group:
             article_of_group[group] = len(parsed.articles)
             parsed.articles.append({"title": group, "source_file": path.name, "first_line": row_labels[index]})
-        value = texts.iloc[index]
         text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
         parsed.paragraphs.append(
             {"article": article_of_group[group], "text": text, "lines": [row_labels[index]], "line_joins": "",
-             "doc_id": None if id_column is None else str(frame[id_column].iloc[index]),
-             "extra": {column: frame[column].iloc[index] for column in passthrough}}
+             "doc_id": doc_id, "extra": extra}
         )
     return parsed, passthrough
 
@@ -671,7 +682,8 @@ def _assemble(article_rows, paragraph_rows, removed_rows, source_rows, passthrou
     for number, article in enumerate(article_rows, start=1):
         article["article_id"] = f"a{number:0{width}d}"
     positions: dict[int, int] = {}
-    para_width = max(3, len(str(max([0] + [sum(1 for p in paragraph_rows if p["article"] == a) for a in range(len(article_rows))]))))
+    per_article = Counter(p["article"] for p in paragraph_rows)
+    para_width = max(3, len(str(max(per_article.values(), default=0))))
     rows = []
     for paragraph in paragraph_rows:
         article = article_rows[paragraph["article"]]
@@ -722,6 +734,7 @@ def _assemble(article_rows, paragraph_rows, removed_rows, source_rows, passthrou
     groups = find_duplicate_groups(
         [row["text"] for row in rows], near=dup.get("near", True), threshold=dup.get("threshold", 0.8),
         shingle_size=dup.get("shingle_size", 5), num_perm=dup.get("num_perm", 128),
+        max_near_docs=dup.get("max_docs", 200_000),
     )
     article_chars: dict[str, int] = {}
     for row in rows:
@@ -768,8 +781,7 @@ def _assemble(article_rows, paragraph_rows, removed_rows, source_rows, passthrou
 
 
 def _pair_similarity(a: str, b: str, size: int) -> float:
-    sa, sb = _shingles(duplicate_key(a), size), _shingles(duplicate_key(b), size)
-    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+    return _jaccard(duplicate_key(a), duplicate_key(b), size)
 
 
 def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
