@@ -33,58 +33,147 @@ logger = logging.getLogger(__name__)
 ENGINES = ("gensim", "tomotopy")
 
 
-@dataclass
+class BowCorpus:
+    """A bag-of-words corpus over compact arrays, re-iterable like a gensim corpus.
+
+    Yields each document as a list of ``(word_id, count)``; holds three numpy arrays, not
+    a Python list per document, so a million documents cost tens of megabytes.
+    """
+
+    def __init__(self, ids: np.ndarray, counts: np.ndarray, offsets: np.ndarray):
+        self.ids, self.counts, self.offsets = ids, counts, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> list[tuple[int, int]]:
+        start, stop = self.offsets[row], self.offsets[row + 1]
+        return list(zip(self.ids[start:stop].tolist(), self.counts[start:stop].tolist()))
+
+    def __iter__(self):
+        for row in range(len(self)):
+            yield self[row]
+
+    def lengths(self) -> np.ndarray:
+        """Tokens per document."""
+        cumulative = np.concatenate([[0], np.cumsum(self.counts, dtype=np.int64)])
+        return cumulative[self.offsets[1:]] - cumulative[self.offsets[:-1]]
+
+
 class ModelInput:
-    """What every engine trains on: the Dictionary and each document's in-vocabulary tokens.
+    """What every engine trains on: the Dictionary and each document's bag of words.
 
     Parameters
     ----------
     dictionary : gensim Dictionary
-    texts : list of list of str
-        Tokens of each document that are in ``dictionary``, in document order (a document
-        may be empty).
+    texts : list of list of str, optional
+        Tokens of each document, in document order (a document may be empty); tokens not
+        in ``dictionary`` are ignored. Give either ``texts`` or ``bow``.
     doc_ids : list of str
+    bow : BowCorpus, optional
+        The documents as compact bags of words (what :meth:`load` reads for large corpora).
+    text_source : callable, optional
+        ``text_source(rows) -> list of token lists`` for the given document rows, used when
+        ``texts`` is not held in memory (coherence needs word order).
     """
 
-    dictionary: Dictionary
-    texts: list[list[str]]
-    doc_ids: list[str]
-    _bow: list | None = field(default=None, repr=False)
+    def __init__(self, dictionary: Dictionary, texts: list[list[str]] | None = None, doc_ids: list[str] | None = None,
+                 *, bow: BowCorpus | None = None, text_source=None):
+        self.dictionary = dictionary
+        vocabulary = dictionary.token2id
+        if texts is not None:
+            self._texts = [[t for t in text if t in vocabulary] for text in texts]
+            bows = [dictionary.doc2bow(text) for text in self._texts]
+            offsets = np.zeros(len(bows) + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum([len(b) for b in bows])
+            ids = np.array([i for b in bows for i, _ in b], dtype=np.int32)
+            counts = np.array([c for b in bows for _, c in b], dtype=np.int32)
+            bow = BowCorpus(ids, counts, offsets)
+        elif bow is None:
+            raise ValueError("ModelInput needs texts or bow")
+        else:
+            self._texts = None
+        self.bow = bow
+        self.doc_ids = list(doc_ids) if doc_ids is not None else [str(i) for i in range(len(bow))]
+        self._text_source = text_source
 
     @classmethod
     def load(cls, paths: OutputPaths) -> "ModelInput":
-        """Read stage 2's tokens and Dictionary."""
-        from zhtopics.segment import load_segmented
+        """Read stage 2's Dictionary and bag-of-words corpus (``corpus.mm``), streaming."""
+        import pyarrow.parquet as pq
+        from gensim.corpora import MmCorpus
 
-        tokens, dictionary, _ = load_segmented(paths)
-        vocabulary = dictionary.token2id
-        texts = [[t for t in doc if t in vocabulary] for doc in tokens["tokens"]]
-        if not vocabulary or sum(1 for text in texts if text) < 2:
-            raise InputError(paths.dictionary, f"{len(vocabulary)} words and {sum(1 for t in texts if t)} documents with "
+        for path in (paths.tokens, paths.dictionary, paths.bow):
+            if not path.exists():
+                raise InputError(path, "not found; run `zhtopics segment` first")
+        dictionary, mm = Dictionary.load(str(paths.dictionary)), MmCorpus(str(paths.bow))
+        ids, counts, offsets = [], [], [0]
+        for doc in mm:
+            ids.extend(int(i) for i, _ in doc)
+            counts.extend(int(c) for _, c in doc)
+            offsets.append(len(ids))
+        bow = BowCorpus(np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), np.array(offsets, dtype=np.int64))
+        doc_ids = pq.read_table(paths.tokens, columns=["doc_id"]).column("doc_id").to_pylist()
+        if len(doc_ids) != len(bow):
+            raise InputError(paths.bow, f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: rerun `zhtopics segment`")
+        with_tokens = int((np.diff(bow.offsets) > 0).sum())
+        if not len(dictionary) or with_tokens < 2:
+            raise InputError(paths.dictionary, f"{len(dictionary)} words and {with_tokens} documents with "
                              "tokens after filter_extremes: too little to model (give more documents, or lower "
                              "segment.filter_extremes.no_below)")
-        return cls(dictionary=dictionary, texts=texts, doc_ids=tokens["doc_id"].astype(str).tolist())
+        vocabulary = dictionary.token2id
 
-    @property
-    def bow(self) -> list:
-        if self._bow is None:
-            self._bow = [self.dictionary.doc2bow(text) for text in self.texts]
-        return self._bow
+        def text_source(rows):
+            table = pq.read_table(paths.tokens, columns=["tokens"]).column("tokens")
+            return [[t for t in table[int(row)].as_py() if t in vocabulary] for row in rows]
+
+        def text_stream(batch_size):
+            for batch in pq.ParquetFile(paths.tokens).iter_batches(batch_size=batch_size, columns=["tokens"]):
+                for tokens in batch.column(0).to_pylist():
+                    yield [t for t in tokens if t in vocabulary]
+
+        data = cls(dictionary, doc_ids=[str(d) for d in doc_ids], bow=bow, text_source=text_source)
+        data._text_stream = text_stream
+        return data
 
     @property
     def n_docs(self) -> int:
-        return len(self.texts)
+        return len(self.bow)
 
     @property
     def n_terms(self) -> int:
         return len(self.dictionary)
 
+    def texts_of(self, rows) -> list[list[str]]:
+        """Tokens (in order) of the given document rows."""
+        rows = list(rows)
+        if self._texts is not None:
+            return [self._texts[row] for row in rows]
+        return self._text_source(rows)
+
+    def iter_texts(self, batch_size: int = 10_000):
+        """Every document's in-vocabulary tokens in text order, streamed (from tokens.parquet
+        in batches when the texts are not held in memory)."""
+        if self._texts is not None:
+            yield from self._texts
+            return
+        yield from self._text_stream(batch_size)
+
+    def reference(self, max_docs: int | None, seed: int = 0) -> "ModelInput":
+        """The corpus coherence is computed on: all documents with tokens, or a fixed random
+        sample of ``max_docs`` of them (the same sample every time)."""
+        rows = np.flatnonzero(np.diff(self.bow.offsets) > 0)
+        if max_docs and len(rows) > max_docs:
+            rows = np.sort(np.random.default_rng(seed).choice(rows, size=max_docs, replace=False))
+        return ModelInput(self.dictionary, self.texts_of(rows.tolist()), [self.doc_ids[r] for r in rows])
+
     def fingerprint(self) -> str:
-        """A hash of the vocabulary and every document's tokens: equal inputs, equal hash."""
+        """A hash of the vocabulary, the document ids and every bag of words."""
         digest = hashlib.sha256()
         digest.update(json.dumps(sorted(self.dictionary.token2id.items()), ensure_ascii=False).encode())
-        for doc_id, text in zip(self.doc_ids, self.texts):
-            digest.update(json.dumps([doc_id, text], ensure_ascii=False).encode())
+        digest.update(json.dumps(self.doc_ids, ensure_ascii=False).encode())
+        for array in (self.bow.ids, self.bow.counts, self.bow.offsets):
+            digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()[:16]
 
 
@@ -148,7 +237,7 @@ def fit_gensim(data: ModelInput, k: int, seed: int, params: dict) -> FittedModel
     topic_word = model.get_topics().astype(np.float64)
     topic_word /= topic_word.sum(axis=1, keepdims=True)
     doc_topic = _dense_doc_topics(model, data.bow, k)
-    empty = [i for i, doc in enumerate(data.bow) if not doc]
+    empty = np.flatnonzero(np.diff(data.bow.offsets) == 0).tolist()
     doc_topic[empty] = 1.0 / k
     doc_topic /= doc_topic.sum(axis=1, keepdims=True)
     return FittedModel("gensim", k, seed, topic_word, doc_topic, time.perf_counter() - started, params, empty, model)
@@ -181,9 +270,9 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
     for word, prior in (word_priors or {}).items():
         model.set_word_prior(word, prior)
     added = []
-    for row, text in enumerate(data.texts):
-        if text:
-            model.add_doc(text)
+    for row, words in enumerate(data.iter_texts()):  # text order: the sampler's start depends on it
+        if words:
+            model.add_doc(words)
             added.append(row)
     if not added:
         raise ZhtopicsError("no document has any token left in the dictionary: nothing to model")

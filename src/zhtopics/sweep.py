@@ -47,11 +47,14 @@ _CODE_FILES = ("engines.py", "sweep.py")
 
 
 def coherence(topics: list[list[str]], data: ModelInput, measure: str) -> float:
-    """Mean coherence of the topics' word lists with gensim ``CoherenceModel``."""
+    """Mean coherence of the topics' word lists with gensim ``CoherenceModel``.
+
+    ``data`` is the reference corpus: :meth:`ModelInput.reference` (documents with tokens,
+    or a fixed sample of them for large corpora)."""
     from gensim.models import CoherenceModel
 
-    texts = [text for text in data.texts if text]
-    model = CoherenceModel(topics=topics, texts=texts, corpus=[b for b in data.bow if b], dictionary=data.dictionary,
+    rows = range(data.n_docs)
+    model = CoherenceModel(topics=topics, texts=data.texts_of(rows), corpus=list(data.bow), dictionary=data.dictionary,
                            coherence=measure, topn=len(topics[0]), processes=1)
     return float(model.get_coherence())
 
@@ -126,14 +129,16 @@ def run_key(fingerprint: str, engine: str, k: int, seed: int, params: dict) -> s
     blob = json.dumps(
         {"input": fingerprint, "engine": engine, "k": k, "seed": seed, "engine_params": params["engines"].get(engine),
          "coherence_topn": params["sweep"]["coherence_topn"], "diversity_topn": params["sweep"]["diversity_topn"],
+         "coherence_docs": params["sweep"].get("coherence_docs"),
          "code": code_version()},
         sort_keys=True, default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def score(fitted: FittedModel, data: ModelInput, coherence_topn: int, diversity_topn: int) -> dict:
-    """The sweep's per-run row for a fitted model."""
+def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diversity_topn: int) -> dict:
+    """The sweep's per-run row for a fitted model; coherence is computed on ``reference``."""
+    data = reference
     topics = fitted.top_words(data.dictionary, coherence_topn)
     row = {"engine": fitted.engine, "k": fitted.k, "seed": fitted.seed}
     for measure in COHERENCE_MEASURES:
@@ -144,13 +149,13 @@ def score(fitted: FittedModel, data: ModelInput, coherence_topn: int, diversity_
 
 
 _WORKER_DATA: ModelInput | None = None
+_WORKER_REFERENCE: ModelInput | None = None
 
 
 def _run(engine: str, k: int, seed: int, params: dict, cache_dir: str, key: str) -> dict:
     """Fit and score one run (in a worker process) and store it in the cache."""
-    data = _WORKER_DATA
-    fitted = fit(engine, data, k, seed, params["engines"])
-    row = score(fitted, data, params["sweep"]["coherence_topn"], params["sweep"]["diversity_topn"])
+    fitted = fit(engine, _WORKER_DATA, k, seed, params["engines"])
+    row = score(fitted, _WORKER_REFERENCE, params["sweep"]["coherence_topn"], params["sweep"]["diversity_topn"])
     path = Path(cache_dir) / key
     np.save(path.with_suffix(".npy"), fitted.topic_word.astype(np.float32))
     path.with_suffix(".json").write_text(json.dumps(row) + "\n", encoding="utf-8")
@@ -209,8 +214,11 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
             todo.append(spec)
     logger.info("sweep: %d runs, %d cached, %d to fit", len(specs), len(specs) - len(todo), len(todo))
     if todo:
-        global _WORKER_DATA
+        global _WORKER_DATA, _WORKER_REFERENCE
         _WORKER_DATA = data
+        _WORKER_REFERENCE = data.reference(sweep_params.get("coherence_docs"))
+        if _WORKER_REFERENCE.n_docs < data.n_docs:
+            logger.info("coherence on a fixed sample of %d of %d documents", _WORKER_REFERENCE.n_docs, data.n_docs)
         processes = processes or sweep_params.get("processes") or os.cpu_count() or 1
         progress = tqdm(total=len(todo), desc="sweep", unit="run", disable=None)
         if processes == 1 or len(todo) == 1:

@@ -213,7 +213,8 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
         guided_labels = label_topics(guided.topic_word, vocabulary, themes, settings["topn"], settings["min_score"])
         guided_labels.insert(1, "seeded_theme", [names.get(t, "(free)") for t in topic_themes])
         top = guided.top_words(data.dictionary, params["sweep"]["coherence_topn"])
-        metrics = {measure: round(coherence(top, data, measure), 6) for measure in COHERENCE_MEASURES}
+        reference = data.reference(params["sweep"].get("coherence_docs"))
+        metrics = {measure: round(coherence(top, reference, measure), 6) for measure in COHERENCE_MEASURES}
         guided_labels.to_csv(paths.results / "guided_topic_labels.csv", index=False)
         table = topic_word_table(guided, data.dictionary, 30)
         table.to_csv(paths.results / "guided_topics.csv", index=False)
