@@ -52,10 +52,14 @@ display(Markdown("\n".join(lines)))
 # themes directly; it does not replace the unsupervised model above.
 
 # %%
-guided = run.guided_metrics
-display(Markdown(
-    f"Guided model: K = {guided['k']}, c_v {guided['c_v']:.3f}, c_npmi {guided['c_npmi']:.3f} "
-    f"(unsupervised final model: c_v {run.manifest()['metrics']['c_v']:.3f}, "
-    f"c_npmi {run.manifest()['metrics']['c_npmi']:.3f})."
-))
-run.guided_labels.set_index("topic")[["seeded_theme", "label", "score", "top_words"]]
+if not (run.paths.results / "guided_metrics.json").exists():
+    display(Markdown("No guided model for this corpus: too few of the theme seed words are in its vocabulary "
+                     "(see `results/theme_seed_coverage.csv` and `themes.guided.min_seed_coverage`)."))
+else:
+    guided = run.guided_metrics
+    display(Markdown(
+        f"Guided model: K = {guided['k']}, c_v {guided['c_v']:.3f}, c_npmi {guided['c_npmi']:.3f} "
+        f"(unsupervised final model: c_v {run.manifest()['metrics']['c_v']:.3f}, "
+        f"c_npmi {run.manifest()['metrics']['c_npmi']:.3f})."
+    ))
+    display(run.guided_labels.set_index("topic")[["seeded_theme", "label", "score", "top_words"]])

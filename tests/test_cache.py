@@ -67,3 +67,23 @@ def test_code_change_invalidates(tmp_path, stage_file, monkeypatch):
     (fake / stage_file).write_text("# changed\n", encoding="utf-8")
     monkeypatch.setattr(zhtopics.cache, "PACKAGE", fake)
     assert cache.key([], {}, [stage_file]) != before
+
+
+def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp_path, monkeypatch):
+    import numpy as np
+
+    import zhtopics.train
+
+    config = tmp_path / "small.yaml"
+    config.write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(SEED_FILE), "--out", str(out), "--config", str(config), "--no-report", "--no-figures", "-q"]
+
+    def no_second_fit(*args, **kwargs):
+        raise AssertionError("the final model was fitted again")
+
+    monkeypatch.setattr(zhtopics.train, "fit", no_second_fit)
+    assert main(argv) == 0
+    kept = [p for p in (out / ".cache" / "sweep").iterdir() if p.is_dir()]
+    assert len(kept) == 1
+    np.testing.assert_array_equal(np.load(kept[0] / "doc_topic.npy"), np.load(out / "models" / "tomotopy_k3" / "doc_topic.npy"))

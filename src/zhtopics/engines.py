@@ -218,6 +218,21 @@ class FittedModel:
             self.native.save(str(folder / "model.tomotopy"))
         dictionary.save(str(folder / "dictionary.gensim"))
 
+    @classmethod
+    def load(cls, folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float,
+             empty_docs: list[int]) -> "FittedModel":
+        """Read a model written by :meth:`save` (its library model, matrices and Dictionary)."""
+        if engine == "gensim":
+            from gensim.models import LdaModel
+
+            native = LdaModel.load(str(folder / "model.gensim"))
+        else:
+            import tomotopy as tp
+
+            native = tp.LDAModel.load(str(folder / "model.tomotopy"))
+        return cls(engine, k, seed, np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy"), seconds,
+                   params, empty_docs, native)
+
 
 def _dense_doc_topics(model, bow: list, k: int) -> np.ndarray:
     matrix = np.zeros((len(bow), k))

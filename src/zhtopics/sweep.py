@@ -157,6 +157,10 @@ def _run(engine: str, k: int, seed: int, params: dict, cache_dir: str, key: str)
     fitted = fit(engine, _WORKER_DATA, k, seed, params["engines"])
     row = score(fitted, _WORKER_REFERENCE, params["sweep"]["coherence_topn"], params["sweep"]["diversity_topn"])
     path = Path(cache_dir) / key
+    if len(params["sweep"]["seeds"]) == 1:
+        # With one seed, every run is the final model of its setting: keep it, so that
+        # training does not fit it a second time (on a large corpus that is the slow part).
+        fitted.save(path, _WORKER_DATA.dictionary)
     np.save(path.with_suffix(".npy"), fitted.topic_word.astype(np.float32))
     path.with_suffix(".json").write_text(json.dumps(row) + "\n", encoding="utf-8")
     return row

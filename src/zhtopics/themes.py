@@ -206,7 +206,14 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     summary = {"labels": labels["label"].tolist()}
 
     guided_params = settings.get("guided") or {}
-    if guided_params.get("enabled", True):
+    coverage_share = coverage["seeds_in_vocabulary"].sum() / max(coverage["seeds"].sum(), 1)
+    if guided_params.get("enabled", True) and coverage_share < guided_params.get("min_seed_coverage", 0.0):
+        logger.warning("guided model skipped: only %.0f%% of the theme seed words are in the vocabulary "
+                       "(themes.guided.min_seed_coverage = %s); the themes file does not fit this corpus",
+                       100 * coverage_share, guided_params.get("min_seed_coverage"))
+        for stale in paths.results.glob("guided_*"):
+            stale.unlink()
+    elif guided_params.get("enabled", True):
         seed = int(params["sweep"]["seeds"][0])
         guided, topic_themes = fit_guided(data, themes, guided_params, params["engines"]["tomotopy"], seed)
         names = {theme["id"]: theme["name"] for theme in themes}

@@ -31,7 +31,7 @@ import pandas as pd
 from zhtopics import __version__
 from zhtopics.config import OutputPaths, ZhtopicsError, params_hash
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit, topic_word_table
-from zhtopics.sweep import code_version
+from zhtopics.sweep import code_version, run_key
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +223,14 @@ def train_final(
     models: dict[str, FittedModel] = {}
     for engine in engines:
         seed, typical = typical_seed(typicality, engine, k)
-        fitted = fit(engine, data, k, seed, params["engines"])
-        models[engine] = fitted
         run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
+        kept = paths.sweep_cache / run_key(data.fingerprint(), engine, k, seed, params)
+        if (kept / "doc_topic.npy").exists():  # the sweep kept this run's model (one seed per setting)
+            empty = np.flatnonzero(np.diff(data.bow.offsets) == 0).tolist()
+            fitted = FittedModel.load(kept, engine, k, seed, params["engines"].get(engine), run["seconds"], empty)
+        else:
+            fitted = fit(engine, data, k, seed, params["engines"])
+        models[engine] = fitted
         setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
         manifest = {
             "name": model_name(engine, k),
