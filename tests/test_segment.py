@@ -9,12 +9,15 @@ import pandas as pd
 import pytest
 from gensim.corpora import Dictionary, MmCorpus
 
-from zhtopics.segment import Segmenter, apply_phrases, load_segmented, segment_documents
+from zhtopics.config import ZhtopicsError
+from zhtopics.segment import (FILTER_REASONS, Segmenter, apply_phrases, load_segmented, segment_documents,
+                              segment_texts)
 
 
 @pytest.fixture(scope="module")
 def segmenter(params) -> Segmenter:
-    return Segmenter(params["segment"])
+    """The reference backend, jieba.posseg (the project's default may be rjieba)."""
+    return Segmenter(dict(params["segment"], backend="jieba"))
 
 
 def test_user_dictionary_keeps_domain_terms_whole(segmenter):
@@ -95,3 +98,123 @@ def test_written_dictionary_and_corpus_reload(seed_outputs):
     corpus = MmCorpus(str(seed_outputs.bow))
     assert corpus.num_terms <= len(dictionary)
     assert all(0 <= token_id < len(dictionary) for doc in corpus for token_id, _ in doc)
+
+
+# --- backends, parallel segmentation, interning -------------------------------------------
+
+DOMAIN_SENTENCE = "微信电商在朋友圈卖面膜,公众号和社交电商的转化需要信任。"
+
+
+@pytest.fixture(scope="module", params=["jieba", "rjieba"])
+def backend_segmenter(request, params) -> Segmenter:
+    return Segmenter(dict(params["segment"], backend=request.param))
+
+
+@pytest.fixture(scope="module")
+def rjieba_segmenter(params) -> Segmenter:
+    return Segmenter(dict(params["segment"], backend="rjieba"))
+
+
+def test_both_backends_keep_user_dictionary_terms_whole(backend_segmenter):
+    words = [word for word, _ in backend_segmenter.cut(DOMAIN_SENTENCE)]
+    for term in ("微信电商", "朋友圈", "公众号", "社交电商"):
+        assert term in words
+    assert "微信" not in words and "电商" not in words
+    tokens = backend_segmenter.tokens(DOMAIN_SENTENCE)
+    assert {"微信电商", "朋友圈", "公众号", "社交电商", "面膜", "信任"} <= set(tokens)
+    assert not {"的", "需要"} & set(tokens)  # stopwords-iso and the domain list
+
+
+def test_both_backends_use_the_user_dictionary_tags(backend_segmenter):
+    # 阿里 is `nrt` in jieba's dict.txt; the user dictionary makes it `nz`. rjieba's add_word
+    # keeps the old tag, so the Segmenter applies the user dictionary's over it.
+    assert ("阿里", "nz") in backend_segmenter.cut("阿里和腾讯都做社交电商")
+    assert ("QQ", "nz") in backend_segmenter.cut("在QQ上卖货")
+
+
+def test_unknown_backend_is_a_parameter_error(params):
+    with pytest.raises(ZhtopicsError, match="segment.backend"):
+        Segmenter(dict(params["segment"], backend="pkuseg"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "我认为,微信电商没有红利,小商家将无法玩转微信电商。",
+    "社交电商一度成为了互联网行业的新宠儿,但是其却遭受了屡屡挫败。",
+    "朋友圈里的代理商卖三无产品,售后服务和物流都跟不上,用户的信任度越来越低。",
+    "阿里巴巴和京东都想在移动互联网上做社交,腾讯的微信小店也在尝试。",
+])
+def test_rjieba_tokens_equal_jieba_tokens(segmenter, rjieba_segmenter, sentence):
+    assert rjieba_segmenter.tokens(sentence) == segmenter.tokens(sentence)
+
+
+def test_rjieba_differs_from_jieba_only_in_documented_ways(segmenter, rjieba_segmenter):
+    # Latin letters, digits and % : rjieba keeps a run whole, jieba.posseg splits it; both remove it.
+    sentence = "99%的小商家做B2C,3D打印"
+    assert ("99%", "m") in rjieba_segmenter.cut(sentence)
+    assert ("99", "m") in segmenter.cut(sentence) and ("%", "x") in segmenter.cut(sentence)
+    assert ("3D", "eng") in rjieba_segmenter.cut(sentence)
+    assert ("3", "m") in segmenter.cut(sentence) and ("D", "eng") in segmenter.cut(sentence)
+    assert rjieba_segmenter.tokens(sentence) == segmenter.tokens(sentence) == ["商家", "打印"]
+    # Words not in the dictionary: jieba.posseg's HMM leaves single characters, rjieba cuts
+    # them like jieba.lcut.
+    assert [w for w, _ in segmenter.cut("抖音直播带货")] == ["抖", "音", "直播", "带", "货"]
+    assert [w for w, _ in rjieba_segmenter.cut("抖音直播带货")] == ["抖音", "直播", "带货"]
+
+
+def test_rjieba_fast_path_equals_tagging(rjieba_segmenter, seed_prepared):
+    # tokens() cuts with Jieba.cut and remembers each word's tag; it must give what tagging
+    # every paragraph gives.
+    for text in seed_prepared.documents["text"]:
+        tagged = [rjieba_segmenter.classify(word, flag) for word, flag in rjieba_segmenter.cut(text)]
+        assert rjieba_segmenter.tokens(text) == [token for reason, token in tagged if reason is None]
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_parallel_segmentation_equals_serial(params, seed_prepared, backend):
+    documents = seed_prepared.documents.iloc[:60]
+    serial = segment_documents(documents, dict(params["segment"], backend=backend, processes=1, chunk_size=10))
+    parallel = segment_documents(documents, dict(params["segment"], backend=backend, processes=2, chunk_size=10))
+    assert parallel.tokens["tokens"].tolist() == serial.tokens["tokens"].tolist()
+    pd.testing.assert_frame_equal(parallel.tokens, serial.tokens)
+    pd.testing.assert_frame_equal(parallel.token_filter, serial.token_filter)
+    assert parallel.summary == serial.summary
+    assert parallel.dictionary.token2id == serial.dictionary.token2id
+
+
+def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepared):
+    texts = seed_prepared.documents["text"].tolist()
+    removed = defaultdict(Counter)
+    expected = [rjieba_segmenter.tokens(text, removed) for text in texts]
+    token_lists, counted = segment_texts(texts, {**rjieba_segmenter.params, "processes": 2, "chunk_size": 40})
+    assert token_lists == expected
+    for reason in FILTER_REASONS:
+        assert list(counted[reason].items()) == list(removed[reason].items())  # same order too
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_tokens_are_interned(params, processes):
+    texts = ["物流和货源是微商的难题", "微商的物流太慢", "货源与物流"] * 4
+    token_lists, _ = segment_texts(texts, dict(params["segment"], backend="rjieba", processes=processes, chunk_size=3))
+    occurrences = [token for tokens in token_lists for token in tokens if token == "物流"]
+    assert len(occurrences) == 12
+    assert all(token is occurrences[0] for token in occurrences)
+    first, second = token_lists[0], token_lists[1]
+    assert first[first.index("微商")] is second[second.index("微商")]
+
+
+def test_a_worker_that_cannot_start_reports_the_error(params, tmp_path):
+    bad = dict(params["segment"], backend="rjieba", userdict=str(tmp_path / "missing.txt"), processes=2, chunk_size=1)
+    with pytest.raises(ZhtopicsError, match="missing.txt"):
+        segment_texts(["物流", "货源", "信任"], bad)
+
+
+def test_a_spawned_worker_that_cannot_start_reports_the_error(params, tmp_path, monkeypatch):
+    # Without fork, workers build their Segmenter in the initializer; its error must come
+    # back with the first task (a failing initializer would be restarted forever).
+    import zhtopics.segment as segment
+
+    monkeypatch.setattr(segment, "_WORKER", None)
+    monkeypatch.setattr(segment, "_WORKER_ERROR", None)
+    segment._init_worker(dict(params["segment"], backend="rjieba", userdict=str(tmp_path / "missing.txt")))
+    with pytest.raises(ZhtopicsError, match="missing.txt"):
+        segment._segment_chunk(["物流"])
