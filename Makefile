@@ -10,7 +10,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run figures reports test lab lock clean distclean
+.PHONY: help venv run figures reports bench test lab lock clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET   (ARGS=... for run, PYTEST_ARGS=... for test)"
@@ -39,6 +39,9 @@ figures: venv ## redraw figures/ from the current results (after make run)
 
 reports: venv ## re-execute the notebooks into reports/*.html (after make run)
 	$(BIN)/zhtopics report --out .
+
+bench: venv ## speed, memory and planted-topic recovery up to 10^6 documents (long: about an hour)
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 test: venv ## run the test suite (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
