@@ -39,6 +39,10 @@ def _n(value, digits: int = 1, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _pct(value) -> str:
+    return "—" if value is None else f"{100 * value:.0f} %"
+
+
 def _size(n: int) -> str:
     exponent = len(str(n)) - 1
     return f"10^{exponent}" if n == 10 ** exponent else f"{n:,}"
@@ -148,7 +152,9 @@ def render(results: Path) -> str:
     lines = ["# Benchmarks", "",
              "Written by `make bench` (`benchmarks/run.py`) from the JSON files in this folder "
              "(`benchmarks/report.py` renders them; do not edit by hand). Units: s = seconds of wall time, "
-             "MB = 10^6 bytes, MiB = 2^20 bytes, µs/doc = wall time per input document.", ""]
+             "MB = 10^6 bytes, MiB = 2^20 bytes, µs/doc = wall time per input document. \"Other load\" is the share "
+             "of the machine's CPU time (all cores) that other processes used during a run: the machine is shared, and "
+             "wall times measured under load are pessimistic.", ""]
     if not parts:
         return "\n".join(lines + ["No results yet: run `make bench`."]) + "\n"
     first = next(iter(parts.values()))
@@ -170,7 +176,9 @@ def render(results: Path) -> str:
     ]
     seg = parts.get("segmentation_throughput")
     if seg:
-        lines += ["## Segmentation throughput", "", seg["note"], ""]
+        lines += ["## Segmentation throughput", "", seg["note"] + (
+            f" Other processes used {_pct(seg.get('other_cpu_share'))} of the machine's CPU time during this part."
+            if seg.get("other_cpu_share") is not None else ""), ""]
         for text, result in seg["texts"].items():
             lines += [f"**{text}** ({result['documents']:,} documents, {result['megabytes']:.2f} MB):", ""]
             rows = [[name, f"{row['mb_per_s']:.3f}", f"{row['ratio_to_jieba_posseg']:.2f}×", f"{row['seconds']:.2f}",
@@ -188,10 +196,11 @@ def render(results: Path) -> str:
                   "peak RSS / peak PSS of the process tree during the stage, in MiB.", ""]
         rows = []
         for label, run in sweep["runs"].items():
-            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", f"{run['peak_rss_tree_mib']:,.0f}",
+            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", _pct(run.get("other_cpu_share")),
+                         f"{run['peak_rss_tree_mib']:,.0f}",
                          f"{run['peak_pss_tree_mib']:,.0f}", *_stage_cells(run, ("prepare", "segment", "train", "themes")),
                          _n(run.get("unlogged_seconds"), 1)])
-        lines += _table(["run", "status", "wall s", "peak RSS tree MiB", "peak PSS tree MiB", "prepare", "segment",
+        lines += _table(["run", "status", "wall s", "other load", "peak RSS tree MiB", "peak PSS tree MiB", "prepare", "segment",
                          "train (sweep + final)", "themes", "rest s (start-up, summary, exit)"], rows)
         lines += ["", "Wall time / cold run: " + "; ".join(f"{label} {100 * ratio:.1f} %" for label, ratio in sweep.get("ratio_to_cold", {}).items()) + ".", ""]
     e2e = parts.get("end_to_end")
@@ -212,7 +221,8 @@ def render(results: Path) -> str:
             docs, topics = rec.get("documents"), rec.get("topics")
             rows.append([
                 _size(run["documents"]), run["engine"], run["status"], f"{run['wall_seconds']:,.1f}",
-                _n(run.get("us_per_document"), 0), f"{run['peak_rss_tree_mib']:,.0f}", f"{run['peak_pss_tree_mib']:,.0f}",
+                _n(run.get("us_per_document"), 0), _pct(run.get("other_cpu_share")),
+                f"{run['peak_rss_tree_mib']:,.0f}", f"{run['peak_pss_tree_mib']:,.0f}",
                 _n(run.get("peak_rss_largest_process_mib"), 0),
                 _n(docs and docs["nmi"], 3),
                 _n(docs and docs.get("oracle_on_first_documents", {}).get("oracle_nmi"), 3),
@@ -220,7 +230,7 @@ def render(results: Path) -> str:
                 _n(topics and topics["mean_matched_cosine"], 3), _n(topics and topics["min_matched_cosine"], 3),
                 _n(topics and topics["top10_purity"], 2), _n(topics and topics["planted_vocabulary_kept"], 3),
             ])
-        lines += _table(["documents", "engine", "status", "wall s", "µs/doc", "peak RSS tree MiB", "peak PSS tree MiB",
+        lines += _table(["documents", "engine", "status", "wall s", "µs/doc", "other load", "peak RSS tree MiB", "peak PSS tree MiB",
                          "largest process MiB", "NMI", "oracle NMI (first 10^4 docs)", "ARI", "matched accuracy", "mean matched cosine", "min matched cosine",
                          "top-10 purity", "planted words in Dictionary"], rows)
         lines += ["", "Recovery: NMI / ARI / matched accuracy compare each document's planted dominant topic (the topic "
@@ -292,9 +302,10 @@ def render(results: Path) -> str:
                   "`--readme`), then again on the unchanged folder.", ""]
         rows = []
         for label, run in rerun["runs"].items():
-            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", f"{run['peak_rss_tree_mib']:,.0f}",
+            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", _pct(run.get("other_cpu_share")),
+                         f"{run['peak_rss_tree_mib']:,.0f}",
                          f"{run['peak_pss_tree_mib']:,.0f}", *_stage_cells(run, STAGES), _n(run.get("unlogged_seconds"), 1)])
-        lines += _table(["run", "status", "wall s", "peak RSS tree MiB", "peak PSS tree MiB", *STAGES,
+        lines += _table(["run", "status", "wall s", "other load", "peak RSS tree MiB", "peak PSS tree MiB", *STAGES,
                          "rest s (start-up, summary, exit)"], rows)
         lines += ["", f"Unchanged / cold: {_n(rerun['ratio_unchanged_to_cold'] and 100 * rerun['ratio_unchanged_to_cold'], 1, '%')}.", ""]
     agreement = Path(results) / "segmentation_agreement.md"

@@ -106,7 +106,7 @@ def machine_info() -> dict:
 
     def git(*args):
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -119,7 +119,7 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,
-        "git_commit": git("rev-parse", "--short=12", "HEAD"),
+        "git_commit": git("rev-parse", "--short=12", "HEAD").strip(),
         "uncommitted_pipeline_changes": sorted(line[3:] for line in dirty.splitlines()) if dirty else [],
     }
 
@@ -142,6 +142,7 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
+    busy_before = _busy_cpu_seconds()
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
@@ -207,6 +208,8 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
         pass
     reader.join(timeout=10)
     wall = time.perf_counter() - started
+    own_cpu = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    other_cpu = max(_busy_cpu_seconds() - busy_before - own_cpu, 0.0)
     stages, previous = [], 0.0
     for t, line in lines:
         match = STAGE_LINE.search(line)
@@ -234,6 +237,10 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
         "max_processes": max((s[3] for s in samples), default=0),
         "cpu_seconds_children": round(rusage.ru_utime + rusage.ru_stime, 1) if rusage else None,
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        # CPU time the machine spent on other processes meanwhile (other users' jobs compete
+        # for the same cores): share of all cores over the run.
+        "other_cpu_seconds": round(other_cpu, 1),
+        "other_cpu_share": round(other_cpu / (wall * (os.cpu_count() or 1)), 3) if wall else None,
         "stages": stages,
         "unlogged_seconds": round(wall - sum(s.get("seconds", 0) for s in stages), 2),
         "startup_seconds": (round(stages[0]["ended_at"] - stages[0]["seconds"], 2)
@@ -242,6 +249,22 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
         "log_tail": [line for _, line in lines[-15:]] if status != 0 else [],
         "log_file": str(log_path.relative_to(ROOT)) if log_path.is_relative_to(ROOT) else str(log_path),
     }
+
+
+def _own_cpu_seconds() -> float:
+    """CPU seconds of this process and its reaped children (the segmentation workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _busy_cpu_seconds() -> float:
+    """Seconds all CPUs spent busy since boot (everything but idle and iowait)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
 
 
 def zhtopics(*args: str) -> list[str]:
@@ -329,6 +352,7 @@ def segmentation_throughput(megabytes: float) -> dict:
                 methods[f"Segmenter.tokens (backend {other}; 1 process)"] = (
                     lambda b=other: Segmenter(dict(params, backend=b)).tokens)
     results = {}
+    busy_before, own_before, part_started = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
     for name, texts in corpora.items():
         size = sum(len(t.encode("utf-8")) for t in texts)
         rows = {}
@@ -356,7 +380,10 @@ def segmentation_throughput(megabytes: float) -> dict:
         for row in rows.values():
             row["ratio_to_jieba_posseg"] = round(row["mb_per_s"] / base, 2)
         results[name] = {"documents": len(texts), "megabytes": round(size / 1e6, 3), "methods": rows}
+    part_wall = time.perf_counter() - part_started
+    other_cpu = max(_busy_cpu_seconds() - busy_before - (_own_cpu_seconds() - own_before), 0.0)
     return {"segment_params": params, "backend": backend, "processes": processes, "texts": results,
+            "other_cpu_seconds": round(other_cpu, 1), "other_cpu_share": round(other_cpu / (part_wall * (os.cpu_count() or 1)), 3),
             "note": "MB = 10^6 bytes of UTF-8 input. Single-process rows call the function once per document "
                     "(best of up to 3 passes, dictionaries loaded before the clock starts, a fresh Segmenter per pass). "
                     "segment_texts is the configured segmentation (cut, POS and other filters) in the configured "

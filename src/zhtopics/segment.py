@@ -266,11 +266,14 @@ class Segmenter:
             words = self.tokenizer.cut(text, True)
             try:
                 return [results[word] for word in words]
-            except KeyError:  # a word not seen before: tag the paragraph (same cut)
+            except KeyError:  # a word not seen before: tag the paragraph (the same cut)
+                classified = []
                 for word, tag in self.tokenizer.tag(text, True):
-                    if word not in results:
-                        self._remember(word, word, self._rjieba_flag(word, tag))
-                return [results[word] for word in words]
+                    result = results.get(word)
+                    if result is None:
+                        result = self._remember(word, word, self._rjieba_flag(word, tag))
+                    classified.append(result)
+                return classified
         classified = []
         for pair in self.pos_tokenizer.cut(text):
             key = (pair.word, pair.flag)
