@@ -25,7 +25,6 @@ once: the kept row lists the doc_ids of its copies, and each copy is in ``remove
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -39,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from zhtopics.cache import file_digest
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError
 
 logger = logging.getLogger(__name__)
@@ -554,14 +554,6 @@ def _line_span(lines: list[int]) -> str:
     return str(lines[0]) if len(lines) == 1 else f"{lines[0]}-{lines[-1]}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def list_input_files(input_path: str | Path) -> list[Path]:
     """The files an input path stands for: the file itself, or a folder's ``.txt`` files."""
     path = Path(input_path)
@@ -638,7 +630,7 @@ def prepare_corpus(input_path: str | Path, params: dict) -> PreparedCorpus:
             removed_rows.append(dict(row, article=None if article is None else article + offset, source_file=source_file))
         source_rows.append(
             {"source_file": source_file, "path": str(path), "format": fmt, "encoding": encoding,
-             "bytes": path.stat().st_size, "sha256": _sha256(path), "articles": len(parsed.articles),
+             "bytes": path.stat().st_size, "sha256": file_digest(path), "articles": len(parsed.articles),
              "paragraphs": len(parsed.paragraphs), "removed_lines": len(parsed.removed), **parsed.notes}
         )
     return _assemble(article_rows, paragraph_rows, removed_rows, source_rows, passthrough, params, normalize)
