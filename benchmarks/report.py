@@ -72,12 +72,13 @@ def check_targets(parts: dict) -> list[list[str]]:
             stage = stage or next((name for name, row in methods.items() if row.get("configured_stage")), None)
             if stage is None:
                 continue
+            posseg = (methods.get("jieba.posseg") or seg["texts"]["generated"]["methods"]["jieba.posseg"])["mb_per_s"]
             ratio = methods[stage]["ratio_to_jieba_posseg"]
             limit = TARGETS["segmentation_ratio"]
             verdict = "**met**" if ratio >= limit else f"**missed** by {limit / ratio:.1f}× (needs {limit:.0f}×, has {ratio:.1f}×)"
-            rows.append([f"segmentation with POS filter ≥ {limit:.0f}× jieba.posseg ({text.replace('_', ' ')} text; {stage})",
-                         f"{ratio:.1f}× ({methods[stage]['mb_per_s']:.2f} vs {methods['jieba.posseg']['mb_per_s']:.2f} MB/s)",
-                         verdict])
+            rows.append([f"segmentation with POS filter ≥ {limit:.0f}× jieba.posseg ({text.replace('_', ' ')} text, "
+                         f"{result['megabytes']:.0f} MB; {stage})",
+                         f"{ratio:.1f}× ({methods[stage]['mb_per_s']:.2f} vs {posseg:.2f} MB/s)", verdict])
     e2e = parts.get("end_to_end")
     if e2e:
         engines = sorted({row["engine"] for row in e2e["runs"]})
@@ -180,7 +181,8 @@ def render(results: Path) -> str:
             f" Other processes used {_pct(seg.get('other_cpu_share'))} of the machine's CPU time during this part."
             if seg.get("other_cpu_share") is not None else ""), ""]
         for text, result in seg["texts"].items():
-            lines += [f"**{text}** ({result['documents']:,} documents, {result['megabytes']:.2f} MB):", ""]
+            note = f"; {result['note']}" if result.get("note") else ""
+            lines += [f"**{text}** ({result['documents']:,} documents, {result['megabytes']:.2f} MB{note}):", ""]
             rows = [[name, f"{row['mb_per_s']:.3f}", f"{row['ratio_to_jieba_posseg']:.2f}×", f"{row['seconds']:.2f}",
                      row["runs"], _n(row.get("init_seconds"), 2)] for name, row in result["methods"].items()]
             lines += _table(["method", "MB/s", "× jieba.posseg", "seconds (best run)", "runs", "init s"], rows) + [""]
@@ -241,7 +243,7 @@ def render(results: Path) -> str:
                   "after one-to-one (Hungarian) matching; top-10 purity is the share of a fitted topic's top 10 words "
                   "planted in its matched topic. See `benchmarks/recovery.py`.", "",
                   "Where the time and memory go (stage cells: seconds / peak RSS tree / peak PSS tree in MiB during the stage; `train` holds the sweep "
-                  "— one fit plus coherence — and the final fit, see the fit columns):", ""]
+                  "— one fit plus coherence — and the final model, fitted again or reused from the sweep):", ""]
         rows = []
         for run in e2e["runs"]:
             fits = run.get("fit_seconds", {})
@@ -255,7 +257,8 @@ def render(results: Path) -> str:
             rows.append([_size(run["documents"]), run["engine"], _n(run.get("startup_seconds"), 1),
                          *_stage_cells(run, ("prepare", "segment")), _n(speed, 2), *_stage_cells(run, ("train",)),
                          _n(fits.get("sweep_fit"), 1),
-                         _n(fits.get("final_fit"), 1), _n(rest, 1), *_stage_cells(run, ("themes",)), _n(run.get("unlogged_seconds"), 1)])
+                         "reused" if fits.get("final_model") == "reused from the sweep" else _n(fits.get("final_fit"), 1),
+                         _n(rest, 1), *_stage_cells(run, ("themes",)), _n(run.get("unlogged_seconds"), 1)])
         lines += _table(["documents", "engine", "start-up s", "prepare", "segment", "segment stage MB/s", "train", "sweep fit s", "final fit s",
                          "train other s (coherence, load, write)", "themes", "rest s (start-up, summary, exit)"], rows)
         largest = max(run["documents"] for run in e2e["runs"])

@@ -3,8 +3,10 @@
 A poor man's sampling profiler (py-spy is not installed): runs the command line in this
 process and, from a background thread, records every ``--interval`` seconds the main
 thread's Python stack and the memory of the process tree (RSS and PSS, forked workers
-included). Each sample is weighted by the time since the previous one, so a sample taken
-late (C code holding the GIL) still accounts for the time it waited.
+included). Each sample is weighted by the time since the previous one; when the sampler
+could not run for a while (C code holding the GIL, e.g. tomotopy's ``train``), the time it
+waited is credited to "(C code holding the GIL)" under the frames that were on the stack
+both before and after the gap (the caller of that C code).
 
 Output (JSON, ``--out-json``): per zhtopics function on the stack (inclusive) and per
 innermost zhtopics function → innermost frame (exclusive), the seconds spent and the peak
@@ -61,9 +63,11 @@ def sample_run(argv: list[str], interval: float = 0.2) -> dict:
 
     def sampler():
         last = time.perf_counter()
+        previous = None
         while not done.is_set():
             time.sleep(interval)
             now = time.perf_counter()
+            late = now - last - 2 * interval
             frame = sys._current_frames().get(main_id)
             stack, leaf = [], "?"
             while frame is not None:
@@ -74,7 +78,21 @@ def sample_run(argv: list[str], interval: float = 0.2) -> dict:
                     stack.append(f"{Path(code.co_filename).stem}.{code.co_name}")
                 frame = frame.f_back
             rss, pss = _tree_memory(root)
-            samples.append((now - started, now - last, rss, pss, tuple(reversed(stack)), leaf))
+            stack = tuple(reversed(stack))
+            if late > 0 and previous is not None:
+                # The sampler could not run: C code held the GIL (tomotopy's train, a large
+                # pandas call). The call was made from a frame on the stack both before and
+                # after the gap: credit the time to their common part.
+                common = []
+                for before, after in zip(previous[2], stack):
+                    if before != after:
+                        break
+                    common.append(before)
+                samples.append((now - started - interval, late, max(rss, previous[0]), max(pss, previous[1]),
+                                tuple(common), "(C code holding the GIL)"))
+                last += late
+            samples.append((now - started, now - last, rss, pss, stack, leaf))
+            previous = (rss, pss, stack, leaf)
             last = now
 
     thread = threading.Thread(target=sampler, daemon=True)
