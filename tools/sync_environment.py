@@ -41,7 +41,9 @@ PIP = None
 CONDA_NAMES: dict[str, str | None] = {
     "charset-normalizer": "charset-normalizer",
     "datasketch": "datasketch",
+    "filelock": "filelock",
     "fonttools": "fonttools",
+    "hypothesis": "hypothesis",
     "gensim": "gensim",
     "jieba": "jieba",
     "jupyterlab": "jupyterlab",
