@@ -1,0 +1,63 @@
+"""Atomic file writes: a file is either its old complete version or its new complete one.
+
+Every artifact zhtopics writes goes through :func:`atomic_path` (or the two small helpers
+below it): the writer fills a temporary file in the same folder, and only a writer that
+finished renames it over the target (``os.replace`` is atomic on POSIX within one file
+system). A run killed at any moment therefore leaves no half-written table, model or figure
+behind, only a ``.*.tmp-*`` file that the next run overwrites or ignores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+TEMP_MARKER = ".tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
+
+    The temporary name keeps the suffix (``savefig`` and ``to_parquet`` infer the format
+    from it) and starts with a dot. On an exception the temporary file is removed and the
+    old ``path``, if any, is left untouched.
+
+    Examples
+    --------
+    >>> with atomic_path(out / "topics.csv") as tmp:   # doctest: +SKIP
+    ...     table.to_csv(tmp, index=False)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}{TEMP_MARKER}{os.getpid()}{path.suffix}")
+    try:
+        yield temporary
+        if temporary.exists():
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding=encoding)
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def is_temporary(path: str | Path) -> bool:
+    """True for a leftover temporary file of :func:`atomic_path` (never a result)."""
+    name = Path(path).name
+    return name.startswith(".") and TEMP_MARKER in name
