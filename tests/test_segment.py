@@ -218,3 +218,39 @@ def test_a_spawned_worker_that_cannot_start_reports_the_error(params, tmp_path, 
     segment._init_worker(dict(params["segment"], backend="rjieba", userdict=str(tmp_path / "missing.txt")))
     with pytest.raises(ZhtopicsError, match="missing.txt"):
         segment._segment_chunk(["物流"])
+
+
+@pytest.mark.parametrize("phrases", [False, True])
+def test_streamed_stage_equals_the_in_memory_one(params, seed_prepared, tmp_path, phrases):
+    # segment_corpus reads, segments and writes in batches (7 documents here, so the seed's
+    # 145 paragraphs take 21 batches); every output must equal the in-memory reference.
+    import numpy as np
+
+    from zhtopics.config import OutputPaths
+    from zhtopics.corpus import write_prepared
+    from zhtopics.engines import ModelInput
+    from zhtopics.segment import segment_corpus, write_segmented
+
+    segment_params = dict(params["segment"], phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"})
+    in_memory, streamed = OutputPaths(tmp_path / "memory"), OutputPaths(tmp_path / "streamed")
+    for paths in (in_memory, streamed):
+        write_prepared(seed_prepared, paths)
+    reference = segment_documents(seed_prepared.documents, segment_params)
+    write_segmented(reference, in_memory)
+    summary = segment_corpus(streamed, segment_params, batch_size=7)
+
+    assert summary == reference.summary
+    assert any("_" in word for word in reference.dictionary.token2id) == phrases
+    tokens, dictionary, bow = load_segmented(streamed)
+    pd.testing.assert_frame_equal(tokens.assign(tokens=tokens["tokens"].map(list)),
+                                  reference.tokens.assign(tokens=reference.tokens["tokens"].map(list)), check_dtype=False)
+    assert dictionary.token2id == reference.dictionary.token2id
+    assert (dictionary.dfs, dictionary.cfs, dictionary.num_docs) == (reference.dictionary.dfs, reference.dictionary.cfs,
+                                                                    reference.dictionary.num_docs)
+    assert list(bow) == list(MmCorpus(str(in_memory.bow)))
+    for name in ("dictionary.gensim", "dictionary.txt", "corpus.mm", "token_filter.csv", "segment_summary.json",
+                 "bow_ids.int32", "bow_counts.int32", "bow_offsets.int64"):
+        assert (streamed.processed / name).read_bytes() == (in_memory.processed / name).read_bytes(), name
+    assert ModelInput.load(streamed).fingerprint() == ModelInput.load(in_memory).fingerprint()
+    assert np.array_equal(ModelInput.load(streamed).bow.lengths(), reference.tokens["n_in_dictionary"].to_numpy())
+    assert not [p.name for p in streamed.processed.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -84,6 +84,7 @@ parent maps onto its interned strings.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -96,9 +97,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from gensim.corpora import Dictionary, MmCorpus
 from tqdm.auto import tqdm
 
+from zhtopics.atomic import atomic_path, write_text
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError, resolve
 from zhtopics.corpus import TextNormalizer
 
@@ -349,7 +352,8 @@ def _processes(params: dict) -> int:
     return processes
 
 
-def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = None) -> tuple[list[list[str]], dict[str, Counter]]:
+def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = None,
+                  progress: bool = True) -> tuple[list[list[str]], dict[str, Counter]]:
     """Kept tokens of each text (in input order) and the removed tokens counted by reason.
 
     Inputs of at least two chunks of ``segment.chunk_size`` texts (null: 1000 for jieba,
@@ -366,6 +370,8 @@ def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = 
         The ``segment`` section of the parameters.
     segmenter : Segmenter, optional
         Used instead of building one (by forked workers too).
+    progress : bool
+        Show a progress bar over the chunks (when there are several).
 
     Returns
     -------
@@ -379,7 +385,8 @@ def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = 
     if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
         chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
     chunks = [texts[start:start + chunk_size] for start in range(0, len(texts), chunk_size)]
-    progress = dict(total=len(chunks), desc="segmenting", unit="chunk", disable=True if len(chunks) < 2 else None)
+    progress = dict(total=len(chunks), desc="segmenting", unit="chunk",
+                    disable=True if len(chunks) < 2 or not progress else None)
     counts: Counter = Counter()
     token_lists: list[list[str]] = []
     collecting = gc.isenabled()
@@ -451,19 +458,16 @@ def apply_phrases(token_lists: list[list[str]], params: dict) -> list[list[str]]
     """Join frequent two-word collocations with gensim ``Phrases`` (if enabled)."""
     if not params.get("enabled"):
         return token_lists
-    from gensim.models.phrases import Phrases
-
-    model = Phrases(
-        token_lists, min_count=params.get("min_count", 5), threshold=params.get("threshold", 10.0),
-        delimiter=params.get("delimiter", "_"),
-    ).freeze()
-    joined = [model[tokens] for tokens in token_lists]
-    logger.info("phrases: %d collocations found", len(model.phrasegrams))
-    return joined
+    model = _learn_phrases(token_lists, params)
+    return [model[tokens] for tokens in token_lists]
 
 
 def segment_documents(documents: pd.DataFrame, params: dict) -> SegmentedCorpus:
-    """Segment the ``text`` column of a documents table and build the Dictionary.
+    """Segment the ``text`` column of a documents table and build the Dictionary, in memory.
+
+    The reference for :func:`segment_corpus` (which streams the same computation through
+    disk and is what ``zhtopics segment`` runs): both give the same tokens, Dictionary,
+    bag-of-words corpus and summaries.
 
     Parameters
     ----------
@@ -479,10 +483,8 @@ def segment_documents(documents: pd.DataFrame, params: dict) -> SegmentedCorpus:
     token_lists, removed = segment_texts(documents["text"].tolist(), params)
     token_lists = apply_phrases(token_lists, params.get("phrases", {}))
     dictionary = Dictionary(token_lists)
-    dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
     vocabulary_before = len(dictionary)
-    fe = params.get("filter_extremes", {})
-    dictionary.filter_extremes(no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000))
+    _filter_extremes(dictionary, params)
     in_dictionary = [sum(count for _, count in dictionary.doc2bow(tokens)) for tokens in token_lists]
     tokens = pd.DataFrame({
         "doc_id": documents["doc_id"].to_numpy(),
@@ -490,40 +492,231 @@ def segment_documents(documents: pd.DataFrame, params: dict) -> SegmentedCorpus:
         "n_tokens": [len(t) for t in token_lists],
         "n_in_dictionary": in_dictionary,
     })
-    filter_rows = []
+    empty = tokens.loc[tokens["n_in_dictionary"] == 0, "doc_id"].tolist()
+    summary = _summary(len(tokens), int(tokens["n_tokens"].sum()), int(sum(in_dictionary)), vocabulary_before,
+                       dictionary, params, empty)
+    return SegmentedCorpus(tokens=tokens, dictionary=dictionary, token_filter=token_filter_table(removed), summary=summary)
+
+
+def _filter_extremes(dictionary: Dictionary, params: dict) -> None:
+    """``Dictionary.filter_extremes`` with ``segment.filter_extremes``; no timestamps kept."""
+    fe = params.get("filter_extremes", {})
+    dictionary.filter_extremes(no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000))
+    dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
+
+
+def token_filter_table(removed: dict[str, Counter]) -> pd.DataFrame:
+    """``token_filter.csv``: per filter reason, tokens removed, distinct tokens and the 20 most frequent."""
+    rows = []
     for reason in FILTER_REASONS:
         counter = removed.get(reason, Counter())
-        filter_rows.append({
+        rows.append({
             "reason": reason, "tokens_removed": sum(counter.values()), "distinct_tokens": len(counter),
             "examples": " ".join(word for word, _ in counter.most_common(20)),
         })
-    empty = tokens.loc[tokens["n_in_dictionary"] == 0, "doc_id"].tolist()
-    summary = {
-        "documents": len(tokens),
-        "tokens_kept": int(tokens["n_tokens"].sum()),
-        "tokens_in_dictionary": int(sum(in_dictionary)),
-        "vocabulary_before_filter_extremes": vocabulary_before,
-        "vocabulary": len(dictionary),
-        "filter_extremes": fe,
-        "documents_without_tokens": empty,
-    }
+    return pd.DataFrame(rows)
+
+
+def _summary(documents: int, tokens_kept: int, tokens_in_dictionary: int, vocabulary_before: int,
+             dictionary: Dictionary, params: dict, empty: list) -> dict:
+    """``segment_summary.json``, logged as it is made."""
     if empty:
         logger.warning("%d documents have no tokens left in the dictionary (kept as empty rows): %s",
                        len(empty), ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else ""))
     logger.info("segmented %d documents: %d tokens kept, vocabulary %d (of %d before filter_extremes)",
-                len(tokens), summary["tokens_kept"], len(dictionary), vocabulary_before)
-    return SegmentedCorpus(tokens=tokens, dictionary=dictionary, token_filter=pd.DataFrame(filter_rows), summary=summary)
+                documents, tokens_kept, len(dictionary), vocabulary_before)
+    return {
+        "documents": documents,
+        "tokens_kept": tokens_kept,
+        "tokens_in_dictionary": tokens_in_dictionary,
+        "vocabulary_before_filter_extremes": vocabulary_before,
+        "vocabulary": len(dictionary),
+        "filter_extremes": params.get("filter_extremes", {}),
+        "documents_without_tokens": [str(doc_id) for doc_id in empty],
+    }
+
+
+# --- The streamed stage: what ``zhtopics segment`` runs ----------------------------------
+
+# Documents read, segmented and written per batch: bounds the memory of the stage (about
+# 0.5 KB per document of ~60 characters in flight) whatever the size of the corpus.
+BATCH_DOCUMENTS = 100_000
+TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("tokens", pa.list_(pa.string())),
+                           ("n_tokens", pa.int64()), ("n_in_dictionary", pa.int64())])
+
+
+def bow_array_paths(paths: OutputPaths) -> dict[str, Path]:
+    """The bag-of-words corpus as three flat binary arrays (compressed sparse rows, native
+    byte order), read by :meth:`zhtopics.engines.ModelInput.load` as memory maps: ``ids``
+    (int32 Dictionary ids) and ``counts`` (int32) of each document's words one after the
+    other, ``offsets`` (int64, documents + 1) where each document starts."""
+    return {name: paths.processed / f"bow_{name}.{dtype}" for name, dtype in
+            (("ids", "int32"), ("counts", "int32"), ("offsets", "int64"))}
+
+
+def _token_batches(path: Path, batch_size: int, phrases=None):
+    """(doc_ids, token lists) per row group of a tokens Parquet file, phrases applied if given."""
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=["doc_id", "tokens"]):
+        token_lists = batch.column(1).to_pylist()
+        if phrases is not None:
+            token_lists = [phrases[tokens] for tokens in token_lists]
+        yield batch.column(0), token_lists
+
+
+def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOCUMENTS) -> dict:
+    """Stage 2, streamed: ``documents.parquet`` → tokens, Dictionary and bag-of-words on disk.
+
+    Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
+    with the vocabulary), so memory does not grow with the corpus:
+
+    1. read the documents in batches, segment each (:func:`segment_texts`, in worker
+       processes for large batches), write the tokens as a Parquet row group of a temporary
+       file and add them to the Dictionary (``Dictionary.add_documents``);
+    2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
+       build the Dictionary over the joined tokens in a second pass;
+    3. ``filter_extremes``;
+    4. one more pass writes ``tokens.parquet`` (row groups, with ``n_in_dictionary``), the
+       Matrix Market corpus (gensim ``MmCorpus.serialize`` from a stream) and the same
+       bags of words as flat arrays (:func:`bow_array_paths`).
+
+    The outputs equal those of :func:`segment_documents` + :func:`write_segmented`.
+
+    Returns
+    -------
+    dict
+        The summary written to ``segment_summary.json``.
+    """
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    if not paths.documents.exists():
+        raise InputError(paths.documents, "not found; run `zhtopics prepare` first")
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    documents = pq.ParquetFile(paths.documents)
+    total = documents.metadata.num_rows
+    segmenter = Segmenter(params)
+    removed: dict[str, Counter] = defaultdict(Counter)
+    dictionary = Dictionary()
+    phrase_params = params.get("phrases", {})
+    unjoined = paths.processed / ".tokens-unfiltered.parquet"
+    try:
+        # 1. segment batch after batch
+        with pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer, \
+                tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar:
+            for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
+                token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
+                for reason, counter in batch_removed.items():
+                    removed[reason].update(counter)
+                writer.write_table(pa.table([batch.column(0).cast(pa.string()), pa.array(token_lists, pa.list_(pa.string()))],
+                                            names=["doc_id", "tokens"]))
+                if not phrase_params.get("enabled"):
+                    dictionary.add_documents(token_lists)
+                bar.update(batch.num_rows)
+        # 2. phrases: learned from a stream, applied on the fly
+        phrases = None
+        if phrase_params.get("enabled"):
+            phrases = _learn_phrases((tokens for _, batch in _token_batches(unjoined, batch_size) for tokens in batch),
+                                     phrase_params)
+            for _, token_lists in _token_batches(unjoined, batch_size, phrases):
+                dictionary.add_documents(token_lists)
+        vocabulary_before = len(dictionary)
+        # 3. filter_extremes
+        _filter_extremes(dictionary, params)
+        # 4. tokens.parquet, corpus.mm and the flat arrays, in one streamed pass
+        counts = {"kept": 0, "in_dictionary": 0}
+        empty: list[str] = []
+        with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
+            arrays = {name: stack.enter_context(atomic_path(path)) for name, path in bow_array_paths(paths).items()}
+            token_file = stack.enter_context(atomic_path(paths.tokens))
+            bow_file = stack.enter_context(atomic_path(paths.bow))
+            writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
+            ids_file, counts_file, offsets_file = (stack.enter_context(open(arrays[name], "wb"))
+                                                   for name in ("ids", "counts", "offsets"))
+            offsets_file.write(np.zeros(1, dtype=np.int64).tobytes())
+            position = [0]
+
+            def bows():
+                for doc_ids, token_lists in _token_batches(unjoined, batch_size, phrases):
+                    batch_bows = [dictionary.doc2bow(tokens) for tokens in token_lists]
+                    n_tokens = [len(tokens) for tokens in token_lists]
+                    in_dictionary = [sum(count for _, count in bow) for bow in batch_bows]
+                    writer.write_table(pa.table([doc_ids, pa.array(token_lists, pa.list_(pa.string())),
+                                                 pa.array(n_tokens, pa.int64()), pa.array(in_dictionary, pa.int64())],
+                                                schema=TOKENS_SCHEMA))
+                    lengths = np.fromiter(map(len, batch_bows), dtype=np.int64, count=len(batch_bows))
+                    flat = np.array([pair for bow in batch_bows for pair in bow], dtype=np.int32).reshape(-1, 2)
+                    ids_file.write(np.ascontiguousarray(flat[:, 0]).tobytes())
+                    counts_file.write(np.ascontiguousarray(flat[:, 1]).tobytes())
+                    offsets_file.write((position[0] + np.cumsum(lengths)).tobytes())
+                    position[0] += int(lengths.sum())
+                    counts["kept"] += sum(n_tokens)
+                    counts["in_dictionary"] += sum(in_dictionary)
+                    empty.extend(doc_id for doc_id, n in zip(doc_ids.to_pylist(), in_dictionary) if n == 0)
+                    yield from batch_bows
+
+            _serialize_mm(bow_file, bows(), dictionary, paths.bow)
+            writer.close()
+            for file in (ids_file, counts_file, offsets_file):
+                file.close()
+    finally:
+        unjoined.unlink(missing_ok=True)
+    summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
+    _write_dictionary_and_summaries(dictionary, token_filter_table(removed), summary, paths)
+    return summary
+
+
+def _serialize_mm(temporary: Path, corpus, dictionary: Dictionary, target: Path) -> None:
+    """``MmCorpus.serialize`` to a temporary name; its ``.index`` is renamed to ``target``'s
+    at once (the corpus file itself when the caller's ``atomic_path`` block ends)."""
+    MmCorpus.serialize(str(temporary), corpus, id2word=dictionary)
+    os.replace(f"{temporary}.index", f"{target}.index")
+
+
+def _learn_phrases(token_lists, params: dict):
+    """gensim ``Phrases`` (frozen) learned from an iterable of token lists."""
+    from gensim.models.phrases import Phrases
+
+    model = Phrases(token_lists, min_count=params.get("min_count", 5), threshold=params.get("threshold", 10.0),
+                    delimiter=params.get("delimiter", "_")).freeze()
+    logger.info("phrases: %d collocations found", len(model.phrasegrams))
+    return model
+
+
+def _write_dictionary_and_summaries(dictionary: Dictionary, token_filter: pd.DataFrame, summary: dict,
+                                    paths: OutputPaths) -> None:
+    with atomic_path(paths.dictionary) as temporary:
+        dictionary.save(str(temporary))
+    with atomic_path(paths.dictionary_text) as temporary:
+        dictionary.save_as_text(str(temporary))
+    with atomic_path(paths.processed / "token_filter.csv") as temporary:
+        token_filter.to_csv(temporary, index=False)
+    write_text(paths.segment_summary, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 
 def write_segmented(segmented: SegmentedCorpus, paths: OutputPaths) -> None:
-    """Write tokens, Dictionary (binary and text), the Matrix Market corpus and summaries."""
+    """Write :func:`segment_documents`' outputs as :func:`segment_corpus` does: tokens,
+    Dictionary (binary and text), the Matrix Market corpus, the flat bag-of-words arrays and
+    the summaries."""
+    import numpy as np
+
     paths.processed.mkdir(parents=True, exist_ok=True)
-    segmented.tokens.to_parquet(paths.tokens, index=False)
-    segmented.dictionary.save(str(paths.dictionary))
-    segmented.dictionary.save_as_text(str(paths.dictionary_text))
-    MmCorpus.serialize(str(paths.bow), segmented.bow(), id2word=segmented.dictionary)
-    segmented.token_filter.to_csv(paths.processed / "token_filter.csv", index=False)
-    paths.segment_summary.write_text(json.dumps(segmented.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with atomic_path(paths.tokens) as temporary:
+        table = pa.Table.from_pandas(segmented.tokens.astype({"doc_id": str}), schema=TOKENS_SCHEMA, preserve_index=False)
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, temporary)
+    bows = list(segmented.bow())
+    with atomic_path(paths.bow) as temporary:
+        _serialize_mm(temporary, bows, segmented.dictionary, paths.bow)
+    flat = np.array([pair for bow in bows for pair in bow], dtype=np.int32).reshape(-1, 2)
+    offsets = np.concatenate([[0], np.cumsum([len(bow) for bow in bows], dtype=np.int64)])
+    arrays = {"ids": np.ascontiguousarray(flat[:, 0]), "counts": np.ascontiguousarray(flat[:, 1]), "offsets": offsets}
+    for name, path in bow_array_paths(paths).items():
+        with atomic_path(path) as temporary:
+            arrays[name].tofile(temporary)
+    _write_dictionary_and_summaries(segmented.dictionary, segmented.token_filter, segmented.summary, paths)
     logger.info("wrote %s, %s and %s", paths.tokens, paths.dictionary, paths.bow)
 
 
