@@ -74,7 +74,8 @@ BENCH_CONFIG = {
     },
     "tomotopy": {
         "sweep": {"engines": ["tomotopy"], "seeds": [1]},
-        "engines": {"tomotopy": {"iterations": 200}},
+        # one model on both cores (reproducible for the same number of workers)
+        "engines": {"tomotopy": {"iterations": 200, "workers": 2}},
         "themes": {"guided": {"enabled": False}},
     },
 }

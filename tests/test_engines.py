@@ -73,3 +73,14 @@ def test_unknown_engine_is_a_clear_error(planted):
 
     with pytest.raises(ZhtopicsError, match="unknown engine 'mallet'"):
         fit("mallet", planted, 3, 1, ENGINE_PARAMS)
+
+
+def test_tomotopy_with_two_workers_is_reproducible(planted):
+    # workers > 1 (ParallelScheme.PARTITION): the same seed and number of workers give the
+    # same model, and the model still finds the planted topics.
+    params = dict(ENGINE_PARAMS["tomotopy"], workers=2)
+    first, second = (fit("tomotopy", planted, 3, 7, {"tomotopy": params}) for _ in range(2))
+    assert np.array_equal(first.topic_word, second.topic_word)
+    assert np.array_equal(first.doc_topic, second.doc_topic)
+    assert first.params["workers"] == 2
+    assert _recovered(first, planted.dictionary)

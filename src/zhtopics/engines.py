@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +57,11 @@ class BowCorpus:
 
     def lengths(self) -> np.ndarray:
         """Tokens per document."""
-        cumulative = np.concatenate([[0], np.cumsum(self.counts, dtype=np.int64)])
-        return cumulative[self.offsets[1:]] - cumulative[self.offsets[:-1]]
+        lengths = np.zeros(len(self), dtype=np.int64)
+        filled = np.flatnonzero(np.diff(self.offsets) > 0)
+        if len(filled):
+            lengths[filled] = np.add.reduceat(np.asarray(self.counts, dtype=np.int64), np.asarray(self.offsets[:-1])[filled])
+        return lengths
 
 
 class ModelInput:
@@ -106,13 +110,22 @@ class ModelInput:
         for path in (paths.tokens, paths.dictionary, paths.bow):
             if not path.exists():
                 raise InputError(path, "not found; run `zhtopics segment` first")
-        dictionary, mm = Dictionary.load(str(paths.dictionary)), MmCorpus(str(paths.bow))
-        ids, counts, offsets = [], [], [0]
-        for doc in mm:
-            ids.extend(int(i) for i, _ in doc)
-            counts.extend(int(c) for _, c in doc)
-            offsets.append(len(ids))
-        bow = BowCorpus(np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), np.array(offsets, dtype=np.int64))
+        dictionary = Dictionary.load(str(paths.dictionary))
+        from zhtopics.segment import bow_array_paths
+
+        arrays = bow_array_paths(paths)
+        if all(path.exists() for path in arrays.values()):
+            # memory maps: the pages are read from disk as training visits them, and are
+            # the operating system's cache, not this process's memory
+            bow = BowCorpus(*(np.memmap(arrays[name], dtype=arrays[name].suffix[1:], mode="r") if arrays[name].stat().st_size
+                              else np.zeros(0, dtype=arrays[name].suffix[1:]) for name in ("ids", "counts", "offsets")))
+        else:  # written before the arrays existed: read the Matrix Market file
+            ids, counts, offsets = [], [], [0]
+            for doc in MmCorpus(str(paths.bow)):
+                ids.extend(int(i) for i, _ in doc)
+                counts.extend(int(c) for _, c in doc)
+                offsets.append(len(ids))
+            bow = BowCorpus(np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), np.array(offsets, dtype=np.int64))
         doc_ids = pq.read_table(paths.tokens, columns=["doc_id"]).column("doc_id").to_pylist()
         if len(doc_ids) != len(bow):
             raise InputError(paths.bow, f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: rerun `zhtopics segment`")
@@ -264,9 +277,12 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
     Parameters
     ----------
     params : dict
-        ``alpha``, ``eta`` (model priors), ``iterations`` (Gibbs sweeps, as ``train`` names
-        them), ``burn_in`` and ``optim_interval`` (hyperparameter optimisation; model
-        attributes).
+        ``alpha``, ``eta`` (model priors), ``iterations`` and ``workers`` (Gibbs sweeps and
+        threads, as ``train`` names them), ``burn_in`` and ``optim_interval``
+        (hyperparameter optimisation; model attributes). With ``workers`` > 1 the sweeps
+        run in threads over partitions of the vocabulary (``ParallelScheme.PARTITION``):
+        the same seed and number of workers give the same model, another number of
+        workers a different one.
     word_priors : dict, optional
         word → list of k prior weights, set with ``set_word_prior`` (guided LDA).
     """
@@ -274,6 +290,7 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
 
     params = dict(params)
     iterations = int(params.pop("iterations", 1000))
+    workers = int(params.pop("workers", 1) or 1)
     burn_in = params.pop("burn_in", None)
     optim_interval = params.pop("optim_interval", None)
     started = time.perf_counter()
@@ -291,7 +308,12 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
             added.append(row)
     if not added:
         raise ZhtopicsError("no document has any token left in the dictionary: nothing to model")
-    model.train(iterations, workers=1, show_progress=False)
+    if workers > 1:
+        with warnings.catch_warnings():  # "may differ ... if workers != 1": documented above
+            warnings.filterwarnings("ignore", message="The training result may differ", category=RuntimeWarning)
+            model.train(iterations, workers=workers, parallel=tp.ParallelScheme.PARTITION, show_progress=False)
+    else:
+        model.train(iterations, workers=1, show_progress=False)
     column = {word: data.dictionary.token2id[word] for word in model.used_vocabs}
     columns = np.array([column[word] for word in model.used_vocabs])
     topic_word = np.zeros((k, data.n_terms))
@@ -304,7 +326,7 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
         doc_topic[row] = document.get_topic_dist()
     doc_topic /= doc_topic.sum(axis=1, keepdims=True)
     empty = sorted(set(range(data.n_docs)) - set(added))
-    all_params = dict(params, iterations=iterations, burn_in=burn_in, optim_interval=optim_interval)
+    all_params = dict(params, iterations=iterations, workers=workers, burn_in=burn_in, optim_interval=optim_interval)
     return FittedModel("tomotopy", k, seed, topic_word, doc_topic, time.perf_counter() - started, all_params, empty, model)
 
 
