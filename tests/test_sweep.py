@@ -91,3 +91,22 @@ def test_cache_is_invalidated_by_code_version(tmp_path, small_input, monkeypatch
     monkeypatch.setattr(zhtopics.sweep, "code_version", lambda: "another-version")
     run_sweep(small_input, SMALL, cache, processes=1)
     assert len(list(cache.glob("*.json"))) == 16
+
+
+def test_sweep_caps_k_at_the_documents_with_tokens(tmp_path, caplog):
+    tiny = make_planted_input(n_docs=4, doc_length=10)
+    params = copy.deepcopy(SMALL)
+    params["sweep"].update(engines=["tomotopy"], k=[2, 3, 4, 5, 6], seeds=[1])
+    with caplog.at_level("WARNING"):
+        runs, _ = run_sweep(tiny, params, tmp_path / "cache", processes=1)
+    assert sorted(runs["k"]) == [2, 3, 4]
+    assert "K = 5, 6 are skipped" in caplog.text
+
+
+def test_a_single_k_larger_than_the_corpus_is_an_error(tmp_path):
+    from zhtopics.config import ZhtopicsError
+
+    params = copy.deepcopy(SMALL)
+    params["sweep"].update(engines=["tomotopy"], k=[9], seeds=[1])
+    with pytest.raises(ZhtopicsError, match="K = 9 topics but only 4 documents have tokens"):
+        run_sweep(make_planted_input(n_docs=4, doc_length=10), params, tmp_path / "cache", processes=1)

@@ -175,6 +175,24 @@ def _k_values(sweep_params: dict) -> list[int]:
     return [int(k) for k in ks]
 
 
+def _cap_k(ks: list[int], usable_docs: int) -> list[int]:
+    """The K values a corpus of ``usable_docs`` documents with tokens can support (K ≤ documents).
+
+    A sweep over several K drops the larger ones with a warning; a single K (``--k``, or a
+    sweep of one value) that is too large is an error.
+    """
+    fitting = [k for k in ks if k <= usable_docs]
+    if len(fitting) == len(ks):
+        return ks
+    if len(ks) == 1 or not fitting:
+        raise ZhtopicsError(f"K = {', '.join(map(str, ks))} topics but only {usable_docs} documents have tokens after "
+                            "segmentation: give more documents, or ask for fewer topics (--k or sweep.k)")
+    dropped = [k for k in ks if k > usable_docs]
+    logger.warning("sweep.k capped: only %d documents have tokens, so K = %s are skipped (sweeping K = %d-%d)",
+                   usable_docs, ", ".join(map(str, dropped)), min(fitting), max(fitting))
+    return fitting
+
+
 def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | None = None) -> tuple[pd.DataFrame, dict]:
     """Fit and score every engine × K × seed of ``params['sweep']``, reusing cached runs.
 
@@ -203,6 +221,7 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
     ks = _k_values(sweep_params)
     if min(ks) < 2:
         raise ZhtopicsError("sweep.k: the number of topics must be at least 2")
+    ks = _cap_k(ks, int((np.diff(data.bow.offsets) > 0).sum()))
     seeds = [int(s) for s in sweep_params["seeds"]]
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = data.fingerprint()

@@ -115,16 +115,26 @@ def label_topics(topic_word: np.ndarray, vocabulary: dict[str, int], themes: lis
 
 
 def topic_evidence(doc_topics: pd.DataFrame, k: int, per_topic: int = 5) -> pd.DataFrame:
-    """The ``per_topic`` paragraphs with the highest share of each topic (documents with tokens only)."""
+    """The ``per_topic`` paragraphs with the highest share of each topic (documents with tokens only).
+
+    Ties are broken by ``doc_id``. Only the share and id columns are sorted, so the memory
+    needed is a few numbers per document, not a copy of the table with its texts.
+    """
     rows = []
-    usable = doc_topics[doc_topics["n_tokens"] > 0]
+    usable = doc_topics.index[doc_topics["n_tokens"].to_numpy() > 0]
+    doc_ids = doc_topics.loc[usable, "doc_id"].astype(str)
     for topic in range(k):
         column = f"topic_{topic}"
-        best = usable.sort_values([column, "doc_id"], ascending=[False, True], kind="stable").head(per_topic)
-        for rank, row in enumerate(best.itertuples(index=False), start=1):
-            rows.append({"topic": topic, "rank": rank, "doc_id": row.doc_id, "share": round(float(getattr(row, column)), 4),
-                         "article_id": getattr(row, "article_id", ""), "article_title": getattr(row, "article_title", ""),
-                         "text": row.text})
+        shares = doc_topics.loc[usable, column]
+        # candidates: every row at least as high as the per_topic-th highest share (ties included)
+        threshold = shares.nlargest(per_topic, keep="all").min() if len(shares) else 0.0
+        candidates = pd.DataFrame({"share": shares[shares >= threshold], "doc_id": doc_ids[shares >= threshold]})
+        best = candidates.sort_values(["share", "doc_id"], ascending=[False, True], kind="stable").head(per_topic)
+        for rank, (index, share) in enumerate(best["share"].items(), start=1):
+            row = doc_topics.loc[index]
+            rows.append({"topic": topic, "rank": rank, "doc_id": row["doc_id"], "share": round(float(share), 4),
+                         "article_id": row.get("article_id", ""), "article_title": row.get("article_title", ""),
+                         "text": row["text"]})
     return pd.DataFrame(rows, columns=["topic", "rank", "doc_id", "share", "article_id", "article_title", "text"])
 
 
@@ -196,7 +206,9 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     k = choice["k"]
     topic_word = np.load(paths.models / model_name(choice["engine"], k) / "topic_word.npy")
     labels = label_topics(topic_word, vocabulary, themes, settings["topn"], settings["min_score"])
-    doc_topics = pd.read_csv(paths.results / "doc_topics.csv", dtype={"doc_id": str})
+    wanted = {"doc_id", "text", "n_tokens", "article_id", "article_title"}
+    doc_topics = pd.read_csv(paths.results / "doc_topics.csv", dtype={"doc_id": str},
+                             usecols=lambda column: column in wanted or column.startswith("topic_"))
     evidence = topic_evidence(doc_topics, k, settings["evidence_per_topic"])
     evidence = evidence.merge(labels[["topic", "label"]], on="topic")
     paths.results.mkdir(parents=True, exist_ok=True)
