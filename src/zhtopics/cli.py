@@ -59,12 +59,9 @@ def cmd_prepare(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
 
 
 def cmd_segment(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.corpus import load_documents
-    from zhtopics.segment import segment_documents, write_segmented
+    from zhtopics.segment import segment_corpus
 
-    segmented = segment_documents(load_documents(paths), params["segment"])
-    write_segmented(segmented, paths)
-    summary = segmented.summary
+    summary = segment_corpus(paths, params["segment"])
     _say(args, f"wrote {paths.processed}/: {summary['documents']} documents, {summary['tokens_in_dictionary']} tokens, "
           f"vocabulary {summary['vocabulary']}")
 
