@@ -181,7 +181,12 @@ class ModelInput:
         return ModelInput(self.dictionary, self.texts_of(rows.tolist()), [self.doc_ids[r] for r in rows])
 
     def fingerprint(self) -> str:
-        """A hash of the vocabulary, the document ids and every bag of words."""
+        """A hash of the vocabulary, the document ids and every bag of words (computed once)."""
+        if getattr(self, "_fingerprint", None) is None:
+            self._fingerprint = self._compute_fingerprint()
+        return self._fingerprint
+
+    def _compute_fingerprint(self) -> str:
         digest = hashlib.sha256()
         digest.update(json.dumps(sorted(self.dictionary.token2id.items()), ensure_ascii=False).encode())
         digest.update(json.dumps(self.doc_ids, ensure_ascii=False).encode())
@@ -321,8 +326,9 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
         topic_word[topic, columns] = model.get_topic_word_dist(topic)
     topic_word /= topic_word.sum(axis=1, keepdims=True)
     doc_topic = np.full((data.n_docs, k), 1.0 / k)
-    # model.docs[i] raises IndexError in tomotopy 0.14: iterate instead.
-    for row, document in zip(added, list(model.docs)):
+    # model.docs[i] raises IndexError in tomotopy 0.14: iterate instead (lazily: a million
+    # Document objects at once would cost memory).
+    for row, document in zip(added, model.docs):
         doc_topic[row] = document.get_topic_dist()
     doc_topic /= doc_topic.sum(axis=1, keepdims=True)
     empty = sorted(set(range(data.n_docs)) - set(added))

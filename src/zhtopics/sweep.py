@@ -24,6 +24,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from zhtopics import __version__
+from zhtopics.atomic import TEMP_MARKER, atomic_path, write_text
 from zhtopics.config import ZhtopicsError
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit
 
@@ -150,19 +152,39 @@ def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diver
 
 _WORKER_DATA: ModelInput | None = None
 _WORKER_REFERENCE: ModelInput | None = None
+# A run fitted in this process (a sweep of one run: ``--k`` with one seed), kept for training
+# so that it is not read back from disk: key → FittedModel.
+_IN_MEMORY: dict[str, FittedModel] = {}
 
 
-def _run(engine: str, k: int, seed: int, params: dict, cache_dir: str, key: str) -> dict:
-    """Fit and score one run (in a worker process) and store it in the cache."""
+def kept_model(key: str) -> FittedModel | None:
+    """The fitted model of run ``key`` if this process fitted it (and forget it)."""
+    return _IN_MEMORY.pop(key, None)
+
+
+def _run(engine: str, k: int, seed: int, params: dict, cache_dir: str, key: str, keep_in_memory: bool = False) -> dict:
+    """Fit and score one run (in a worker process) and store it in the cache.
+
+    The run's files are written atomically, the ``.json`` row last: a run is in the cache
+    only when all of it is.
+    """
     fitted = fit(engine, _WORKER_DATA, k, seed, params["engines"])
     row = score(fitted, _WORKER_REFERENCE, params["sweep"]["coherence_topn"], params["sweep"]["diversity_topn"])
     path = Path(cache_dir) / key
     if len(params["sweep"]["seeds"]) == 1:
         # With one seed, every run is the final model of its setting: keep it, so that
         # training does not fit it a second time (on a large corpus that is the slow part).
-        fitted.save(path, _WORKER_DATA.dictionary)
-    np.save(path.with_suffix(".npy"), fitted.topic_word.astype(np.float32))
-    path.with_suffix(".json").write_text(json.dumps(row) + "\n", encoding="utf-8")
+        temporary = path.with_name(f".{key}{TEMP_MARKER}{os.getpid()}")
+        shutil.rmtree(temporary, ignore_errors=True)
+        fitted.save(temporary, _WORKER_DATA.dictionary)
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(temporary, path)
+        if keep_in_memory:
+            _IN_MEMORY.clear()
+            _IN_MEMORY[key] = fitted
+    with atomic_path(path.with_suffix(".npy")) as temporary:
+        np.save(temporary, fitted.topic_word.astype(np.float32))
+    write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
     return row
 
 
@@ -246,7 +268,7 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
         progress = tqdm(total=len(todo), desc="sweep", unit="run", disable=None)
         if processes == 1 or len(todo) == 1:
             for spec in todo:
-                rows[spec] = _run(*spec, params, str(cache_dir), keys[spec])
+                rows[spec] = _run(*spec, params, str(cache_dir), keys[spec], keep_in_memory=len(todo) == 1)
                 progress.update()
         else:
             # Workers are forked, so each inherits the model input without pickling it.

@@ -31,7 +31,7 @@ import pandas as pd
 from zhtopics import __version__
 from zhtopics.config import OutputPaths, ZhtopicsError, params_hash
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit, topic_word_table
-from zhtopics.sweep import code_version, run_key
+from zhtopics.sweep import code_version, kept_model, run_key
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +224,12 @@ def train_final(
     for engine in engines:
         seed, typical = typical_seed(typicality, engine, k)
         run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
-        kept = paths.sweep_cache / run_key(data.fingerprint(), engine, k, seed, params)
-        if (kept / "doc_topic.npy").exists():  # the sweep kept this run's model (one seed per setting)
+        key = run_key(data.fingerprint(), engine, k, seed, params)
+        kept = paths.sweep_cache / key
+        in_memory = kept_model(key)
+        if in_memory is not None:  # the sweep fitted this run in this process
+            fitted = in_memory
+        elif (kept / "doc_topic.npy").exists():  # the sweep kept this run's model (one seed per setting)
             empty = np.flatnonzero(np.diff(data.bow.offsets) == 0).tolist()
             fitted = FittedModel.load(kept, engine, k, seed, params["engines"].get(engine), run["seconds"], empty)
         else:
