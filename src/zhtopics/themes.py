@@ -195,8 +195,9 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     from zhtopics.corpus import load_documents
     from zhtopics.engines import topic_word_table
     from zhtopics.sweep import COHERENCE_MEASURES, coherence
+    from zhtopics.atomic import write_text
     from zhtopics.train import (article_topics_table, doc_topics_table, model_name, package_versions,
-                                paragraph_occurrences, write_model)
+                                paragraph_occurrences, write_csv, write_model)
 
     settings = params["themes"]
     themes = load_themes(settings["file"])
@@ -212,9 +213,9 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     evidence = topic_evidence(doc_topics, k, settings["evidence_per_topic"])
     evidence = evidence.merge(labels[["topic", "label"]], on="topic")
     paths.results.mkdir(parents=True, exist_ok=True)
-    labels.to_csv(paths.results / "topic_labels.csv", index=False)
-    evidence.to_csv(paths.results / "topic_evidence.csv", index=False)
-    coverage.to_csv(paths.results / "theme_seed_coverage.csv", index=False)
+    write_csv(labels, paths.results / "topic_labels.csv")
+    write_csv(evidence, paths.results / "topic_evidence.csv")
+    write_csv(coverage, paths.results / "theme_seed_coverage.csv")
     summary = {"labels": labels["label"].tolist()}
 
     guided_params = settings.get("guided") or {}
@@ -234,16 +235,16 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
         top = guided.top_words(data.dictionary, params["sweep"]["coherence_topn"])
         reference = data.reference(params["sweep"].get("coherence_docs"))
         metrics = {measure: round(coherence(top, reference, measure), 6) for measure in COHERENCE_MEASURES}
-        guided_labels.to_csv(paths.results / "guided_topic_labels.csv", index=False)
+        write_csv(guided_labels, paths.results / "guided_topic_labels.csv")
         table = topic_word_table(guided, data.dictionary, 30)
-        table.to_csv(paths.results / "guided_topics.csv", index=False)
+        write_csv(table, paths.results / "guided_topics.csv")
         documents = load_documents(paths)
         tokens = pd.read_parquet(paths.tokens, columns=["doc_id", "n_in_dictionary"])
         removed = pd.read_csv(paths.removed) if paths.removed.exists() else None
         articles = pd.read_csv(paths.articles) if paths.articles.exists() else documents[["article_id", "article_title"]].drop_duplicates()
         guided_docs = doc_topics_table(guided, documents, tokens)
-        article_topics_table(guided_docs, guided.k, paragraph_occurrences(documents, removed), articles).to_csv(
-            paths.results / "guided_article_topics.csv", index=False)
+        write_csv(article_topics_table(guided_docs, guided.k, paragraph_occurrences(documents, removed), articles),
+                  paths.results / "guided_article_topics.csv")
         name = model_name("tomotopy", guided.k, prefix="guided_")
         write_model(guided, data, paths.models / name, {
             "name": name, "role": "guided (seed words as priors); reported beside the unsupervised model, never replaces it",
@@ -252,5 +253,5 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
             "topic_themes": topic_themes, "input_fingerprint": data.fingerprint(), "versions": package_versions(),
         })
         summary["guided"] = {"k": guided.k, **metrics}
-        (paths.results / "guided_metrics.json").write_text(json.dumps(summary["guided"], indent=2) + "\n", encoding="utf-8")
+        write_text(paths.results / "guided_metrics.json", json.dumps(summary["guided"], indent=2) + "\n")
     return summary

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
+import shutil
 from importlib import metadata
 from pathlib import Path
 
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from zhtopics import __version__
+from zhtopics.atomic import TEMP_MARKER, atomic_path, write_text
 from zhtopics.config import OutputPaths, ZhtopicsError, params_hash
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit, topic_word_table
 from zhtopics.sweep import code_version, kept_model, run_key
@@ -187,9 +190,24 @@ def model_name(engine: str, k: int, prefix: str = "") -> str:
 
 
 def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: dict) -> None:
-    """Save a model (native file, matrices, Dictionary) with its ``manifest.json``."""
-    fitted.save(folder, data.dictionary)
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    """Save a model (native file, matrices, Dictionary) with its ``manifest.json``.
+
+    The folder is filled under a temporary name and renamed into place when complete, so a
+    run killed meanwhile leaves the previous model (or none), never half of one.
+    """
+    temporary = folder.with_name(f".{folder.name}{TEMP_MARKER}{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    fitted.save(temporary, data.dictionary)
+    (temporary / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
+                                             encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(temporary, folder)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """``table.to_csv(path, index=False)``, atomically (a temporary file renamed into place)."""
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, index=False)
 
 
 def train_final(
@@ -285,13 +303,13 @@ def write_results(choice: dict, models: dict[str, FittedModel], data: ModelInput
     removed = pd.read_csv(paths.removed) if paths.removed.exists() else None
     articles = pd.read_csv(paths.articles) if paths.articles.exists() else (
         documents[["article_id", "article_title"]].drop_duplicates())
-    topic_word_table(chosen, data.dictionary, topn).to_csv(paths.results / "topics.csv", index=False)
+    write_csv(topic_word_table(chosen, data.dictionary, topn), paths.results / "topics.csv")
     doc_topics = doc_topics_table(chosen, documents, tokens)
-    doc_topics.to_csv(paths.results / "doc_topics.csv", index=False)
+    write_csv(doc_topics, paths.results / "doc_topics.csv")
     occurrences = paragraph_occurrences(documents, removed)
-    article_topics_table(doc_topics, chosen.k, occurrences, articles).to_csv(paths.results / "article_topics.csv", index=False)
+    write_csv(article_topics_table(doc_topics, chosen.k, occurrences, articles), paths.results / "article_topics.csv")
     for engine, fitted in models.items():
         if engine != choice["engine"]:
-            topic_word_table(fitted, data.dictionary, topn).to_csv(paths.results / f"topics_{engine}.csv", index=False)
-    engine_comparison_table(choice, models, runs).to_csv(paths.results / "engine_comparison.csv", index=False)
-    (paths.results / "model_choice.json").write_text(json.dumps(choice, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            write_csv(topic_word_table(fitted, data.dictionary, topn), paths.results / f"topics_{engine}.csv")
+    write_csv(engine_comparison_table(choice, models, runs), paths.results / "engine_comparison.csv")
+    write_text(paths.results / "model_choice.json", json.dumps(choice, ensure_ascii=False, indent=2) + "\n")
