@@ -29,6 +29,7 @@ from IPython.display import Markdown, display
 
 from zhtopics import figures
 from zhtopics.config import load_params
+from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.segment import Segmenter
 
@@ -62,7 +63,8 @@ params = load_params()["segment"]
 sentence = "微信电商在朋友圈卖面膜,公众号和服务号难以把粉丝转化为购买。"
 with_dictionary = Segmenter(params).tokens(sentence)
 without_dictionary = Segmenter(dict(params, userdict=None)).tokens(sentence)
-display(Markdown(f"- with: {' / '.join(with_dictionary)}\n- without: {' / '.join(without_dictionary)}"))
+display(Markdown(f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
+                 f"- without: {escape_markdown(' / '.join(without_dictionary))}"))
 
 # %% [markdown]
 # ## 高频词 · Most frequent terms

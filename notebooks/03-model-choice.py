@@ -31,6 +31,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from zhtopics import figures
+from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 
 figures.use_style()
@@ -39,7 +40,7 @@ choice, sweep = run.choice, run.sweep
 
 # %%
 display(Markdown(
-    f"The sweep has **{len(sweep)} runs**: engines {', '.join(sorted(sweep['engine'].unique()))}, "
+    f"The sweep has **{len(sweep)} runs**: engines {escape_markdown(', '.join(sorted(sweep['engine'].unique())))}, "
     f"K from {sweep['k'].min()} to {sweep['k'].max()}, {sweep['seed'].nunique()} seeds each."
 ))
 
@@ -65,12 +66,12 @@ figures.plot_stability_by_k(run.stability, choice)
 # %%
 best = choice["best"]
 display(Markdown(
-    f"**Rule.** {choice['rule']} Thresholds: stability ≥ {choice['min_stability']}, "
+    f"**Rule.** {escape_markdown(choice['rule'])} Thresholds: stability ≥ {choice['min_stability']}, "
     f"diversity ≥ {choice['min_diversity']}.\n\n"
-    f"**Outcome.** {choice['eligible_settings']} settings pass the thresholds. The best mean {choice['metric']} is "
-    f"{best['metric_mean']:.3f} ({best['engine']}, K = {best['k']}; seed sd {best['metric_sd']:.3f}). "
-    f"The smallest K within that tolerance is **{choice['engine']} at K = {choice['k']}** "
-    f"(mean {choice['metric']} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability'] or float('nan'):.3f})."
+    f"**Outcome.** {choice['eligible_settings']} settings pass the thresholds. The best mean {escape_markdown(choice['metric'])} is "
+    f"{best['metric_mean']:.3f} ({escape_markdown(best['engine'])}, K = {best['k']}; seed sd {best['metric_sd']:.3f}). "
+    f"The smallest K within that tolerance is **{escape_markdown(choice['engine'])} at K = {choice['k']}** "
+    f"(mean {escape_markdown(choice['metric'])} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability'] or float('nan'):.3f})."
     + (" No setting met the thresholds, so the rule chose among all of them." if choice["fallback_to_all_settings"] else "")
 ))
 

@@ -28,6 +28,7 @@ out_dir = ".."
 from IPython.display import HTML, Markdown, display
 
 from zhtopics import figures
+from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.topic_map import prepare_topic_map, topic_map_fragment
 
@@ -38,7 +39,7 @@ labels, choice = run.labels, run.choice
 # %%
 named = labels[labels["theme_id"].fillna("") != ""]
 display(Markdown(
-    f"The chosen model ({choice['engine']}, K = {choice['k']}) has **{len(labels)} topics**; "
+    f"The chosen model ({escape_markdown(choice['engine'])}, K = {choice['k']}) has **{len(labels)} topics**; "
     f"{len(named)} are named after a theme (score ≥ the `themes.min_score` threshold), "
     f"{len(labels) - len(named)} by their top words."
 ))
@@ -55,10 +56,12 @@ figures.plot_topic_words(run.topics, labels)
 # Read these before trusting a name.
 
 # %%
+# Labels, titles and paragraphs are scraped text: into Markdown only through escape_markdown
+# (nbconvert renders HTML inside Markdown; the paragraphs must show as written).
 for topic, rows in run.evidence.groupby("topic"):
-    lines = [f"**topic {topic}: {run.label(topic)}**", ""]
+    lines = [f"**topic {topic}: {escape_markdown(run.label(topic))}**", ""]
     for row in rows.itertuples():
-        lines.append(f"{row.rank}. ({row.share:.0%}, {row.article_title}) {row.text}")
+        lines.append(f"{row.rank}. ({row.share:.0%}, {escape_markdown(row.article_title)}) {escape_markdown(row.text)}")
     display(Markdown("\n".join(lines)))
 
 # %% [markdown]

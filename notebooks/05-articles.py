@@ -27,6 +27,7 @@ out_dir = ".."
 from IPython.display import Markdown, display
 
 from zhtopics import figures
+from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 
 figures.use_style()
@@ -41,8 +42,9 @@ figures.plot_article_topic_heatmap(article_topics, labels)
 lines = []
 for row in article_topics.itertuples():
     shares = sorted(((getattr(row, c), int(c.split("_")[1])) for c in topic_columns), reverse=True)
-    main = "; ".join(f"{run.label(t)} {s:.0%}" for s, t in shares[:2] if s == s)
-    lines.append(f"- **{row.article_title}** ({row.article_id}, {row.paragraphs} paragraphs): {main}")
+    main = "; ".join(f"{escape_markdown(run.label(t))} {s:.0%}" for s, t in shares[:2] if s == s)
+    lines.append(f"- **{escape_markdown(row.article_title)}** ({escape_markdown(row.article_id)}, "
+                 f"{row.paragraphs} paragraphs): {main}")
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]

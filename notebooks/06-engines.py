@@ -28,6 +28,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from zhtopics import figures
+from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.sweep import matched_similarity
 
@@ -43,7 +44,7 @@ figures.plot_engine_comparison(run.engine_comparison, run.sweep)
 lines = [f"At K = {run.choice['k']}:"]
 for engine, row in comparison.iterrows():
     lines.append(
-        f"- **{engine}**: mean {metric} {row[f'{metric}_mean_over_seeds']:.3f} ± {row[f'{metric}_sd_over_seeds']:.3f} "
+        f"- **{escape_markdown(engine)}**: mean {escape_markdown(metric)} {row[f'{metric}_mean_over_seeds']:.3f} ± {row[f'{metric}_sd_over_seeds']:.3f} "
         f"over seeds, stability {row['stability']:.3f}, diversity of the final model {row['diversity']:.2f}, "
         f"{row['seconds_mean_over_seeds']:.2f} s per fit"
     )

@@ -180,6 +180,33 @@ class OfflineBrowser:
         """Run JavaScript in the page and return its result."""
         return self.driver.execute_script(code, *args)
 
+    def alert_text(self) -> str | None:
+        """The text of an open alert/confirm/prompt dialog (dismissed), or None when none is open."""
+        from selenium.common.exceptions import NoAlertPresentException
+
+        try:
+            alert = self.driver.switch_to.alert
+            text = alert.text
+        except NoAlertPresentException:
+            return None
+        alert.dismiss()
+        return text
+
+    def text(self, selector: str = "body") -> str:
+        """The rendered text (``innerText``) of every element matching ``selector``, joined by newlines."""
+        return self.driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]))"
+            ".map(function (e) { return e.innerText; }).join('\\n');", selector)
+
+    def handler_attributes(self) -> list[str]:
+        """Elements of the live document that carry an inline event handler (``on...=``) or a
+        ``javascript:`` URL, as the start of their markup: what injected HTML would leave."""
+        return self.driver.execute_script(
+            "return Array.from(document.querySelectorAll('*')).filter(function (e) {"
+            "  return Array.from(e.attributes).some(function (a) {"
+            "    return /^on/i.test(a.name) || /^\\s*(javascript|vbscript):/i.test(a.value); });"
+            "}).map(function (e) { return e.outerHTML.slice(0, 120); });")
+
     def report(self) -> PageReport:
         """Console messages, circles and requests since the last :meth:`open`."""
         console = self.driver.get_log("browser")

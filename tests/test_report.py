@@ -10,7 +10,7 @@ import pytest
 
 from zhtopics.cli import main
 from zhtopics.config import OutputPaths, load_params
-from zhtopics.report import NOTEBOOKS, list_notebooks, network_references, write_reports
+from zhtopics.report import NOTEBOOKS, active_content, list_notebooks, network_references, write_reports
 
 from .conftest import SEED_FILE
 
@@ -64,7 +64,9 @@ def test_every_notebook_executes_on_a_slice_into_a_self_contained_report(reports
         page = report.read_text(encoding="utf-8")
         assert network_references(page) == [], report.name
         assert "Run manifest" in page and "params hash" in page and "corpus sha256" in page
-        assert "Traceback" not in page and 'class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr"' not in page
+        # no error or warning printed into a report (nbconvert marks stderr output with this mime type)
+        assert "Traceback" not in page and 'data-mime-type="application/vnd.jupyter.stderr"' not in page, report.name
+        assert active_content(page) == [], report.name
         assert re.search(r'<img[^>]+src="data:image/png;base64,', page) or report.name.startswith("06")
     index = (slice_run.root / "reports" / "index.html").read_text(encoding="utf-8")
     for report in reports:

@@ -11,6 +11,7 @@ import pytest
 
 from zhtopics.config import OutputPaths, ZhtopicsError
 from zhtopics.topic_map import (
+    active_content,
     library_script,
     network_references,
     patch_ldavis,
@@ -179,6 +180,7 @@ def test_ldavis_is_patched_for_topic_zero():
     script = library_script()
     assert "radius[dat2[i].Topic - zhFirst]" in script and "Topic - 1]" not in script
     assert "vis_state.topic > 0" not in script
+    assert "term.innerHTML" not in script and "vis_state.term = term.textContent;" in script
     with pytest.raises(RuntimeError, match="not the one zhtopics was written for"):
         patch_ldavis("var LDAvis = function() {};")
 
@@ -221,6 +223,16 @@ def _write_model(root, model, engine="tomotopy", with_labels=True) -> OutputPath
     pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(docs))], "tokens": docs,
                   "n_tokens": lengths, "n_in_dictionary": lengths}).to_parquet(paths.tokens)
     return paths
+
+
+def test_page_data_cannot_end_its_script(model):
+    """Terms are corpus text: in the page's JSON, < > & and line separators are \\u escapes."""
+    model = dict(model, vocab=["</script><script>x=1</script>", "a&b>c", "\u2028"] + list(WORDS[3:]))
+    page = topic_map_html(prepare_topic_map(**model), embed_font=False)
+    data = re.search(r"var data = (\{.*\});\n", page).group(1)
+    assert not set("<>&\u2028\u2029") & set(data)
+    assert set(model["vocab"][:3]) <= set(_page_data(page)["tinfo"]["Term"]) | set(_page_data(page)["token.table"]["Term"])
+    assert active_content(page) == []
 
 
 def test_write_topic_map(tmp_path, model):

@@ -6,6 +6,13 @@ template minus everything it would fetch from a CDN (``templates/offline``): ima
 embedded, the interactive topic map carries its own JavaScript, and a footer records the
 run (git commit, parameter hash, input hash, package versions, date). ``reports/index.html``
 links the reports. :func:`network_references` finds anything a page would still fetch.
+
+Reports are mailed to other people and show scraped text, so they are checked before they
+are written: text from the corpus reaches a page only escaped (pandas escapes table cells;
+notebooks pass every data value they put into Markdown through :func:`escape_markdown`),
+and :func:`active_content` must find nothing the topic maps did not write. Nor do reports
+show this machine's folders: notebooks run in the output folder with ``out_dir = "."``, and
+absolute paths in printed output (warnings, logging) are replaced (:func:`redact_paths`).
 """
 
 from __future__ import annotations
@@ -17,15 +24,21 @@ import json
 import logging
 import os
 import re
+import string
 import subprocess
+import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from zhtopics import __version__
 from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError, params_hash
-from zhtopics.topic_map import font_face_css, network_references
+from zhtopics.topic_map import active_content, font_face_css, network_references
 
-__all__ = ["network_references", "write_reports", "run_manifest", "list_notebooks"]
+__all__ = [
+    "active_content", "escape_markdown", "list_notebooks", "network_references", "redact_paths", "run_manifest",
+    "write_reports",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +46,96 @@ NOTEBOOKS = PROJECT_ROOT / "notebooks"
 TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 FOOTER_PACKAGES = ("gensim", "tomotopy", "jieba", "pandas", "numpy", "matplotlib", "pyLDAvis", "nbconvert", "papermill")
+
+#: Run in each report's kernel before its cells: tqdm.auto (imported by zhtopics modules)
+#: warns on import when ipywidgets is missing, and the warning names this machine's
+#: site-packages folder. Progress bars are never shown in reports.
+KERNEL_SETUP = '__import__("warnings").filterwarnings("ignore", message="IProgress not found")'
+
+#: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` become HTML entities instead.
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape("".join(c for c in string.punctuation if c not in "&<>\"'")) + "])")
+
+
+def escape_markdown(value) -> str:
+    r"""``value`` as Markdown that shows exactly its text: no markup, links, HTML or math.
+
+    Notebooks put data (topic labels, article titles, paragraphs) into ``Markdown(...)``
+    outputs, and nbconvert renders Markdown with any raw HTML in it, so every data value
+    goes through this first. ASCII punctuation is backslash-escaped (CommonMark: a
+    backslash before punctuation makes it literal) and ``&``, ``<``, ``>``, ``"``, ``'``
+    become HTML character references (:func:`html.escape`). Whitespace runs, line breaks
+    included, become one space, so the value stays inline (no new paragraph, list or code
+    block); HTML collapses them the same way when showing text.
+
+    Parameters
+    ----------
+    value : object
+        Anything; ``str(value)`` is escaped.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> escape_markdown("[点击](javascript:x) <b>*粗*</b>")
+    '\\[点击\\]\\(javascript\\:x\\) &lt;b&gt;\\*粗\\*&lt;\\/b&gt;'
+    """
+    text = " ".join(str(value).split())
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=True)
+
+
+def _local_folders(out_dir: Path) -> list[tuple[str, str]]:
+    """This machine's folders a report must not show, each with its stand-in, longest first."""
+    named = [
+        (out_dir, "."), (PROJECT_ROOT, "<project>"), (Path(sys.prefix), "<python>"),
+        (Path(sys.base_prefix), "<python>"), (Path(tempfile.gettempdir()), "<tmp>"),
+    ]
+    try:
+        named.append((Path.home(), "~"))
+    except RuntimeError:  # no home folder known (e.g. a container user without one)
+        pass
+    folders: dict[str, str] = {}
+    for folder, stand_in in named:
+        for form in (str(folder), str(folder.resolve())):
+            if len(form) > 1:  # never "/" itself
+                folders.setdefault(form, stand_in)
+    return sorted(folders.items(), key=lambda item: -len(item[0]))
+
+
+def redact_paths(notebook, out_dir: Path) -> int:
+    """Replace this machine's folders in a notebook's printed output (stdout, stderr).
+
+    Warnings and log records print absolute paths (a library's file, the output folder).
+    In every stream output, the output folder becomes ``.`` (the folder the notebook runs
+    in), the project folder ``<project>``, the Python installation ``<python>``, the home
+    folder ``~`` and the temporary folder ``<tmp>``. A folder is only replaced as a whole
+    path component (``/tmp`` in ``/tmpfiles`` or in ``http://host/tmp`` stays). Rich
+    outputs (tables, text/html, Markdown) are data and are left as they are.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        Changed in place.
+    out_dir : Path
+        The output folder the notebook read.
+
+    Returns
+    -------
+    int
+        How many paths were replaced.
+    """
+    folders = _local_folders(Path(out_dir))
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(f) for f, _ in folders) + r")(?![\w.-])")
+    stand_ins = dict(folders)
+    replaced = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"], count = pattern.subn(lambda m: stand_ins[m.group(1)], output["text"])
+                replaced += count
+    return replaced
+
 
 def _git(*args: str) -> str | None:
     try:
@@ -97,7 +200,11 @@ def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
-    """Run a notebook top to bottom with papermill; ``out_dir`` goes to its parameters cell.
+    """Run a notebook top to bottom with papermill, in ``out_dir``, with ``out_dir = "."``.
+
+    The kernel's working folder is the output folder and the parameters cell (shown in the
+    report) gets ``"."``: a path relative to the notebook's folder would spell out this
+    machine's folders (``../../../tmp/...``). :data:`KERNEL_SETUP` runs first.
 
     Returns
     -------
@@ -106,12 +213,11 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
     """
     import papermill
 
-    # A path relative to the notebook's folder, so reports do not show this machine's folders.
-    relative = os.path.relpath(out_dir, notebook.parent)
     try:
         return papermill.execute_notebook(
-            str(notebook), str(executed), parameters={"out_dir": relative}, kernel_name="python3",
-            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            str(notebook), str(executed), parameters={"out_dir": "."}, kernel_name="python3",
+            cwd=str(out_dir), progress_bar=False, log_output=False,
+            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}"],
         )
     except papermill.PapermillExecutionError as error:
         raise ZhtopicsError(f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
@@ -170,8 +276,9 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
     Raises
     ------
     ZhtopicsError
-        When a notebook fails (naming it, the cell and the error) or a page would fetch
-        from the network.
+        When a notebook fails (naming it, the cell and the error), or a page would fetch
+        from the network or run code the topic maps did not write (:func:`active_content`:
+        corpus text reached it unescaped).
     """
     from tqdm.auto import tqdm
 
@@ -185,11 +292,19 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
     written, index = [], []
     for notebook in tqdm(notebooks, desc="reports", unit="notebook", disable=None):
         executed = execute_notebook(notebook, paths.root.resolve(), executed_dir / notebook.name)
+        redacted = redact_paths(executed, paths.root.resolve())
+        if redacted:
+            logger.warning("%s: %d absolute paths in printed output replaced (see its stderr/stdout cells)",
+                           notebook.name, redacted)
         title = _title(executed)
         page = notebook_html(executed, title, footer)
         fetched = network_references(page)
         if fetched:
             raise ZhtopicsError(f"{notebook.name}: the exported page would fetch {fetched[0]} (and {len(fetched) - 1} more)")
+        unsafe = active_content(page)
+        if unsafe:
+            raise ZhtopicsError(f"{notebook.name}: the exported page would run code zhtopics did not write "
+                                f"(text reached it unescaped): {unsafe[0]} (and {len(unsafe) - 1} more)")
         target = reports / notebook.with_suffix(".html").name
         target.write_text(page, encoding="utf-8")
         written.append(target)

@@ -11,7 +11,12 @@ characters on the page), so the map needs neither a network nor a CJK system fon
 - :func:`topic_map_html` is the standalone page, :func:`topic_map_fragment` the same map for
   a notebook output (``IPython.display.HTML``; it also survives nbconvert's HTML export).
 - :func:`write_topic_map` draws the chosen model into ``figures/topic_map.html``.
-- :func:`network_references` lists what a page would fetch from the network (tests use it).
+- :func:`network_references` lists what a page would fetch from the network, and
+  :func:`active_content` what it would run besides the map's own code (reports check both).
+
+Text from the corpus (terms, labels, headings) reaches the page only escaped: labels and
+headings through :func:`html.escape`, the LDAvis data as JSON that cannot end its
+``<script>`` element (:func:`_script_json`); LDAvis draws terms with d3's ``text()``.
 
 Two things of the shipped LDAvis script are adjusted while inlining (:data:`LDAVIS_PATCHES`):
 
@@ -21,6 +26,9 @@ Two things of the shipped LDAvis script are adjusted while inlining (:data:`LDAV
    patches make the first topic number and the "none" value (first - 1) data driven.
 2. It parses any URL fragment containing ``&`` as its saved state; only ``#topic=...`` is
    parsed now, so a notebook's own anchors cannot break it.
+3. It reads a hovered term back from its label's ``innerHTML``, so a term such as ``a&b``
+   or ``<b>`` came back HTML-escaped (``a&amp;b``) into the size guide's title and the
+   saved state; it reads ``textContent`` now (the term as it is).
 
 d3 v5 and LDAvis are evaluated in a private scope: no global ``d3`` is defined or
 overwritten (a page may hold another d3 version), d3's AMD branch is bypassed (nbconvert's
@@ -37,8 +45,10 @@ import io
 import json
 import logging
 import re
+import string
 import uuid
 from functools import lru_cache
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -87,6 +97,7 @@ LDAVIS_PATCHES: tuple[tuple[str, str, int], ...] = (
     ("document.getElementById(topicID).value = vis_state.topic = 0;",
      "document.getElementById(topicID).value = vis_state.topic = zhNone;", 1),
     ("if (params.length > 1) {", "if (params.length > 2 && /^#topic=/.test(params[0])) {", 1),
+    ("term.innerHTML", "term.textContent", 2),
 )
 
 # Real fetches only: src/href-like attributes, CSS url() and @import, with http(s): or
@@ -97,6 +108,41 @@ _ATTRIBUTE_FETCH = re.compile(
 )
 _CSS_FETCH = re.compile(r"""url\(\s*["']?\s*((?:https?:)?//[^"')\s]*)""", re.IGNORECASE)
 _IMPORT_FETCH = re.compile(r"""@import\s+["']\s*((?:https?:)?//[^"']*)""", re.IGNORECASE)
+
+#: The script that draws one map (``$div_id``: the map's div, ``$data``: :func:`_script_json`).
+_DRAW_SCRIPT = string.Template(
+    "\n"
+    "(function () {\n"
+    '  var id = "$div_id";\n'
+    "  var data = $data;\n"
+    "  function draw(tries) {\n"
+    "    var element = document.getElementById(id);\n"
+    f"    if (element && window.{_GLOBAL}) {{\n"
+    '      if (!element.hasAttribute("data-drawn")) {\n'
+    '        element.setAttribute("data-drawn", "true");\n'
+    f'        new window.{_GLOBAL}("#" + id, data);\n'
+    "      }\n"
+    "    } else if (tries < 600) {\n"
+    "      // not in the document yet (a notebook output being attached): try again\n"
+    "      setTimeout(function () { draw(tries + 1); }, 100);\n"
+    "    }\n"
+    "  }\n"
+    "  draw(0);\n"
+    "})();\n"
+)
+#: A draw script as :func:`active_content` recognises it: the template with its two slots.
+_DRAW_PATTERN = re.compile(
+    re.escape(_DRAW_SCRIPT.template)
+    .replace(re.escape("$div_id"), r"(?P<div_id>[A-Za-z][\w-]*)")
+    .replace(re.escape("$data"), r"(?P<data>.*)"),
+    re.DOTALL,
+)
+
+#: Elements that load or run other documents or code, or redirect the page.
+_ACTIVE_ELEMENTS = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal"})
+#: URL schemes that run code when followed or loaded.
+_SCRIPT_URL = re.compile(r"^(?:javascript|vbscript|livescript):", re.IGNORECASE)
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]+")  # browsers skip these inside a scheme
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,13 +294,38 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+#: Characters written as JSON ``\\uXXXX`` escapes in :func:`_script_json`. ``<`` is what
+#: could end the <script> element (``</script>``) or open a comment (``<!--``); ``>`` and
+#: ``&`` matter if the page is ever read as XHTML; U+2028/2029 end a line in older
+#: JavaScript. None of them can occur in JSON outside a string, so the text stays the same
+#: JSON value.
+_SCRIPT_JSON_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+
+
 def _script_json(data) -> str:
-    """JSON safe inside a <script> element (no ``</script>``, ``<!--`` or line separators)."""
+    """JSON to write inside a <script> element: the same value, and it cannot end the element.
+
+    Parameters
+    ----------
+    data : object
+        JSON-serialisable data (numpy numbers and arrays are converted).
+
+    Returns
+    -------
+    str
+        Compact JSON with ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\uXXXX``
+        escapes, so corpus text such as ``</script><script>...`` stays a string.
+
+    Raises
+    ------
+    ZhtopicsError
+        When the data holds NaN or infinity (not JSON).
+    """
     try:
         text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_json_default)
     except ValueError as error:  # NaN or infinity: a zero probability got through
         raise ZhtopicsError(f"topic map: the prepared data has non-finite numbers ({error})") from None
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text.translate(_SCRIPT_JSON_ESCAPES)
 
 
 # ---------------------------------------------------------------------------------------
@@ -448,6 +519,96 @@ def network_references(html: str) -> list[str]:
     return [url for _, url in sorted(found)]
 
 
+class _ActiveContentFinder(HTMLParser):
+    """Collects what a page would run: scripts, event-handler attributes, script URLs."""
+
+    def __init__(self, allowed_script):
+        super().__init__(convert_charrefs=True)
+        self.allowed_script = allowed_script
+        self.found: list[str] = []
+        self._script: list[str] | None = None
+        self._script_tag = ""
+
+    def handle_starttag(self, tag, attrs):
+        text = self.get_starttag_text() or f"<{tag}>"
+        if tag in _ACTIVE_ELEMENTS:
+            self.found.append(f"<{tag}> element: {text[:120]}")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.found.append(f"event handler {name}= in {text[:120]}")
+            elif name == "srcdoc":
+                self.found.append(f"srcdoc= in {text[:120]}")
+            elif _SCRIPT_URL.match(_IGNORED_IN_URLS.sub("", value)):
+                self.found.append(f"script URL in {name}= of {text[:120]}")
+        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "refresh":
+            self.found.append(f"redirect: {text[:120]}")
+        if tag == "script":
+            self._script, self._script_tag = [], text
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag == "script":
+            self.handle_endtag(tag)
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            code = "".join(self._script)
+            if self._script_tag != "<script>" or not self.allowed_script(code):
+                self.found.append(f"script not written by zhtopics: {self._script_tag}{code[:120]!r}")
+            self._script = None
+
+    def close(self):
+        super().close()
+        if self._script is not None:  # an unterminated <script> runs to the end of the page
+            self.handle_endtag("script")
+
+
+def _is_map_script(code: str) -> bool:
+    """Whether ``code`` is the inlined library or a draw script with valid JSON data."""
+    if "<script>" + code + "</script>" == library_script():
+        return True
+    match = _DRAW_PATTERN.fullmatch(code)
+    if match is None:
+        return False
+    try:
+        json.loads(match.group("data"))
+    except ValueError:
+        return False
+    return True
+
+
+def active_content(page: str) -> list[str]:
+    """What a page would run besides the topic maps' own scripts.
+
+    Reports and topic maps show corpus text, which must arrive as text. This lists every
+    ``<script>`` element that is neither :func:`library_script` nor a map's draw script
+    (whose data must be valid JSON), every event-handler attribute (``onerror=``,
+    ``onload=`` ...), ``javascript:``/``vbscript:`` URLs in any attribute, ``srcdoc``,
+    embedded documents (``<iframe>``, ``<object>``, ``<embed>``, ``<base>`` ...) and
+    ``<meta http-equiv="refresh">``. nbconvert's offline template writes none of these,
+    so a non-empty list means text reached the page unescaped.
+
+    Parameters
+    ----------
+    page : str
+        HTML (or SVG) text.
+
+    Returns
+    -------
+    list of str
+        One description per finding, in page order (empty for a safe page).
+    """
+    finder = _ActiveContentFinder(_is_map_script)
+    finder.feed(page)
+    finder.close()
+    return finder.found
+
+
 def _page_characters(prepared, labels: Sequence[str] | None, title: str) -> str:
     parts = [title, *(labels or [])]
     parts += prepared.topic_info["Term"].astype(str).tolist()
@@ -489,27 +650,7 @@ def _map_block(prepared, labels: Sequence[str] | None, div_id: str, heading: str
         f"{scope} table.zhtopics-labels td.num {{ text-align: right; }}",
     ]))
     data = _script_json(_prepared_dict(prepared))
-    draw = (
-        "<script>\n"
-        "(function () {\n"
-        f'  var id = "{div_id}";\n'
-        f"  var data = {data};\n"
-        "  function draw(tries) {\n"
-        "    var element = document.getElementById(id);\n"
-        f"    if (element && window.{_GLOBAL}) {{\n"
-        '      if (!element.hasAttribute("data-drawn")) {\n'
-        '        element.setAttribute("data-drawn", "true");\n'
-        f'        new window.{_GLOBAL}("#" + id, data);\n'
-        "      }\n"
-        "    } else if (tries < 600) {\n"
-        "      // not in the document yet (a notebook output being attached): try again\n"
-        "      setTimeout(function () { draw(tries + 1); }, 100);\n"
-        "    }\n"
-        "  }\n"
-        "  draw(0);\n"
-        "})();\n"
-        "</script>"
-    )
+    draw = "<script>" + _DRAW_SCRIPT.substitute(div_id=div_id, data=data) + "</script>"
     parts = [f'<div class="{CSS_CLASS}">', f"<style>\n{style}\n</style>"]
     if heading:
         parts.append(f"<h1>{html.escape(heading)}</h1>")
@@ -613,8 +754,8 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
     Raises
     ------
     ZhtopicsError
-        When an input is missing (naming the file and the command that writes it) or the
-        inputs do not belong together.
+        When an input is missing (naming the file and the command that writes it), the
+        inputs do not belong together, or the page fails :func:`active_content`.
     """
     from gensim.corpora import Dictionary
 
@@ -651,6 +792,9 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
     page = topic_map_html(prepared, labels_table["label"].astype(str).tolist(),
                           title=f"Topic map: {engine}, K = {k}",
                           embed_font=bool(options["embed_font"]), font_file=font_file)
+    unsafe = active_content(page)
+    if unsafe:  # cannot happen while labels are escaped and the data is _script_json
+        raise ZhtopicsError(f"topic map: the page would run code zhtopics did not write: {unsafe[0]}")
     target = topic_map_file(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
