@@ -94,11 +94,18 @@ def test_cache_is_invalidated_by_code_version(tmp_path, small_input, monkeypatch
 
 
 def test_sweep_caps_k_at_the_documents_with_tokens(tmp_path, caplog):
+    import logging
+
     tiny = make_planted_input(n_docs=4, doc_length=10)
     params = copy.deepcopy(SMALL)
     params["sweep"].update(engines=["tomotopy"], k=[2, 3, 4, 5, 6], seeds=[1])
-    with caplog.at_level("WARNING"):
-        runs, _ = run_sweep(tiny, params, tmp_path / "cache", processes=1)
+    logger = logging.getLogger("zhtopics.sweep")  # the CLI's logging setup may stop propagation to the root
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger="zhtopics.sweep"):
+            runs, _ = run_sweep(tiny, params, tmp_path / "cache", processes=1)
+    finally:
+        logger.removeHandler(caplog.handler)
     assert sorted(runs["k"]) == [2, 3, 4]
     assert "K = 5, 6 are skipped" in caplog.text
 

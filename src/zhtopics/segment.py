@@ -99,7 +99,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 from gensim.corpora import Dictionary, MmCorpus
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_text
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError, resolve

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from zhtopics import __version__
 from zhtopics.atomic import TEMP_MARKER, atomic_path, write_text
