@@ -81,3 +81,19 @@ def test_doc_and_article_tables_count_duplicates_in_every_article():
     assert table.loc["a3", "paragraphs"] == 1 and table.loc["a3", "topic_0"] == pytest.approx(0.9)
     assert table.loc["a1", "topic_0"] == pytest.approx(0.9)  # the empty paragraph carries no weight
     assert table.loc["a2", "dominant_topic"] == 1
+
+
+def test_doc_topics_written_in_pieces_equal_the_whole_table(tmp_path):
+    from zhtopics.train import write_doc_topics
+
+    n = 23
+    documents = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(n)], "text": [f"文本,{i}" for i in range(n)],
+                              "likes": [float(i) if i % 5 else np.nan for i in range(n)]})
+    tokens = pd.DataFrame({"doc_id": documents["doc_id"], "n_in_dictionary": [0 if i in (3, 17) else i for i in range(n)]})
+    doc_topic = np.random.default_rng(0).dirichlet([0.5] * 3, size=n)
+    fitted = FittedModel("gensim", 3, 1, np.full((3, 4), 0.25), doc_topic, 0.1, {}, empty_docs=[3, 17])
+    shares = write_doc_topics(fitted, documents, tokens, tmp_path / "pieces.csv", rows_per_piece=4)
+    doc_topics_table(fitted, documents, tokens).to_csv(tmp_path / "whole.csv", index=False)
+    assert (tmp_path / "pieces.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert pd.read_csv(tmp_path / "pieces.csv")["dominant_topic"].tolist()[3] == -1
+    assert shares.columns.tolist() == ["doc_id", "n_tokens", "topic_0", "topic_1", "topic_2"]

@@ -133,24 +133,44 @@ def package_versions() -> dict:
 # --------------------------------------------------------------------------- tables
 
 
-def doc_topics_table(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+def doc_topics_table(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame,
+                     rows: slice = slice(None)) -> pd.DataFrame:
     """``results/doc_topics.csv``: doc_id, text, dominant_topic, topic_0..K-1, then every
     other column of the documents table (article_id, article_title, input metadata).
 
-    Documents without tokens have uniform shares and ``dominant_topic`` -1.
+    Documents without tokens have uniform shares and ``dominant_topic`` -1. ``rows`` selects
+    a range of documents (the table is written in pieces for large corpora).
     """
     if documents["doc_id"].astype(str).tolist() != tokens["doc_id"].astype(str).tolist():
         raise ZhtopicsError("documents.parquet and tokens.parquet disagree on the documents: rerun `zhtopics segment`")
-    shares = pd.DataFrame(np.round(fitted.doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
-    dominant = fitted.doc_topic.argmax(axis=1)
-    dominant[fitted.empty_docs] = -1
+    start, stop, _ = rows.indices(len(documents))
+    doc_topic = fitted.doc_topic[start:stop]
+    shares = pd.DataFrame(np.round(doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
+    dominant = doc_topic.argmax(axis=1)
+    empty = np.asarray(fitted.empty_docs, dtype=np.int64)
+    dominant[empty[(empty >= start) & (empty < stop)] - start] = -1
+    part = documents.iloc[start:stop]
     table = pd.concat([
-        documents[["doc_id", "text"]].reset_index(drop=True),
-        pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()}),
+        part[["doc_id", "text"]].reset_index(drop=True),
+        pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()[start:stop]}),
         shares,
-        documents.drop(columns=["doc_id", "text"]).reset_index(drop=True),
+        part.drop(columns=["doc_id", "text"]).reset_index(drop=True),
     ], axis=1)
     return table
+
+
+def write_doc_topics(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, path: Path,
+                     rows_per_piece: int = 100_000) -> pd.DataFrame:
+    """Write :func:`doc_topics_table` to ``path`` (atomically, ``rows_per_piece`` documents at
+    a time, so that a million documents are never one table in memory); return the columns
+    the article profiles need (doc_id, n_tokens, topic_*)."""
+    with atomic_path(path) as temporary:
+        for start in range(0, len(documents), rows_per_piece):
+            piece = doc_topics_table(fitted, documents, tokens, slice(start, start + rows_per_piece))
+            piece.to_csv(temporary, index=False, header=start == 0, mode="w" if start == 0 else "a")
+    shares = pd.DataFrame(np.round(fitted.doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
+    return pd.concat([pd.DataFrame({"doc_id": documents["doc_id"].astype(str).to_numpy(),
+                                    "n_tokens": tokens["n_in_dictionary"].to_numpy()}), shares], axis=1)
 
 
 def paragraph_occurrences(documents: pd.DataFrame, removed: pd.DataFrame | None) -> pd.DataFrame:
@@ -304,8 +324,7 @@ def write_results(choice: dict, models: dict[str, FittedModel], data: ModelInput
     articles = pd.read_csv(paths.articles) if paths.articles.exists() else (
         documents[["article_id", "article_title"]].drop_duplicates())
     write_csv(topic_word_table(chosen, data.dictionary, topn), paths.results / "topics.csv")
-    doc_topics = doc_topics_table(chosen, documents, tokens)
-    write_csv(doc_topics, paths.results / "doc_topics.csv")
+    doc_topics = write_doc_topics(chosen, documents, tokens, paths.results / "doc_topics.csv")
     occurrences = paragraph_occurrences(documents, removed)
     write_csv(article_topics_table(doc_topics, chosen.k, occurrences, articles), paths.results / "article_topics.csv")
     for engine, fitted in models.items():
