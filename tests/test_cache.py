@@ -87,3 +87,65 @@ def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp
     kept = [p for p in (out / ".cache" / "sweep").iterdir() if p.is_dir()]
     assert len(kept) == 1
     np.testing.assert_array_equal(np.load(kept[0] / "doc_topic.npy"), np.load(out / "models" / "tomotopy_k3" / "doc_topic.npy"))
+
+
+def test_only_complete_records_are_trusted(tmp_path):
+    cache = StageCache(tmp_path / "stages")
+    output = tmp_path / "out.txt"
+    output.write_text("result", encoding="utf-8")
+    key = cache.key([], {"a": 1}, ["corpus.py"])
+    cache.record("prepare", key, [output])
+    assert cache.is_fresh("prepare", key)
+    assert [p.name for p in (tmp_path / "stages").iterdir()] == ["prepare.json"]  # written atomically, no leftovers
+    record = (tmp_path / "stages" / "prepare.json").read_text(encoding="utf-8")
+    # A record cut short (written by a killed process without atomic writes) is not trusted, nor fatal.
+    (tmp_path / "stages" / "prepare.json").write_text(record[: len(record) // 2], encoding="utf-8")
+    assert not cache.is_fresh("prepare", key)
+    (tmp_path / "stages" / "prepare.json").write_text("[]", encoding="utf-8")
+    assert not cache.is_fresh("prepare", key)
+    cache.record("prepare", key, [output])
+    cache.forget("prepare")
+    assert not cache.is_fresh("prepare", key)
+    # An output removed since the record: not fresh.
+    cache.record("prepare", key, [output])
+    output.unlink()
+    assert not cache.is_fresh("prepare", key)
+
+
+def test_temporary_files_are_neither_inputs_nor_outputs(tmp_path):
+    cache = StageCache(tmp_path / "stages")
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "topics.csv").write_text("topic\n0\n", encoding="utf-8")
+    key = cache.key([folder], {}, [])
+    cache.record("train", key, [folder])
+    # What a writer killed mid-write leaves behind (zhtopics.atomic.atomic_path):
+    (folder / ".topics.tmp-12345.csv").write_text("topic\n0\n1", encoding="utf-8")
+    assert cache.key([folder], {}, []) == key
+    assert cache.is_fresh("train", key)
+    record = (tmp_path / "stages" / "train.json").read_text(encoding="utf-8")
+    assert "tmp-12345" not in record
+
+
+def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypatch):
+    import zhtopics.cli
+
+    config = tmp_path / "small.yaml"
+    config.write_text(SMALL, encoding="utf-8")
+    argv = ["run", str(SEED_FILE), "--out", str(tmp_path / "out"), "--config", str(config), "--no-report", "--no-figures"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    original = zhtopics.cli.cmd_themes
+
+    def killed(args, params, paths):  # writes part of its outputs, then the process "dies"
+        (paths.results / "topic_labels.csv").write_text("half a fi", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zhtopics.cli, "cmd_themes", killed)
+    assert main([*argv, "--force"]) == 130
+    monkeypatch.setattr(zhtopics.cli, "cmd_themes", original)
+    capsys.readouterr()
+    assert main(argv) == 0
+    # The stages before it completed in the forced run and kept their records (no figures in this run).
+    assert [stage for stage in _ran(capsys) if stage != "figures"] == ["themes"]
+    assert (tmp_path / "out" / "results" / "topic_labels.csv").read_text(encoding="utf-8").startswith("topic,")

@@ -11,6 +11,7 @@ import pytest
 
 from zhtopics.cli import main
 from zhtopics.config import OutputPaths
+from zhtopics.manifest import reproducible_part
 
 from .conftest import SEED_FILE
 
@@ -39,6 +40,8 @@ def _outputs(root):
         elif path.name == "manifest.json":
             manifest = json.loads(path.read_text(encoding="utf-8"))
             outputs[name] = {key: value for key, value in manifest.items() if key not in TIMING}
+        elif path.name == "run_manifest.json":  # its command line names the output folder
+            outputs[name] = reproducible_part(json.loads(path.read_text(encoding="utf-8")))
         else:
             outputs[name] = path.read_bytes()
     return outputs
@@ -139,3 +142,82 @@ def test_summary_and_readme_findings_come_from_results(seed_run, tmp_path):
     text = readme.read_text(encoding="utf-8")
     assert "stale numbers" not in text and text.startswith("intro\n") and text.endswith("outro\n")
     assert not update_readme(readme, summary.strip())
+
+
+# ----------------------------------------------------------------------------- exit status
+
+
+def test_a_bug_is_one_line_with_status_1_and_the_traceback_with_v(tmp_path, monkeypatch, capsys):
+    import zhtopics.cli
+
+    def broken(args, params, paths):
+        raise KeyError("topic_9")
+
+    monkeypatch.setitem(zhtopics.cli.COMMANDS, "segment", broken)
+    assert main(["segment", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("zhtopics: internal error: KeyError: 'topic_9' "
+                   "(this is a bug; rerun with -v for the traceback)\n")
+    assert main(["segment", "--out", str(tmp_path), "-v"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and 'raise KeyError("topic_9")' in err
+    assert err.splitlines()[-1] == "zhtopics: internal error: KeyError: 'topic_9' (this is a bug)"
+
+
+@pytest.mark.parametrize("error, status, message", [
+    (KeyboardInterrupt(), 130, "zhtopics: interrupted"),
+    (PermissionError(13, "Permission denied", "data/raw/a.txt"), 2, "zhtopics: error: data/raw/a.txt: Permission denied"),
+    (OSError(28, "No space left on device"), 2, "zhtopics: error: No space left on device"),
+    (OSError(5, "Input/output error"), 1, "zhtopics: internal error: OSError: [Errno 5] Input/output error"),
+])
+def test_exit_status_of_other_failures(tmp_path, monkeypatch, capsys, error, status, message):
+    import zhtopics.cli
+
+    def failing(args, params, paths):
+        raise error
+
+    monkeypatch.setitem(zhtopics.cli.COMMANDS, "segment", failing)
+    assert main(["segment", "--out", str(tmp_path)]) == status
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message)
+
+
+def test_unreadable_config_is_status_2(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "zhtopics", "segment", "--out", str(tmp_path / "out"),
+                             "--config", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith(f"zhtopics: error: {tmp_path}: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- concurrent runs
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from zhtopics.cli import output_lock
+with output_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_run_on_the_same_folder_fails_fast(tmp_path):
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert (out / ".zhtopics.lock").read_text().strip() == str(holder.pid)
+        argv = [sys.executable, "-m", "zhtopics", "prepare", str(SEED_FILE), "--out", str(out)]
+        second = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 2
+        assert second.stderr == (f"zhtopics: error: {out} is in use by another zhtopics run (pid {holder.pid}); "
+                                 "wait for it or use another --out\n")
+        assert not (out / "data").exists()  # it wrote nothing
+        # Another folder is free.
+        assert subprocess.run([*argv[:-1], str(tmp_path / "other"), "-q"], timeout=60).returncode == 0
+    finally:
+        holder.kill()  # SIGKILL: the kernel drops the lock with the process
+        holder.wait()
+    assert subprocess.run([*argv, "-q"], timeout=60).returncode == 0
+    assert (out / ".zhtopics.lock").read_text() == ""  # the pid is cleared on release

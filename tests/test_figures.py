@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -299,7 +300,8 @@ def small_run(tmp_path_factory) -> OutputPaths:
 EXPECTED = {
     "corpus_paragraphs_per_article.png", "corpus_paragraph_lengths.png", "corpus_removed.png",
     "vocabulary_top_terms.png", "vocabulary_wordcloud.png", "model_choice_coherence.png", "model_choice_coherence.svg",
-    "model_choice_stability.png", "model_choice_stability.svg", "engines_comparison.png", "topics_top_words.png",
+    "model_choice_stability.png", "model_choice_stability.svg", "engines_comparison.png", "engines_fit_seconds.png",
+    "topics_top_words.png",
     "topics_top_words.svg", "topics_similarity.png", "articles_topics_heatmap.png", "articles_topics_heatmap.svg",
 }
 
@@ -316,14 +318,17 @@ def test_write_figures_writes_every_file_reproducibly(small_run, params):
     assert first["corpus_removed.png"].startswith(b"\x89PNG")
     assert b"Software" not in first["corpus_removed.png"]  # no matplotlib version inside
     assert b"<dc:date>" not in first["topics_top_words.svg"]
+    assert b"Matplotlib v" not in first["topics_top_words.svg"]  # no dc:creator with the version either
+    assert b"data:image/png;base64" in first["articles_topics_heatmap.svg"]  # raster inline, no side file
     second = {p.name: p.read_bytes() for p in write_figures(small_run, params)}
     assert second == first
+    assert {p.name for p in folder.iterdir()} == EXPECTED  # atomic saves leave no temporary file
 
 
 def test_write_figures_with_gloss_and_png_only(small_run, params):
     settings = {**params, "figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}}
     written = write_figures(small_run, settings)
-    assert all(p.suffix == ".png" for p in written) and len(written) == 11
+    assert all(p.suffix == ".png" for p in written) and len(written) == 12
 
 
 def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path, params):
@@ -346,3 +351,38 @@ def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path
 def test_figure_settings_are_checked(section, message):
     with pytest.raises(ZhtopicsError, match=re.escape(message)):
         figures.figure_settings({"figures": section})
+
+
+def test_engine_comparison_panels(tables):
+    from zhtopics.figures import ENGINE_PANELS, TIMING_PANELS
+
+    def titles(fig):
+        return [ax.get_title(loc="left") for ax in fig.axes]  # the style puts titles on the left
+
+    everything = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"])
+    assert len(everything.axes) == len(ENGINE_PANELS) and "seconds per fit" in titles(everything)
+    steady = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"],
+                                    panels=[p for p in ENGINE_PANELS if p not in TIMING_PANELS])
+    assert "seconds per fit" not in titles(steady) and "diamond = final model" in steady.get_suptitle()
+    timing = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"], panels=TIMING_PANELS)
+    assert titles(timing) == ["seconds per fit"] and "diamond" not in timing.get_suptitle()
+    with pytest.raises(ValueError, match="panels"):
+        plot_engine_comparison(tables["engine_comparison"], tables["sweep"], panels=["speed"])
+
+
+def test_save_figure_is_atomic(tables, tmp_path, monkeypatch):
+    from zhtopics.figures import save_figure
+
+    fig = plot_removed(tables["removed"])
+    target = tmp_path / "corpus_removed.png"
+    target.write_bytes(b"the previous figure")
+
+    def interrupted(self, fname, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_figure(fig, tmp_path / "corpus_removed", ["png"])
+    assert target.read_bytes() == b"the previous figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus_removed.png"]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,45 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def is_temporary(path: str | Path) -> bool:
-    """True for a leftover temporary file of :func:`atomic_path` (never a result)."""
+    """True for a leftover temporary file of :func:`atomic_path` (never a result), or a
+    folder filled under a temporary name of the same form before being renamed into place."""
     name = Path(path).name
     return name.startswith(".") and TEMP_MARKER in name
+
+
+def within_temporary(path: str | Path, root: str | Path) -> bool:
+    """True when ``path`` or any folder between ``root`` and it is temporary (:func:`is_temporary`)."""
+    try:
+        parts = Path(path).relative_to(root).parts
+    except ValueError:
+        parts = (Path(path).name,)
+    return any(is_temporary(part) for part in parts)
+
+
+def remove_temporaries(folders: Iterable[str | Path]) -> list[Path]:
+    """Delete the temporary files and folders that killed writers left below ``folders``.
+
+    Only call this while holding the output folder's lock (``zhtopics.cli.output_lock``):
+    then no other zhtopics process is writing there, and every temporary file is a leftover.
+
+    Returns
+    -------
+    list of Path
+        The files and folders removed.
+    """
+    removed = []
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob(f".*{TEMP_MARKER}*")):
+            if not is_temporary(path) or any(path.is_relative_to(done) for done in removed):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+    if removed:
+        logger.info("removed %d temporary files or folders left by an interrupted run", len(removed))
+    return removed

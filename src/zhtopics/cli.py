@@ -8,20 +8,45 @@ Examples
     zhtopics run posts.csv --out work/ --text-column content --group-column user
     zhtopics prepare articles/ --out work/             # stage 1 only
     zhtopics segment --out work/                       # stage 2, from stage 1's table
+    zhtopics verify work/results/run_manifest.json     # re-run a recorded run, compare every file
+
+Exit status: 0 success; 1 an internal error (a bug: one line, ``-v`` shows the traceback)
+or, for ``verify``, outputs that differ from the manifest; 2 bad input or parameters
+(one line naming the file and the problem), or an output folder in use by another run;
+130 interrupted (Ctrl-C).
+
+Commands that write take a lock on ``<out>/.zhtopics.lock`` (:func:`output_lock`): a
+second run on the same folder stops at once instead of mixing its files with the first's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
+import os
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 from zhtopics import __version__
+from zhtopics.atomic import atomic_path, is_temporary, remove_temporaries
 from zhtopics.config import OutputPaths, ZhtopicsError, load_params
 
 logger = logging.getLogger("zhtopics")
+
+LOCK_NAME = ".zhtopics.lock"
+#: Commands that leave results/ and figures/ as they are (or rewrite summary.md from them):
+#: the run manifest still describes the folder after them. Every other command removes it.
+KEEP_MANIFEST = {"summary", "report"}
+#: Folders below ``--out`` that zhtopics writes (leftover temporary files are removed from them).
+OUTPUT_FOLDERS = ("data/interim", "data/processed", ".cache", "models", "results", "figures", "reports")
+#: OSError numbers that are the user's environment, not a bug: exit status 2 with one line.
+USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC, errno.EROFS,
+               errno.EDQUOT, errno.ENAMETOOLONG, errno.ELOOP}
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -74,9 +99,9 @@ def _sweep(args: argparse.Namespace, params: dict, paths: OutputPaths):
     data = ModelInput.load(paths)
     runs, topic_words = run_sweep(data, params, paths.sweep_cache)
     stability, typicality = stability_table(topic_words)
-    paths.results.mkdir(parents=True, exist_ok=True)
-    runs.to_csv(paths.results / "sweep.csv", index=False)
-    stability.to_csv(paths.results / "stability.csv", index=False)
+    for table, name in ((runs, "sweep.csv"), (stability, "stability.csv")):
+        with atomic_path(paths.results / name) as temporary:
+            table.to_csv(temporary, index=False)
     return data, runs, stability, typicality
 
 
@@ -129,10 +154,10 @@ def cmd_report(args: argparse.Namespace, params: dict, paths: OutputPaths) -> No
 
 
 def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.summary import render_summary, update_readme
+    from zhtopics.summary import render_summary, update_readme, write_summary
 
     summary = render_summary(paths)
-    (paths.results / "summary.md").write_text(summary + "\n", encoding="utf-8")
+    write_summary(paths, summary)
     message = f"wrote {paths.results}/summary.md"
     if getattr(args, "readme", None):
         changed = update_readme(args.readme, summary)
@@ -152,7 +177,8 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
     lexicon = [resolve(segment_params[key]) for key in ("userdict", "stopwords_file", "allowlist") if segment_params.get(key)]
 
     def model_dirs(prefix: str) -> list[Path]:
-        return sorted(p for p in models.glob("*_k*") if p.name.startswith("guided_") == (prefix == "guided_"))
+        return sorted(p for p in models.glob("*_k*")
+                      if p.name.startswith("guided_") == (prefix == "guided_") and not is_temporary(p))
 
     train_files = ["sweep.csv", "stability.csv", "model_choice.json", "topics.csv", "doc_topics.csv",
                    "article_topics.csv", "engine_comparison.csv"]
@@ -177,8 +203,9 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                              *model_dirs("guided_")]},
     ]
     def upstream() -> list[Path]:
-        # Everything stages 1-5 wrote (summary.md is written last, from these).
-        return [paths.interim, paths.processed, models, *(p for p in results.glob("*") if p.name != "summary.md")]
+        # Everything stages 1-5 wrote (summary.md and the run manifest are written last, from these).
+        return [paths.interim, paths.processed, models,
+                *(p for p in results.glob("*") if p.name not in ("summary.md", "run_manifest.json"))]
 
     if not args.no_figures:
         plan.append({"name": "figures", "run": cmd_figures, "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
@@ -205,8 +232,14 @@ def _flatten(outputs) -> list[Path]:
 
 def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
     """Every stage in order; a stage whose inputs, parameters and code are unchanged since
-    its last run (and whose outputs are untouched) is skipped, unless ``--force``."""
+    its last run (and whose outputs are untouched) is skipped, unless ``--force``.
+
+    A stage's record is dropped before it runs and written after it finished, so a run
+    killed midway re-runs the interrupted stage next time. Last, the run manifest
+    (``results/run_manifest.json``, :mod:`zhtopics.manifest`) records inputs, parameters,
+    versions and the hash of every file under results/ and figures/."""
     from zhtopics.cache import StageCache
+    from zhtopics.manifest import write_run_manifest
 
     cache = StageCache(paths.root / ".cache" / "stages")
     for stage in _stage_plan(args, params, paths):
@@ -217,15 +250,45 @@ def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
             _say(args, f"{name}: unchanged since the last run, skipped")
             continue
         started = time.perf_counter()
+        cache.forget(name)  # a run killed inside the stage leaves no record: the stage runs again
         stage["run"](args, params, paths)
         # Outputs are listed after the stage ran: it may create them (e.g. models/<engine>_k<K>/).
         cache.record(name, key, _flatten(stage["outputs"]()))
         logger.info("%s finished in %.1f s", name, time.perf_counter() - started)
     cmd_summary(args, params, paths)
+    manifest = write_run_manifest(paths, params, input_path=args.input, argv=getattr(args, "argv", None) or [],
+                                  options={"k": args.k, "figures": not args.no_figures, "report": not args.no_report},
+                                  config=args.config)
+    _say(args, f"wrote {manifest}")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-run the run a manifest records and report every file that differs (0 identical, 1 not)."""
+    from zhtopics.verify import verify_manifest
+
+    outcome = verify_manifest(args.manifest, keep=args.keep)
+    for warning in outcome.warnings:
+        print(f"zhtopics: warning: {warning}", file=sys.stderr)
+    for line in outcome.changed:
+        print(f"changed since the run: {line}")
+    for line in outcome.differences:
+        print(f"differs in the re-run: {line}")
+    if outcome.work is not None:
+        _say(args, f"the re-run is kept in {outcome.work}")
+    if outcome.identical:
+        _say(args, f"verified: the re-run reproduces all {outcome.compared} recorded files of {args.manifest}")
+        return 0
+    problems = len(outcome.changed) + len(outcome.differences)
+    print(f"zhtopics: verify: {problems} difference{'s' if problems != 1 else ''} from {args.manifest} "
+          f"({outcome.compared} recorded files compared)", file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhtopics", description="Topic models of Chinese texts.")
+    parser = argparse.ArgumentParser(
+        prog="zhtopics", description="Topic models of Chinese texts.",
+        epilog="exit status: 0 success; 1 internal error (a bug), or verify found differences; "
+               "2 bad input or parameters, or the output folder is in use by another run; 130 interrupted")
     parser.add_argument("--version", action="version", version=f"zhtopics {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--out", type=Path, default=Path("."), help="output folder (default: current folder)")
@@ -257,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
     sub.add_parser("figures", parents=[common], help="stage 6: figures/ (PNG, SVG) and the offline topic map")
     sub.add_parser("report", parents=[common], help="stage 7: execute notebooks/ into self-contained reports/*.html")
+    verify = sub.add_parser("verify", help="re-run a recorded run (results/run_manifest.json) and report files that differ")
+    verify.add_argument("manifest", type=Path, help="the run's results/run_manifest.json")
+    verify.add_argument("--keep", action="store_true", help="keep the re-run's temporary folder")
+    verify.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
+    verify.add_argument("-q", "--quiet", action="store_true", help="only differences and errors")
     return parser
 
 
@@ -272,20 +340,128 @@ COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "sweep": cmd_sweep, 
             "themes": cmd_themes, "figures": cmd_figures, "report": cmd_report, "summary": cmd_summary, "run": cmd_run}
 
 
+def _drop_run_manifest(paths: OutputPaths) -> None:
+    """Remove ``results/run_manifest.json`` before a command changes the folder: a manifest
+    is there only when it describes the folder's content (``run`` writes a new one last)."""
+    from zhtopics.manifest import MANIFEST_NAME
+
+    manifest = paths.results / MANIFEST_NAME
+    if manifest.exists():
+        manifest.unlink()
+        logger.info("removed %s: it described the folder before this command", manifest)
+
+
+def _lock_holder(lock_file: Path) -> str:
+    """The pid written in a lock file by its holder (``unknown`` if not readable yet)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        text = lock_file.read_text(encoding="ascii").strip()
+        if text.isdigit():
+            return text
+    return "unknown"
+
+
+@contextlib.contextmanager
+def output_lock(root: Path) -> Iterator[None]:
+    """Hold ``<root>/.zhtopics.lock`` while a command writes below ``root``.
+
+    The lock is an OS file lock (``filelock.FileLock``, ``flock`` on Linux): the kernel
+    releases it when the process ends, however it ends, so a killed run never leaves a
+    stale lock. The holder writes its pid into the file (and empties it on release) for
+    the message another run shows.
+
+    Raises
+    ------
+    ZhtopicsError
+        At once, when another process holds the lock:
+        ``<root> is in use by another zhtopics run (pid N); wait for it or use another --out``.
+    """
+    from filelock import FileLock, Timeout
+
+    root.mkdir(parents=True, exist_ok=True)
+    lock_file = root / LOCK_NAME
+
+    def write_pid(descriptor: int) -> None:
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+
+    lock = FileLock(lock_file, on_acquired=write_pid)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        raise ZhtopicsError(f"{root} is in use by another zhtopics run (pid {_lock_holder(lock_file)}); "
+                            "wait for it or use another --out") from None
+    except OSError as error:
+        if error.errno not in (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP):
+            raise
+        logger.warning("%s: the file system does not support locks (%s); not protected against a second run",
+                       lock_file, error.strerror)
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.truncate(lock_file, 0)
+        lock.release()
+
+
+def _internal_error(error: BaseException, verbose: int) -> int:
+    """Report an unexpected exception (a bug) in one line, or with its traceback under ``-v``."""
+    if verbose:
+        traceback.print_exception(error, file=sys.stderr)
+    message = " ".join(str(error).split()) or "(no message)"
+    hint = "" if verbose else "; rerun with -v for the traceback"
+    print(f"zhtopics: internal error: {type(error).__name__}: {message} (this is a bug{hint})", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``zhtopics``; returns the exit status (2 for a user error)."""
+    """Entry point of ``zhtopics``; returns the exit status.
+
+    Returns
+    -------
+    int
+        0 success; 2 bad input or parameters, an unreadable file or an output folder in
+        use (one line naming the file and the problem); 1 an internal error (a bug, one
+        line; ``-v`` adds the traceback) or, for ``verify``, outputs that differ; 130
+        interrupted.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
+    level = logger.level
     _configure_logging(args.verbose, args.quiet)
     try:
+        return _main(args)
+    finally:
+        logger.setLevel(level)  # called in-process (tests, verify): leave logging as it was
+
+
+def _main(args: argparse.Namespace) -> int:
+    """:func:`main` after parsing: run the command, map exceptions to exit statuses."""
+    try:
+        if args.command == "verify":
+            return cmd_verify(args)
         params = load_params(args.config, _overrides(args))
-        COMMANDS[args.command](args, params, OutputPaths(args.out))
+        paths = OutputPaths(args.out)
+        with output_lock(paths.root):
+            remove_temporaries(paths.root / name for name in OUTPUT_FOLDERS)
+            if args.command not in KEEP_MANIFEST:
+                _drop_run_manifest(paths)
+            COMMANDS[args.command](args, params, paths)
     except ZhtopicsError as error:
         print(f"zhtopics: error: {error}", file=sys.stderr)
         return 2
-    except (PermissionError, IsADirectoryError) as error:
-        print(f"zhtopics: error: {error.filename}: {error.strerror}", file=sys.stderr)
+    except OSError as error:
+        if not isinstance(error, (PermissionError, FileNotFoundError, IsADirectoryError, NotADirectoryError)) \
+                and error.errno not in USER_ERRNOS:
+            return _internal_error(error, args.verbose)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"zhtopics: error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("zhtopics: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # anything else is a bug: one line, the traceback with -v
+        return _internal_error(error, args.verbose)
     return 0

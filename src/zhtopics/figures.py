@@ -10,7 +10,10 @@ needed): :func:`use_style` registers that font with matplotlib and applies the o
 file, ``zhtopics.mplstyle``. The plot functions call it themselves.
 
 Saved files are reproducible: the same inputs give the same bytes (no date or software
-version in PNG or SVG metadata, fixed SVG ids, a fixed word-cloud layout).
+version in PNG or SVG metadata, fixed SVG ids, a fixed word-cloud layout), with one
+exception by design: ``engines_fit_seconds.png`` (:data:`TIMING_FIGURES`) plots wall-clock
+fit times. Every file is written atomically (:mod:`zhtopics.atomic`): a killed run leaves
+the previous figure or the new one, never half a file.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from zhtopics.atomic import atomic_path
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError, resolve
+from zhtopics.manifest import TIMING_FIGURES  # noqa: F401  (re-exported: figures drawn from wall-clock times)
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +57,15 @@ FIGURE_DEFAULTS = {
     "wordcloud_words": 150,
 }
 #: Metadata that would make two saves of the same figure differ (dates, versions), removed.
-SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}}
+#: PNG: matplotlib writes only ``Software`` (its version); SVG: ``Date`` (now, or
+#: SOURCE_DATE_EPOCH) and ``Creator`` (its version). Neither writes a file name or path.
+SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 #: Figures also written in the vector formats of ``figures.formats`` (charts that stay sharp).
 VECTOR_FIGURES = {"model_choice_coherence", "model_choice_stability", "articles_topics_heatmap", "topics_top_words"}
+#: Panels of :func:`plot_engine_comparison`, in order.
+ENGINE_PANELS = ("c_v", "c_npmi", "stability", "diversity", "seconds")
+#: Panels that show wall-clock times (different on every run, unlike every other number).
+TIMING_PANELS = ("seconds",)
 
 METRIC_TITLES = {
     "c_v": "c_v coherence",
@@ -571,7 +582,7 @@ def plot_stability_by_k(stability: pd.DataFrame, choice: Mapping) -> Figure:
 
 
 def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
-                           stability: pd.DataFrame | None = None) -> Figure:
+                           stability: pd.DataFrame | None = None, panels: Sequence[str] = ENGINE_PANELS) -> Figure:
     """Both engines at the chosen K, side by side: coherence, stability, diversity, time.
 
     Parameters
@@ -583,6 +594,10 @@ def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
         ``results/sweep.csv``; its runs at that K give the means, sds and seed dots.
     stability : DataFrame, optional
         ``results/stability.csv``, for the sd of stability over seed pairs.
+    panels : sequence of str
+        Which of :data:`ENGINE_PANELS` to draw, in order (default: all). ``write_figures``
+        draws the timing panel in a figure of its own (:data:`TIMING_FIGURES`), so that the
+        comparison figure is the same on every run.
 
     Returns
     -------
@@ -595,9 +610,12 @@ def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
     final = engine_comparison.set_index("engine")
     runs = sweep[sweep["k"] == k]
     colors = _engine_colors(engines)
-    panels = ["c_v", "c_npmi", "stability", "diversity", "seconds"]
-    fig = _new_figure(2.6 * len(panels), 4.2)
-    axes = fig.subplots(1, len(panels))
+    panels = list(panels)
+    unknown = [panel for panel in panels if panel not in ENGINE_PANELS]
+    if unknown or not panels:
+        raise ValueError(f"panels: {unknown or panels} (known: {', '.join(ENGINE_PANELS)})")
+    fig = _new_figure(max(2.6 * len(panels), 6.5), 4.2)
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
     for ax, metric in zip(axes, panels):
         ticks = []
         for x, engine in enumerate(engines):
@@ -620,8 +638,9 @@ def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
         ax.axhline(0, color=TEXT, linewidth=0.6)
         ax.grid(axis="x", visible=False)
         ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=10)
+    diamonds = any(metric in final.columns and metric != "stability" for metric in panels)
     fig.suptitle(f"Engines at K = {k}: bar = mean over {runs['seed'].nunique()} seeds ± 1 sd, "
-                 "dots = seeds, diamond = final model")
+                 "dots = seeds" + (", diamond = final model" if diamonds else ""))
     return fig
 
 
@@ -855,6 +874,9 @@ def figure_settings(params: Mapping) -> dict:
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     """Save ``fig`` as ``stem.<format>`` for each format, without dates or versions inside.
 
+    Each file is written to a temporary file beside it and renamed over it when complete
+    (:func:`zhtopics.atomic.atomic_path`).
+
     Returns
     -------
     list of Path
@@ -863,7 +885,8 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     written = []
     for fmt in formats:
         target = stem.with_suffix(f".{fmt}")
-        fig.savefig(target, format=fmt, metadata=SAVE_METADATA[fmt])
+        with atomic_path(target) as temporary:
+            fig.savefig(temporary, format=fmt, metadata=SAVE_METADATA[fmt])
         written.append(target)
     return written
 
@@ -878,7 +901,11 @@ def figure_makers(data: FigureInputs, settings: Mapping, glossary: Mapping[str, 
         "vocabulary_wordcloud": lambda: plot_wordcloud(data.term_counts, glossary, settings["wordcloud_words"]),
         "model_choice_coherence": lambda: plot_coherence_by_k(data.sweep, data.choice),
         "model_choice_stability": lambda: plot_stability_by_k(data.stability, data.choice),
-        "engines_comparison": lambda: plot_engine_comparison(data.engine_comparison, data.sweep, data.stability),
+        "engines_comparison": lambda: plot_engine_comparison(
+            data.engine_comparison, data.sweep, data.stability,
+            panels=[panel for panel in ENGINE_PANELS if panel not in TIMING_PANELS]),
+        "engines_fit_seconds": lambda: plot_engine_comparison(data.engine_comparison, data.sweep, data.stability,
+                                                              panels=TIMING_PANELS),
         "topics_top_words": lambda: plot_topic_words(data.topics, data.labels, settings["topic_words"], glossary),
         "topics_similarity": lambda: plot_topic_similarity(data.topic_word, data.labels, glossary),
         "articles_topics_heatmap": lambda: plot_article_topic_heatmap(data.article_topics, data.labels, glossary),
@@ -901,7 +928,8 @@ def write_figures(paths: OutputPaths, params: Mapping) -> list[Path]:
     -------
     list of Path
         The files written: a PNG per figure, and an SVG too for :data:`VECTOR_FIGURES`
-        when ``svg`` is among the formats.
+        when ``svg`` is among the formats. ``engines_comparison.png`` compares the engines'
+        scores; their fit times are in ``engines_fit_seconds.png`` (:data:`TIMING_FIGURES`).
 
     Raises
     ------

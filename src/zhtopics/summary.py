@@ -2,16 +2,20 @@
 
 ``zhtopics summary`` writes ``results/summary.md`` and, with ``--readme``, replaces the part
 of README.md between the markers below, so every number in the README comes from results/.
+Both are written atomically (:mod:`zhtopics.atomic`): a killed run leaves the old README or
+the new one, never a truncated one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from zhtopics.atomic import atomic_path, write_text
 from zhtopics.config import OutputPaths, ZhtopicsError
 
 logger = logging.getLogger(__name__)
@@ -112,8 +116,19 @@ def render_summary(paths: OutputPaths) -> str:
     return "\n".join(lines)
 
 
+def write_summary(paths: OutputPaths, summary: str) -> Path:
+    """Write ``results/summary.md`` (atomically) and return its path."""
+    target = paths.results / "summary.md"
+    write_text(target, summary + "\n")
+    return target
+
+
 def update_readme(readme: Path, summary: str) -> bool:
-    """Replace the text between the findings markers of ``readme``; True if it changed."""
+    """Replace the text between the findings markers of ``readme``; True if it changed.
+
+    The new README is written to a temporary file beside it (same permissions) and renamed
+    over it, so an interrupted run never leaves a truncated README."""
+    readme = Path(readme)
     text = readme.read_text(encoding="utf-8")
     if START not in text or END not in text:
         raise ZhtopicsError(f"{readme}: no findings markers ({START} ... {END})")
@@ -121,5 +136,7 @@ def update_readme(readme: Path, summary: str) -> bool:
     _, after = rest.split(END, 1)
     new = f"{before}{START}\n{summary}\n{END}{after}"
     if new != text:
-        readme.write_text(new, encoding="utf-8")
+        with atomic_path(readme) as temporary:
+            temporary.write_text(new, encoding="utf-8")
+            shutil.copymode(readme, temporary)
     return new != text

@@ -1,0 +1,377 @@
+"""Run manifest: what a run read, with which code and packages, and what it wrote.
+
+At the end of ``zhtopics run`` :func:`write_run_manifest` writes
+``<out>/results/run_manifest.json``:
+
+- ``command``: the command line, paths relative to the folder it was run from;
+- ``zhtopics``: version, git commit, whether the work tree had uncommitted changes, and
+  ``code_sha256``, a hash of the package's source files (exact even in a dirty work tree);
+- ``python``, ``platform`` and ``packages``: versions of the packages that shape results
+  (from :mod:`importlib.metadata`), and ``requirements_lock_sha256``;
+- ``input``: the input's path relative to the output folder and the SHA-256 of every file
+  the corpus reader takes from it; ``lexicon``: the same for the files named in the
+  parameters (user dictionary, stopwords, allow-list, themes, glossary, font);
+- ``options`` (``--k``, figures, report) and ``params``: the full merged parameters;
+- ``results`` and ``figures``: the SHA-256 of every file under ``results/`` and ``figures/``.
+
+Wall-clock times are the one thing two runs of the same inputs do not share. They sit in
+the ``seconds`` columns that the results contract requires (``sweep.csv``,
+``engine_comparison.csv``) and in ``figures/engines_fit_seconds.png``. The manifest lists
+them under ``timings``: for a table, a second hash of its content without those columns; for
+the timing figure, that it is one. ``zhtopics verify`` (:mod:`zhtopics.verify`) compares
+those hashes, so that every other byte is checked.
+
+No date is recorded, so two runs of the same inputs give the same manifest except for the
+command line (which names the output folder). :func:`provenance` gives the short summary
+the HTML reports print in their footer (git commit, parameter hash, corpus hash, versions,
+date).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+
+from zhtopics import __version__
+from zhtopics.atomic import within_temporary, write_text
+from zhtopics.cache import file_digest
+from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError, params_hash, resolve
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_NAME = "run_manifest.json"
+MANIFEST_VERSION = 1
+LOCK_FILE = PROJECT_ROOT / "requirements.lock"
+#: Distributions whose version can change what a run writes (recorded, and compared by verify).
+KEY_PACKAGES = (
+    "gensim", "tomotopy", "jieba", "rjieba", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "mplfonts",
+    "wordcloud", "pyLDAvis", "fonttools", "stopwordsiso", "opencc", "datasketch", "charset-normalizer", "PyYAML",
+)
+#: Packages named in the footer of the HTML reports (zhtopics.report).
+FOOTER_PACKAGES = ("gensim", "tomotopy", "jieba", "pandas", "numpy", "matplotlib", "pyLDAvis", "nbconvert", "papermill")
+#: Columns of results tables that hold wall-clock durations (different on every run).
+TIMING_COLUMNS = ("seconds", "fit_seconds", "seconds_mean_over_seeds")
+#: Figures (file stems) that zhtopics.figures draws from wall-clock times: the only files of
+#: figures/ that differ between two runs of the same inputs.
+TIMING_FIGURES = frozenset({"engines_fit_seconds"})
+#: Parameters naming input files other than the corpus (dotted key path).
+LEXICON_PARAMS = ("segment.userdict", "segment.stopwords_file", "segment.allowlist", "themes.file",
+                  "figures.glossary", "topic_map.font_file")
+
+
+# ----------------------------------------------------------------------------- provenance helpers
+
+
+def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
+    """The git commit of ``root`` and whether tracked files have uncommitted changes.
+
+    Returns
+    -------
+    dict or None
+        ``{"commit": <40 hex>, "dirty": bool}``; None when ``root`` is not a git work
+        tree or git is not installed.
+    """
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return None
+    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def code_sha256(package: Path = Path(__file__).parent) -> str:
+    """SHA-256 over the zhtopics package's files (modules, style file, templates), by
+    relative path: it changes exactly when the code that computes the outputs changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and not within_temporary(p, package)):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def package_versions(packages: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution (None when it is not installed)."""
+    versions = {}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def lock_sha256(lock_file: Path = LOCK_FILE) -> str | None:
+    """SHA-256 of ``requirements.lock`` (None when the project has none)."""
+    return file_digest(lock_file) if lock_file.is_file() else None
+
+
+def corpus_sha256(paths: OutputPaths) -> str:
+    """Short hash of the input files' SHA-256 as ``data/interim/sources.csv`` lists them."""
+    if not paths.sources.exists():
+        return "unknown"
+    with open(paths.sources, encoding="utf-8", newline="") as handle:
+        digests = sorted(row["sha256"] for row in csv.DictReader(handle))
+    return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
+
+
+def provenance(paths: OutputPaths, params: dict) -> dict:
+    """Provenance for the HTML reports' footer: git commit, parameter hash, corpus hash,
+    package versions and date (``SOURCE_DATE_EPOCH`` when set, else now, UTC).
+
+    Returns
+    -------
+    dict
+        ``git_commit`` (12 hex digits, ``" (with uncommitted changes)"`` appended when the
+        work tree is dirty, or ``"unknown"``), ``params_hash``, ``corpus_sha256``,
+        ``versions`` (zhtopics and :data:`FOOTER_PACKAGES`) and ``date`` (ISO 8601): the
+        keys ``zhtopics.report.run_manifest`` returns.
+    """
+    git = git_commit()
+    commit = "unknown" if git is None else git["commit"][:12] + (" (with uncommitted changes)" if git["dirty"] else "")
+    versions = {"zhtopics": __version__}
+    versions.update({name: version or "not installed" for name, version in package_versions(FOOTER_PACKAGES).items()})
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return {"git_commit": commit, "params_hash": params_hash(params), "corpus_sha256": corpus_sha256(paths),
+            "versions": versions, "date": when.isoformat(timespec="seconds")}
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def input_files(input_path: Path) -> list[Path]:
+    """The files the corpus reader takes from ``input_path``: the file itself, or a folder's
+    text files (not its hidden files or subfolders), sorted."""
+    input_path = Path(input_path)
+    if input_path.is_dir():
+        from zhtopics.corpus import TEXT_SUFFIXES
+
+        return sorted(p for p in input_path.iterdir()
+                      if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith("."))
+    return [input_path] if input_path.is_file() else []
+
+
+def input_hashes(input_path: Path) -> dict[str, str]:
+    """File name (relative to the input folder, or the file's own name) → SHA-256."""
+    input_path = Path(input_path)
+    base = input_path if input_path.is_dir() else input_path.parent
+    return {p.relative_to(base).as_posix(): file_digest(p) for p in input_files(input_path)}
+
+
+def _param(params: Mapping, dotted: str):
+    value = params
+    for key in dotted.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def lexicon_hashes(params: Mapping) -> dict[str, dict]:
+    """Parameter → ``{"path": as given, "sha256": ...}`` for every file named in :data:`LEXICON_PARAMS`
+    that the run reads (the glossary only with ``figures.gloss``); a missing file has sha256 null."""
+    hashes = {}
+    for dotted in LEXICON_PARAMS:
+        value = _param(params, dotted)
+        if not value or (dotted == "figures.glossary" and not _param(params, "figures.gloss")):
+            continue
+        path = resolve(value)
+        hashes[dotted] = {"path": str(value), "sha256": file_digest(path) if path.is_file() else None}
+    return hashes
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def csv_digest_without(path: Path, columns: Sequence[str]) -> str:
+    """SHA-256 of a CSV file's cells with ``columns`` left out (every other cell byte for byte)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return hashlib.sha256(b"").hexdigest()
+    keep = [i for i, name in enumerate(rows[0]) if name not in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([row[i] if i < len(row) else "" for i in keep])
+    return hashlib.sha256(buffer.getvalue().encode("utf-8")).hexdigest()
+
+
+def _csv_timing_columns(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return [name for name in header if name in TIMING_COLUMNS]
+
+
+def output_hashes(root: Path, folder: str) -> dict:
+    """Hashes of every file under ``root/folder`` (``results`` or ``figures``).
+
+    Parameters
+    ----------
+    root : Path
+        The output folder of a run.
+    folder : str
+        ``"results"`` or ``"figures"``.
+
+    Returns
+    -------
+    dict
+        ``files``: path relative to ``root`` (POSIX) → SHA-256, for every file except the
+        manifest itself and leftover temporary files; ``timings``: for each file holding
+        wall-clock times, either ``{"columns": [...], "sha256_without_timings": ...}`` (a
+        CSV table) or ``{"figure": "wall-clock times"}`` (a figure drawn from them).
+    """
+    base = Path(root) / folder
+    files, timings = {}, {}
+    if not base.is_dir():
+        return {"files": files, "timings": timings}
+    stems = TIMING_FIGURES if folder == "figures" else frozenset()
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        if within_temporary(path, base) or path.name == MANIFEST_NAME or "__pycache__" in path.parts:
+            continue
+        name = path.relative_to(root).as_posix()
+        files[name] = file_digest(path)
+        if path.suffix == ".csv" and (columns := _csv_timing_columns(path)):
+            timings[name] = {"columns": columns, "sha256_without_timings": csv_digest_without(path, columns)}
+        elif path.stem in stems:
+            timings[name] = {"figure": "wall-clock times"}
+    return {"files": files, "timings": timings}
+
+
+# ----------------------------------------------------------------------------- the manifest
+
+
+def relative_command(argv: Sequence[str], cwd: Path | None = None) -> list[str]:
+    """``zhtopics`` and its arguments, every argument naming an existing path made relative
+    to ``cwd`` (so the manifest holds no absolute path of this machine)."""
+    cwd = Path(cwd or Path.cwd())
+
+    def relative(token: str) -> str:
+        if token.startswith("-") and "=" in token:
+            flag, value = token.split("=", 1)
+            return f"{flag}={relative(value)}"
+        if token.startswith("-") or not token:
+            return token
+        path = Path(token)
+        if path.is_absolute() or path.exists():
+            try:
+                return os.path.relpath(path, cwd)
+            except ValueError:  # another drive (Windows)
+                return token
+        return token
+
+    return ["zhtopics", *(relative(str(token)) for token in argv)]
+
+
+def build_run_manifest(paths: OutputPaths, params: dict, *, input_path: Path, argv: Sequence[str],
+                       options: Mapping, config: Path | None = None) -> dict:
+    """Everything :func:`write_run_manifest` records (see the module docstring).
+
+    Parameters
+    ----------
+    paths : OutputPaths
+        The run's output folder.
+    params : dict
+        The full merged parameters the run used.
+    input_path : Path
+        The corpus input (file or folder).
+    argv : sequence of str
+        The command's arguments (without the program name).
+    options : mapping
+        Run options that are not parameters: ``k`` (``--k``), ``figures`` and ``report``
+        (whether those stages ran).
+    config : Path, optional
+        The ``--config`` file (its hash is recorded for reference; ``params`` is complete).
+    """
+    root = Path(paths.root)
+    git = git_commit()
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "command": relative_command(argv),
+        "zhtopics": {"version": __version__, "git_commit": git["commit"] if git else None,
+                     "git_dirty": git["dirty"] if git else None, "code_sha256": code_sha256()},
+        "python": platform.python_version(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+        "packages": package_versions(),
+        "requirements_lock_sha256": lock_sha256(),
+        "input": {"path": Path(os.path.relpath(Path(input_path).resolve(), root.resolve())).as_posix(),
+                  "kind": "folder" if Path(input_path).is_dir() else "file",
+                  "files": input_hashes(Path(input_path))},
+        "lexicon": lexicon_hashes(params),
+        "config": None if config is None else {"path": Path(os.path.relpath(Path(config).resolve(), root.resolve())).as_posix(),
+                                               "sha256": file_digest(Path(config)) if Path(config).is_file() else None},
+        "options": {"k": options.get("k"), "figures": bool(options.get("figures")), "report": bool(options.get("report"))},
+        "params_sha256": params_hash(params),
+        "params": params,
+        "results": output_hashes(root, "results"),
+        "figures": output_hashes(root, "figures"),
+    }
+    return manifest
+
+
+def write_run_manifest(paths: OutputPaths, params: dict, **kwargs) -> Path:
+    """Write ``<out>/results/run_manifest.json`` (atomically); arguments as :func:`build_run_manifest`.
+
+    Returns
+    -------
+    Path
+        The manifest file.
+    """
+    manifest = build_run_manifest(paths, params, **kwargs)
+    target = paths.results / MANIFEST_NAME
+    write_text(target, json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n")
+    logger.info("wrote %s (%d results files, %d figures)", target, len(manifest["results"]["files"]),
+                len(manifest["figures"]["files"]))
+    return target
+
+
+def read_run_manifest(path: Path) -> dict:
+    """Read a manifest written by :func:`write_run_manifest`.
+
+    Raises
+    ------
+    ZhtopicsError
+        Naming the file when it is missing, not JSON, or not a zhtopics run manifest.
+    """
+    path = Path(path)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ZhtopicsError(f"{path}: not found") from None
+    except (OSError, ValueError) as error:
+        raise ZhtopicsError(f"{path}: not a readable JSON file ({error})") from None
+    needed = {"manifest_version", "input", "params", "results", "figures", "options"}
+    if not isinstance(manifest, dict) or not needed <= set(manifest):
+        missing = sorted(needed - set(manifest)) if isinstance(manifest, dict) else sorted(needed)
+        raise ZhtopicsError(f"{path}: not a zhtopics run manifest (no {', '.join(missing)})")
+    if manifest["manifest_version"] != MANIFEST_VERSION:
+        raise ZhtopicsError(f"{path}: manifest version {manifest['manifest_version']}, this zhtopics reads {MANIFEST_VERSION}")
+    return manifest
+
+
+def reproducible_part(manifest: dict) -> dict:
+    """The part of a manifest that two runs of the same inputs share: everything but the
+    command line (it names the output folder) and the raw hashes of the files holding
+    wall-clock times (their ``timings`` entries, hashed without the times, stay)."""
+    part = json.loads(json.dumps(manifest))
+    part.pop("command", None)
+    for section in ("results", "figures"):
+        for name in part.get(section, {}).get("timings", {}):
+            part[section]["files"].pop(name, None)
+    return part
