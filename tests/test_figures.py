@@ -386,3 +386,18 @@ def test_save_figure_is_atomic(tables, tmp_path, monkeypatch):
         save_figure(fig, tmp_path / "corpus_removed", ["png"])
     assert target.read_bytes() == b"the previous figure"
     assert [p.name for p in tmp_path.iterdir()] == ["corpus_removed.png"]
+
+
+def test_dollar_signs_in_corpus_text_are_text_not_mathtext():
+    # A title such as "a02 $x^$ y" (corpus text) made mathtext fail when the figure was saved.
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from zhtopics.figures import use_style
+
+    use_style()
+    fig, ax = plt.subplots()
+    ax.set_title("a02 $x^$ y 微信")
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)

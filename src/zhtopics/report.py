@@ -17,22 +17,18 @@ absolute paths in printed output (warnings, logging) are replaced (:func:`redact
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import html
 import json
 import logging
-import os
 import re
 import string
-import subprocess
 import sys
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
-from zhtopics import __version__
-from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError, params_hash
+from zhtopics.atomic import write_text
+from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError
+from zhtopics.manifest import provenance as run_manifest
 from zhtopics.topic_map import active_content, font_face_css, network_references
 
 __all__ = [
@@ -45,7 +41,6 @@ logger = logging.getLogger(__name__)
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
-FOOTER_PACKAGES = ("gensim", "tomotopy", "jieba", "pandas", "numpy", "matplotlib", "pyLDAvis", "nbconvert", "papermill")
 
 #: Run in each report's kernel before its cells: tqdm.auto (imported by zhtopics modules)
 #: warns on import when ipywidgets is missing, and the warning names this machine's
@@ -135,45 +130,6 @@ def redact_paths(notebook, out_dir: Path) -> int:
                 output["text"], count = pattern.subn(lambda m: stand_ins[m.group(1)], output["text"])
                 replaced += count
     return replaced
-
-
-def _git(*args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def run_manifest(paths: OutputPaths, params: dict) -> dict:
-    """Provenance of a run: git commit, parameter hash, input hash, package versions, date.
-
-    The date is ``SOURCE_DATE_EPOCH`` when set (for reproducible builds), else now (UTC).
-    """
-    commit = _git("rev-parse", "--short=12", "HEAD") or "unknown"
-    if commit != "unknown" and _git("status", "--porcelain", "--untracked-files=no"):
-        commit += " (with uncommitted changes)"
-    corpus_hash = "unknown"
-    if paths.sources.exists():
-        import pandas as pd
-
-        sources = pd.read_csv(paths.sources)
-        corpus_hash = hashlib.sha256("".join(sorted(sources["sha256"].astype(str))).encode()).hexdigest()[:16]
-    versions = {"zhtopics": __version__}
-    for package in FOOTER_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
-    return {
-        "git_commit": commit,
-        "params_hash": params_hash(params),
-        "corpus_sha256": corpus_hash,
-        "versions": versions,
-        "date": when.isoformat(timespec="seconds"),
-    }
 
 
 def footer_html(manifest: dict) -> str:
@@ -306,10 +262,10 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
             raise ZhtopicsError(f"{notebook.name}: the exported page would run code zhtopics did not write "
                                 f"(text reached it unescaped): {unsafe[0]} (and {len(unsafe) - 1} more)")
         target = reports / notebook.with_suffix(".html").name
-        target.write_text(page, encoding="utf-8")
+        write_text(target, page)
         written.append(target)
         index.append((target.name, title))
         logger.info("wrote %s (%d KB)", target, len(page.encode()) // 1024)
-    (reports / "index.html").write_text(index_html(index, manifest), encoding="utf-8")
-    (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_text(reports / "index.html", index_html(index, manifest))
+    write_text(reports / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return written

@@ -253,9 +253,11 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
     todo = []
     for spec in specs:
         cached = cache_dir / f"{keys[spec]}.json"
-        if cached.exists() and cached.with_suffix(".npy").exists():
+        try:  # a run is cached when its row reads back whole (cut-short files from older versions: fit again)
+            if not cached.with_suffix(".npy").exists():
+                raise FileNotFoundError(cached.with_suffix(".npy"))
             rows[spec] = json.loads(cached.read_text(encoding="utf-8"))
-        else:
+        except (OSError, ValueError):
             todo.append(spec)
     logger.info("sweep: %d runs, %d cached, %d to fit", len(specs), len(specs) - len(todo), len(todo))
     if todo:

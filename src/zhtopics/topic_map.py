@@ -56,6 +56,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from zhtopics.atomic import write_text
 from zhtopics.config import OutputPaths, ZhtopicsError, resolve
 
 logger = logging.getLogger(__name__)
@@ -797,6 +798,6 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
         raise ZhtopicsError(f"topic map: the page would run code zhtopics did not write: {unsafe[0]}")
     target = topic_map_file(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
+    write_text(target, page)
     logger.info("topic map: %s (%d KB)", target, len(page.encode("utf-8")) // 1024)
     return target
