@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+import zhtopics.corpus as corpus
 from zhtopics.config import InputError, ZhtopicsError
 from zhtopics.corpus import (
     TextNormalizer,
@@ -137,6 +138,11 @@ def test_duplicates_are_kept_once_and_recorded(seed_prepared):
     assert articles.loc["a04", "duplicates_elsewhere"] == 11 and articles.loc["a04", "paragraphs_kept"] == 0
 
 
+def test_seed_reads_cleanly_with_nothing_altered(seed_prepared):
+    assert seed_prepared.altered.empty
+    assert seed_prepared.sources[["status", "problem", "replaced_bytes"]].values.tolist() == [["ok", "", 0]]
+
+
 def test_documents_table_has_contract_columns(seed_prepared):
     columns = set(seed_prepared.documents.columns)
     assert {"doc_id", "article_id", "article_title", "position", "text", "source_lines"} <= columns
@@ -234,6 +240,30 @@ def test_csv_extra_columns_pass_through(tmp_path, params):
     assert prepared.removed["doc_id"].tolist() == ["p4"]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
+def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch, suffix):
+    """Tables are read in chunks of corpus.CHUNK_ROWS rows: the result does not depend on it."""
+    texts = [CHINESE[0], "用户的购买习惯很难改变。", CHINESE[1], "好", CHINESE[2], "信任却越来越少。",
+             CHINESE[0] + "!", CHINESE[2], None, CHINESE[1]]
+    frame = pd.DataFrame({"text": texts, "post": [f"p{i}" for i in range(len(texts))]})
+    path = tmp_path / f"posts.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    elif suffix == "jsonl":
+        path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")), encoding="utf-8")
+    else:
+        frame.to_parquet(path)
+    corpus_params = dict(params["corpus"], id_column="post")
+    whole = prepare_corpus(path, corpus_params)
+    monkeypatch.setattr(corpus, "CHUNK_ROWS", 2)
+    chunked = prepare_corpus(path, corpus_params)
+    for table in ("documents", "removed", "articles", "altered"):
+        pd.testing.assert_frame_equal(getattr(whole, table), getattr(chunked, table))
+    duplicates = chunked.removed[chunked.removed["duplicate_of"].notna()]
+    assert duplicates[["doc_id", "duplicate_of"]].values.tolist() == [["p6", "p0"], ["p9", "p2"], ["p7", "p4"]]
+    assert chunked.documents["doc_id"].tolist() == ["p0", "p1", "p2", "p4", "p5"]
+
+
 def test_jsonl_and_parquet_tables(tmp_path, params):
     jsonl = tmp_path / "posts.jsonl"
     jsonl.write_text("\n".join(json.dumps({"text": t, "n": i}, ensure_ascii=False) for i, t in enumerate(CHINESE)), encoding="utf-8")
@@ -250,8 +280,9 @@ def test_jsonl_and_parquet_tables(tmp_path, params):
     [
         ("posts.csv", "a,b\n1,2\n", {}, "posts.csv: which column holds the text"),
         ("posts.csv", "a,b\n1,2\n", {"text_column": "body"}, "posts.csv: no column 'body'"),
-        ("posts.jsonl", '{"text": "好"}\n{oops\n', {}, "posts.jsonl: line 2 is not valid JSON"),
-        ("posts.csv", "text,id\n微信,1\n电商,1\n", {"id_column": "id"}, "posts.csv: id column 'id' is not unique"),
+        ("posts.jsonl", '[1]\n{oops\n', {}, "posts.jsonl: no line is a JSON object (first bad: line 1"),
+        ("posts.csv", "text,id\n微信,1\n电商,1\n社交,1\n", {"id_column": "id"}, "posts.csv: id column 'id' is not an id"),
+        ("posts.csv", "text\n好\n", {}, "posts.csv: no paragraphs with text were found (1 paragraph: shorter than"),
         ("posts.xlsx", "", {}, "posts.xlsx: unsupported file type"),
         ("empty.txt", "\n\n", {}, "empty.txt: no paragraphs with text"),
     ],
