@@ -447,15 +447,15 @@ def _font_subset(font_file: str, characters: str) -> tuple[bytes, tuple[int, ...
     options.layout_features = []  # no glyph substitutions needed: the font's default forms are SC
     options.notdef_outline = True
     options.recalc_timestamp = False  # same input, same bytes
-    font = TTFont(font_file, recalcTimestamp=False, lazy=True)
-    cmap = font.getBestCmap()
-    covered = tuple(sorted(ord(c) for c in characters if ord(c) in cmap))
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=covered)
-    subsetter.subset(font)
-    font.flavor = "woff"
-    buffer = io.BytesIO()
-    font.save(buffer)
+    with TTFont(font_file, recalcTimestamp=False, lazy=True) as font:  # closes the font file
+        cmap = font.getBestCmap()
+        covered = tuple(sorted(ord(c) for c in characters if ord(c) in cmap))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=covered)
+        subsetter.subset(font)
+        font.flavor = "woff"
+        buffer = io.BytesIO()
+        font.save(buffer)
     return buffer.getvalue(), covered
 
 
