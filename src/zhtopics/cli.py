@@ -72,15 +72,21 @@ def _say(args: argparse.Namespace, message: str) -> None:
 
 
 def cmd_prepare(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.corpus import prepare_corpus, write_prepared
+    from zhtopics.corpus import altered_path, prepare_corpus, write_prepared
 
     prepared = prepare_corpus(args.input, params["corpus"])
     write_prepared(prepared, paths)
     for _, source in prepared.sources.iterrows():
-        _say(args, f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
-              f"{source['articles']} articles, {source['paragraphs']} paragraphs")
+        if source.get("status", "ok") in ("ok", "warning"):
+            _say(args, f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
+                  f"{source['articles']} articles, {source['paragraphs']} paragraphs"
+                  + (f" ({source['problem']})" if source.get("status") == "warning" else ""))
+        else:
+            _say(args, f"{source['source_file']}: {source['status']}: {source['problem']}")
+    altered = f", {altered_path(paths)} ({len(prepared.altered)} changed, with the original text)" \
+        if getattr(prepared, "altered", None) is not None and len(prepared.altered) else ""
     _say(args, f"wrote {paths.documents} ({len(prepared.documents)} paragraphs) and "
-          f"{paths.removed} ({len(prepared.removed)} removals with reasons)")
+          f"{paths.removed} ({len(prepared.removed)} removals with reasons){altered}")
 
 
 def cmd_segment(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:

@@ -108,6 +108,7 @@ from zhtopics.corpus import TextNormalizer
 logger = logging.getLogger(__name__)
 
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not encodable as UTF-8: rjieba (Rust) needs valid text
 _NUMBER = re.compile(r"^\d|^[零〇一二两三四五六七八九十百千万亿几]+$")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9.\-_]*$")
 # jieba's own user-dictionary line format: word [freq] [tag]
@@ -254,7 +255,7 @@ class Segmenter:
         """Words with their part-of-speech tags (jieba.posseg's tag set for both backends)."""
         if self.backend == "jieba":
             return [(pair.word, pair.flag) for pair in self.pos_tokenizer.cut(text)]
-        return [(word, self._rjieba_flag(word, tag)) for word, tag in self.tokenizer.tag(text, True)]
+        return [(word, self._rjieba_flag(word, tag)) for word, tag in self.tokenizer.tag(_LONE_SURROGATE.sub("\ufffd", text), True)]
 
     def _remember(self, key, word: str, flag: str) -> tuple[str | None, str]:
         reason, token = self.classify(word, flag)
@@ -266,7 +267,11 @@ class Segmenter:
         """``(reason, token)`` for every word of ``text``, the token objects shared."""
         results = self._results
         if self.backend == "rjieba":
-            words = self.tokenizer.cut(text, True)
+            try:
+                words = self.tokenizer.cut(text, True)
+            except UnicodeEncodeError:  # a lone surrogate (stage 1 replaces them; other callers may not)
+                text = _LONE_SURROGATE.sub("\ufffd", text)
+                words = self.tokenizer.cut(text, True)
             try:
                 return [results[word] for word in words]
             except KeyError:  # a word not seen before: tag the paragraph (the same cut)
