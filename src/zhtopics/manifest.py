@@ -72,8 +72,14 @@ LEXICON_PARAMS = ("segment.userdict", "segment.stopwords_file", "segment.allowli
 # ----------------------------------------------------------------------------- provenance helpers
 
 
+# What a run is made from, for the "uncommitted changes" flag (paths relative to the project).
+RUN_INPUTS = ("src", "params.yaml", "data/lexicon", "data/raw", "notebooks", "pyproject.toml", "requirements.lock")
+
+
 def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
-    """The git commit of ``root`` and whether tracked files have uncommitted changes.
+    """The git commit of ``root`` and whether the files that make a run (code, parameters,
+    lexicons, lock, notebooks) have uncommitted changes. Generated files (results/,
+    figures/, README.md's findings) are left out: a run rewrites them itself.
 
     Returns
     -------
@@ -91,7 +97,8 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
     commit = git("rev-parse", "HEAD")
     if not commit:
         return None
-    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    inputs = [path for path in RUN_INPUTS if (root / path).exists()]
+    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", *inputs))}
 
 
 def code_sha256(package: Path = Path(__file__).parent) -> str:
