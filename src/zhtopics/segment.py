@@ -705,12 +705,11 @@ def write_segmented(segmented: SegmentedCorpus, paths: OutputPaths) -> None:
     Dictionary (binary and text), the Matrix Market corpus, the flat bag-of-words arrays and
     the summaries."""
     import numpy as np
+    import pyarrow.parquet as pq
 
     paths.processed.mkdir(parents=True, exist_ok=True)
     with atomic_path(paths.tokens) as temporary:
         table = pa.Table.from_pandas(segmented.tokens.astype({"doc_id": str}), schema=TOKENS_SCHEMA, preserve_index=False)
-        import pyarrow.parquet as pq
-
         pq.write_table(table, temporary)
     bows = list(segmented.bow())
     with atomic_path(paths.bow) as temporary:
