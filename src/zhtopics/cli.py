@@ -190,11 +190,11 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                    "article_topics.csv", "engine_comparison.csv"]
     plan = [
         {"name": "prepare", "run": cmd_prepare, "inputs": lambda: [args.input], "params": params["corpus"],
-         "code": ["config.py", "corpus.py"], "outputs": lambda: [paths.interim]},
+         "code": ["config.py", "corpus.py", "encodings.py"], "outputs": lambda: [paths.interim]},
         {"name": "segment", "run": cmd_segment, "inputs": lambda: [paths.documents, *lexicon],
          # processes and chunk_size change how fast, not what: they do not re-run the stage
          "params": {k: v for k, v in segment_params.items() if k not in ("processes", "chunk_size")},
-         "code": ["config.py", "corpus.py", "segment.py"], "outputs": lambda: [paths.processed]},
+         "code": ["config.py", "corpus.py", "encodings.py", "segment.py"], "outputs": lambda: [paths.processed]},
         {"name": "train", "run": cmd_train, "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, paths.removed],
          "params": {key: params[key] for key in ("engines", "sweep", "selection", "train")},
          "code": ["engines.py", "sweep.py", "train.py"],
