@@ -149,6 +149,13 @@ def _stage_cells(run: dict, stages: tuple[str, ...]) -> list[str]:
     return cells
 
 
+def _run_rows(runs: dict, stages) -> list[list[str]]:
+    """Table rows of labelled runs: status, wall time, other load, peak memory, stage cells."""
+    return [[label, run["status"], f"{run['wall_seconds']:.1f}", _pct(run.get("other_cpu_share")),
+             f"{run['peak_rss_tree_mib']:,.0f}", f"{run['peak_pss_tree_mib']:,.0f}", *_stage_cells(run, stages),
+             _n(run.get("unlogged_seconds"), 1)] for label, run in runs.items()]
+
+
 def render(results: Path) -> str:
     parts = _load(Path(results))
     lines = ["# Benchmarks", "",
@@ -197,12 +204,7 @@ def render(results: Path) -> str:
                   "(unchanged: stages whose inputs, parameters and code are unchanged are skipped), then with `--force` "
                   "when the CLI has it (every stage reruns; the sweep reads its per-run cache). Stage cells: seconds / "
                   "peak RSS / peak PSS of the process tree during the stage, in MiB.", ""]
-        rows = []
-        for label, run in sweep["runs"].items():
-            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", _pct(run.get("other_cpu_share")),
-                         f"{run['peak_rss_tree_mib']:,.0f}",
-                         f"{run['peak_pss_tree_mib']:,.0f}", *_stage_cells(run, ("prepare", "segment", "train", "themes")),
-                         _n(run.get("unlogged_seconds"), 1)])
+        rows = _run_rows(sweep["runs"], ("prepare", "segment", "train", "themes"))
         lines += _table(["run", "status", "wall s", "other load", "peak RSS tree MiB", "peak PSS tree MiB", "prepare", "segment",
                          "train (sweep + final)", "themes", "rest s (start-up, summary, exit)"], rows)
         lines += ["", "Wall time / cold run: " + "; ".join(f"{label} {100 * ratio:.1f} %" for label, ratio in sweep.get("ratio_to_cold", {}).items()) + ".", ""]
@@ -304,11 +306,7 @@ def render(results: Path) -> str:
         lines += ["## No-change rerun of `make run`", "",
                   "`zhtopics run data/raw --out <fresh folder>` with figures and reports (what `make run` runs, without "
                   "`--readme`), then again on the unchanged folder.", ""]
-        rows = []
-        for label, run in rerun["runs"].items():
-            rows.append([label, run["status"], f"{run['wall_seconds']:.1f}", _pct(run.get("other_cpu_share")),
-                         f"{run['peak_rss_tree_mib']:,.0f}",
-                         f"{run['peak_pss_tree_mib']:,.0f}", *_stage_cells(run, STAGES), _n(run.get("unlogged_seconds"), 1)])
+        rows = _run_rows(rerun["runs"], STAGES)
         lines += _table(["run", "status", "wall s", "other load", "peak RSS tree MiB", "peak PSS tree MiB", *STAGES,
                          "rest s (start-up, summary, exit)"], rows)
         lines += ["", f"Unchanged / cold: {_n(rerun['ratio_unchanged_to_cold'] and 100 * rerun['ratio_unchanged_to_cold'], 1, '%')}.", ""]

@@ -46,10 +46,33 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             temporary.unlink()
 
 
+@contextlib.contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; when the block succeeds, replace
+    ``path`` (and whatever it held) with it. On an exception the temporary folder is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        yield temporary
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
 def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding=encoding)
+
+
+def write_csv(table, path: str | Path) -> None:
+    """``table.to_csv(path, index=False)`` for a pandas DataFrame, atomically."""
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, index=False)
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from zhtopics import __version__
-from zhtopics.atomic import atomic_path, is_temporary, remove_temporaries
+from zhtopics.atomic import is_temporary, remove_temporaries, write_csv
 from zhtopics.config import OutputPaths, ZhtopicsError, load_params
 
 logger = logging.getLogger("zhtopics")
@@ -106,8 +106,7 @@ def _sweep(args: argparse.Namespace, params: dict, paths: OutputPaths):
     runs, topic_words = run_sweep(data, params, paths.sweep_cache)
     stability, typicality = stability_table(topic_words)
     for table, name in ((runs, "sweep.csv"), (stability, "stability.csv")):
-        with atomic_path(paths.results / name) as temporary:
-            table.to_csv(temporary, index=False)
+        write_csv(table, paths.results / name)
     return data, runs, stability, typicality
 
 

@@ -93,7 +93,6 @@ anyway), ``reason`` and ``original`` (the text, or id, before the change).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -110,7 +109,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from zhtopics.atomic import atomic_path
+from zhtopics.atomic import atomic_path, write_csv
 from zhtopics.cache import file_digest
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError
 from zhtopics.encodings import Decoding, decode_text_file, detect_encoding, read_text, sniff_encoding  # noqa: F401
@@ -1573,14 +1572,9 @@ def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
     paths.interim.mkdir(parents=True, exist_ok=True)
     with atomic_path(paths.documents) as temporary:
         prepared.documents.to_parquet(temporary, index=False)
-    with atomic_path(paths.removed) as temporary:
-        prepared.removed.to_csv(temporary, index=False, quoting=csv.QUOTE_MINIMAL)
-    with atomic_path(paths.articles) as temporary:
-        prepared.articles.to_csv(temporary, index=False)
-    with atomic_path(paths.sources) as temporary:
-        prepared.sources.to_csv(temporary, index=False)
-    with atomic_path(altered_path(paths)) as temporary:
-        prepared.altered.to_csv(temporary, index=False, quoting=csv.QUOTE_MINIMAL)
+    for table, path in ((prepared.removed, paths.removed), (prepared.articles, paths.articles),
+                        (prepared.sources, paths.sources), (prepared.altered, altered_path(paths))):
+        write_csv(table, path)
     logger.info("wrote %s (%d paragraphs), removed.csv (%d rows) and altered.csv (%d rows)", paths.documents,
                 len(prepared.documents), len(prepared.removed), len(prepared.altered))
 

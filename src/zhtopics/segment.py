@@ -101,7 +101,7 @@ import pyarrow as pa
 from gensim.corpora import Dictionary, MmCorpus
 from tqdm import tqdm
 
-from zhtopics.atomic import atomic_path, write_text
+from zhtopics.atomic import atomic_path, write_csv, write_text
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError, resolve
 from zhtopics.corpus import TextNormalizer
 
@@ -695,8 +695,7 @@ def _write_dictionary_and_summaries(dictionary: Dictionary, token_filter: pd.Dat
         dictionary.save(str(temporary))
     with atomic_path(paths.dictionary_text) as temporary:
         dictionary.save_as_text(str(temporary))
-    with atomic_path(paths.processed / "token_filter.csv") as temporary:
-        token_filter.to_csv(temporary, index=False)
+    write_csv(token_filter, paths.processed / "token_filter.csv")
     write_text(paths.segment_summary, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -24,7 +24,6 @@ import json
 import logging
 import multiprocessing
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
 from zhtopics import __version__
-from zhtopics.atomic import TEMP_MARKER, atomic_path, write_text
+from zhtopics.atomic import atomic_folder, atomic_path, write_text
 from zhtopics.config import ZhtopicsError
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit
 
@@ -174,11 +173,8 @@ def _run(engine: str, k: int, seed: int, params: dict, cache_dir: str, key: str,
     if len(params["sweep"]["seeds"]) == 1:
         # With one seed, every run is the final model of its setting: keep it, so that
         # training does not fit it a second time (on a large corpus that is the slow part).
-        temporary = path.with_name(f".{key}{TEMP_MARKER}{os.getpid()}")
-        shutil.rmtree(temporary, ignore_errors=True)
-        fitted.save(temporary, _WORKER_DATA.dictionary)
-        shutil.rmtree(path, ignore_errors=True)
-        os.replace(temporary, path)
+        with atomic_folder(path) as temporary:
+            fitted.save(temporary, _WORKER_DATA.dictionary)
         if keep_in_memory:
             _IN_MEMORY.clear()
             _IN_MEMORY[key] = fitted

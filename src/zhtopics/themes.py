@@ -195,9 +195,9 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     from zhtopics.corpus import load_documents
     from zhtopics.engines import topic_word_table
     from zhtopics.sweep import COHERENCE_MEASURES, coherence
-    from zhtopics.atomic import write_text
+    from zhtopics.atomic import write_csv, write_text
     from zhtopics.train import (article_topics_table, doc_topics_table, model_name, package_versions,
-                                paragraph_occurrences, write_csv, write_model)
+                                paragraph_occurrences, write_model)
 
     settings = params["themes"]
     themes = load_themes(settings["file"])

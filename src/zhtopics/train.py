@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
-import shutil
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from zhtopics import __version__
-from zhtopics.atomic import TEMP_MARKER, atomic_path, write_text
+from zhtopics.atomic import atomic_folder, atomic_path, write_csv, write_text
 from zhtopics.config import OutputPaths, ZhtopicsError, params_hash
 from zhtopics.engines import ENGINES, FittedModel, ModelInput, fit, topic_word_table
 from zhtopics.sweep import code_version, kept_model, run_key
@@ -121,12 +118,11 @@ def typical_seed(typicality: dict, engine: str, k: int) -> tuple[int, float]:
 
 
 def package_versions() -> dict:
+    """Versions recorded in each model's manifest: Python, zhtopics, the code, key packages."""
+    from zhtopics.manifest import package_versions as installed
+
     versions = {"python": platform.python_version(), "zhtopics": __version__, "code": code_version()}
-    for package in ("gensim", "tomotopy", "jieba", "numpy", "scipy", "pandas"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions.update(installed(("gensim", "tomotopy", "jieba", "numpy", "scipy", "pandas")))
     return versions
 
 
@@ -215,19 +211,10 @@ def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: d
     The folder is filled under a temporary name and renamed into place when complete, so a
     run killed meanwhile leaves the previous model (or none), never half of one.
     """
-    temporary = folder.with_name(f".{folder.name}{TEMP_MARKER}{os.getpid()}")
-    shutil.rmtree(temporary, ignore_errors=True)
-    fitted.save(temporary, data.dictionary)
-    (temporary / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                                             encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(temporary, folder)
-
-
-def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """``table.to_csv(path, index=False)``, atomically (a temporary file renamed into place)."""
-    with atomic_path(path) as temporary:
-        table.to_csv(temporary, index=False)
+    with atomic_folder(folder) as temporary:
+        fitted.save(temporary, data.dictionary)
+        (temporary / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
+                                                 encoding="utf-8")
 
 
 def train_final(
