@@ -10,7 +10,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run verify figures reports bench test lab lock clean distclean
+.PHONY: help venv run verify figures reports bench lint test lab lock clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET   (ARGS=... for run, PYTEST_ARGS=... for test)"
@@ -46,7 +46,13 @@ reports: venv ## re-execute the notebooks into reports/*.html (after make run)
 bench: venv ## speed, memory and planted-topic recovery up to 10^6 documents (about 15 minutes on 2 cores)
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
-test: venv ## run the test suite (extra options: PYTEST_ARGS=...)
+LINTED := src tests benchmarks tools notebooks
+
+lint: venv ## ruff: lint and formatting check (configured in pyproject.toml)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+test: lint ## lint, then run the test suite (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: venv ## start JupyterLab on notebooks/

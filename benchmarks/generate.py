@@ -49,9 +49,9 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -102,8 +102,13 @@ def candidate_words(min_freq: int = 100, max_freq: int = 20000) -> tuple[tuple[s
             if len(parts) != 3:
                 continue
             word, freq, tag = parts[0], int(parts[1]), parts[2]
-            if (tag in WORD_TAGS and min_freq <= freq <= max_freq and _CJK_WORD.match(word)
-                    and word not in excluded and not _NUMERALS & set(word)):
+            if (
+                tag in WORD_TAGS
+                and min_freq <= freq <= max_freq
+                and _CJK_WORD.match(word)
+                and word not in excluded
+                and not _NUMERALS & set(word)
+            ):
                 rows.append((word, freq, tag))
     return tuple(rows)
 
@@ -130,8 +135,10 @@ def choose_vocabulary(size: int, rng: np.random.Generator, min_freq: int = 100, 
             chosen.append(word)
             if len(chosen) == size:
                 return chosen
-    raise ValueError(f"only {len(chosen)} words of jieba's dictionary qualify (asked for {size}); "
-                     "widen the frequency range or lower vocabulary_size")
+    raise ValueError(
+        f"only {len(chosen)} words of jieba's dictionary qualify (asked for {size}); "
+        "widen the frequency range or lower vocabulary_size"
+    )
 
 
 # --------------------------------------------------------------------------- the model
@@ -180,23 +187,40 @@ class PlantedTruth:
     def save(self, stem: Path) -> tuple[Path, Path]:
         """Write ``<stem>.truth.json`` (parameters, vocabulary, statistics) and ``<stem>.truth.npz``."""
         stem = Path(stem)
-        meta = {"params": self.params, "key": self.key(), "vocabulary": self.vocabulary,
-                "word_topic": self.word_topic.tolist(), "stats": self.stats}
+        meta = {
+            "params": self.params,
+            "key": self.key(),
+            "vocabulary": self.vocabulary,
+            "word_topic": self.word_topic.tolist(),
+            "stats": self.stats,
+        }
         json_path = stem.with_name(stem.name + ".truth.json")
         npz_path = stem.with_name(stem.name + ".truth.npz")
         json_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        np.savez(npz_path, topic_word=self.topic_word, theta=self.theta, planted_topic=self.planted_topic,
-                 planted_share=self.planted_share)
+        np.savez(
+            npz_path,
+            topic_word=self.topic_word,
+            theta=self.theta,
+            planted_topic=self.planted_topic,
+            planted_share=self.planted_share,
+        )
         return json_path, npz_path
 
     @classmethod
-    def load(cls, stem: Path) -> "PlantedTruth":
+    def load(cls, stem: Path) -> PlantedTruth:
         stem = Path(stem)
         meta = json.loads(stem.with_name(stem.name + ".truth.json").read_text(encoding="utf-8"))
         arrays = np.load(stem.with_name(stem.name + ".truth.npz"))
-        return cls(vocabulary=meta["vocabulary"], word_topic=np.asarray(meta["word_topic"]),
-                   topic_word=arrays["topic_word"], theta=arrays["theta"], planted_topic=arrays["planted_topic"],
-                   planted_share=arrays["planted_share"], params=meta["params"], stats=meta.get("stats", {}))
+        return cls(
+            vocabulary=meta["vocabulary"],
+            word_topic=np.asarray(meta["word_topic"]),
+            topic_word=arrays["topic_word"],
+            theta=arrays["theta"],
+            planted_topic=arrays["planted_topic"],
+            planted_share=arrays["planted_share"],
+            params=meta["params"],
+            stats=meta.get("stats", {}),
+        )
 
 
 @dataclass
@@ -212,21 +236,42 @@ class Batch:
     offsets: np.ndarray  # document i's words are words[offsets[i]:offsets[i + 1]]
 
     def doc_words(self, i: int) -> np.ndarray:
-        return self.words[self.offsets[i]:self.offsets[i + 1]]
+        return self.words[self.offsets[i] : self.offsets[i + 1]]
 
 
 class PlantedModel:
     """The planted topics and the sampler of documents; see the module docstring."""
 
-    def __init__(self, k: int = 20, doc_chars: int = 60, seed: int = 0, vocabulary_size: int = 2000,
-                 alpha: float = 0.1, beta: float = 1.0, background: float = 0.05, clause_words: float = 4.0,
-                 min_freq: int = 100, max_freq: int = 20000):
+    def __init__(
+        self,
+        k: int = 20,
+        doc_chars: int = 60,
+        seed: int = 0,
+        vocabulary_size: int = 2000,
+        alpha: float = 0.1,
+        beta: float = 1.0,
+        background: float = 0.05,
+        clause_words: float = 4.0,
+        min_freq: int = 100,
+        max_freq: int = 20000,
+    ):
         if vocabulary_size < 2 * k:
             raise ValueError("vocabulary_size must give every topic at least two words")
-        self.params = {"generator_version": GENERATOR_VERSION, "k": k, "doc_chars": doc_chars, "seed": seed,
-                       "vocabulary_size": vocabulary_size, "alpha": alpha, "beta": beta, "background": background,
-                       "clause_words": clause_words, "min_freq": min_freq, "max_freq": max_freq,
-                       "batch_docs": BATCH_DOCS, "jieba_dictionary_sha256": _sha256(jieba_dictionary())[:16]}
+        self.params = {
+            "generator_version": GENERATOR_VERSION,
+            "k": k,
+            "doc_chars": doc_chars,
+            "seed": seed,
+            "vocabulary_size": vocabulary_size,
+            "alpha": alpha,
+            "beta": beta,
+            "background": background,
+            "clause_words": clause_words,
+            "min_freq": min_freq,
+            "max_freq": max_freq,
+            "batch_docs": BATCH_DOCS,
+            "jieba_dictionary_sha256": _sha256(jieba_dictionary())[:16],
+        }
         self.k, self.seed, self.alpha = k, seed, alpha
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
         self.vocabulary = choose_vocabulary(vocabulary_size, rng, min_freq, max_freq)
@@ -278,16 +323,33 @@ class PlantedModel:
         planted = np.argmax(counts + theta * 1e-3, axis=1)
         share = counts[np.arange(full), planted] / n_words
         # Punctuation after a word with probability 1/clause_words; the last word ends with 。
-        punct = np.where(rng.random(total) < self.punct_rate,
-                         np.searchsorted(self._punct_cdf, rng.random(total), side="right") + 1, 0)
+        punct = np.where(
+            rng.random(total) < self.punct_rate,
+            np.searchsorted(self._punct_cdf, rng.random(total), side="right") + 1,
+            0,
+        )
         punct = np.minimum(punct, len(PUNCTUATION))
         punct[offsets[1:] - 1] = 2  # 。
         end = int(offsets[n])
-        theta, planted, share, words, punct, offsets = theta[:n], planted[:n], share[:n], words[:end], punct[:end], offsets[:n + 1]
+        theta, planted, share, words, punct, offsets = (
+            theta[:n],
+            planted[:n],
+            share[:n],
+            words[:end],
+            punct[:end],
+            offsets[: n + 1],
+        )
         pieces = self._pieces[words * (len(PUNCTUATION) + 1) + punct].tolist()
-        texts = ["".join(pieces[offsets[i]:offsets[i + 1]]) for i in range(n)]
-        return Batch(index * BATCH_DOCS, texts, theta.astype(np.float32), planted.astype(np.int16),
-                     share.astype(np.float32), words, offsets)
+        texts = ["".join(pieces[offsets[i] : offsets[i + 1]]) for i in range(n)]
+        return Batch(
+            index * BATCH_DOCS,
+            texts,
+            theta.astype(np.float32),
+            planted.astype(np.int16),
+            share.astype(np.float32),
+            words,
+            offsets,
+        )
 
     def batches(self, n_docs: int) -> Iterator[Batch]:
         for index in range(-(-n_docs // BATCH_DOCS)):
@@ -295,9 +357,13 @@ class PlantedModel:
 
     def empty_truth(self, n_docs: int) -> PlantedTruth:
         return PlantedTruth(
-            vocabulary=list(self.vocabulary), word_topic=self.word_topic.copy(), topic_word=self.topic_word.copy(),
-            theta=np.zeros((n_docs, self.k), dtype=np.float32), planted_topic=np.full(n_docs, -1, dtype=np.int16),
-            planted_share=np.zeros(n_docs, dtype=np.float32), params=dict(self.params, n_docs=n_docs),
+            vocabulary=list(self.vocabulary),
+            word_topic=self.word_topic.copy(),
+            topic_word=self.topic_word.copy(),
+            theta=np.zeros((n_docs, self.k), dtype=np.float32),
+            planted_topic=np.full(n_docs, -1, dtype=np.int16),
+            planted_share=np.zeros(n_docs, dtype=np.float32),
+            params=dict(self.params, n_docs=n_docs),
             stats={"mean_word_chars": round(self.mean_word_chars, 4), "mean_words_per_doc": round(self.mean_words, 3)},
         )
 
@@ -313,9 +379,18 @@ def _fill(truth: PlantedTruth, batch: Batch) -> None:
     truth.planted_share[rows] = batch.planted_share
 
 
-def generate_corpus(n_docs: int, k: int = 20, doc_chars: int = 60, seed: int = 0, vocabulary_size: int = 2000,
-                    alpha: float = 0.1, beta: float = 1.0, background: float = 0.05, stream: bool = False,
-                    **options) -> tuple[list[str] | Iterator[str], PlantedTruth]:
+def generate_corpus(
+    n_docs: int,
+    k: int = 20,
+    doc_chars: int = 60,
+    seed: int = 0,
+    vocabulary_size: int = 2000,
+    alpha: float = 0.1,
+    beta: float = 1.0,
+    background: float = 0.05,
+    stream: bool = False,
+    **options,
+) -> tuple[list[str] | Iterator[str], PlantedTruth]:
     """Generate ``n_docs`` unsegmented Chinese documents with ``k`` planted topics.
 
     Parameters
@@ -346,8 +421,16 @@ def generate_corpus(n_docs: int, k: int = 20, doc_chars: int = 60, seed: int = 0
     texts : list of str or iterator of str
     truth : PlantedTruth
     """
-    model = PlantedModel(k=k, doc_chars=doc_chars, seed=seed, vocabulary_size=vocabulary_size, alpha=alpha,
-                         beta=beta, background=background, **options)
+    model = PlantedModel(
+        k=k,
+        doc_chars=doc_chars,
+        seed=seed,
+        vocabulary_size=vocabulary_size,
+        alpha=alpha,
+        beta=beta,
+        background=background,
+        **options,
+    )
     truth = model.empty_truth(n_docs)
 
     def texts() -> Iterator[str]:
@@ -384,12 +467,14 @@ def write_corpus(path: Path, n_docs: int, model: PlantedModel) -> PlantedTruth:
             _fill(truth, batch)
             chars += sum(len(text) for text in batch.texts)
             text_bytes += sum(len(text.encode("utf-8")) for text in batch.texts)
-            frame = pd.DataFrame({
-                "gen_id": np.arange(batch.start, batch.start + len(batch.texts)),
-                "text": batch.texts,
-                "planted_topic": batch.planted_topic,
-                "planted_share": np.round(batch.planted_share, 4),
-            })
+            frame = pd.DataFrame(
+                {
+                    "gen_id": np.arange(batch.start, batch.start + len(batch.texts)),
+                    "text": batch.texts,
+                    "planted_topic": batch.planted_topic,
+                    "planted_share": np.round(batch.planted_share, 4),
+                }
+            )
             if suffix == ".csv":
                 frame.to_csv(handle, header=batch.start == 0, index=False)
             else:
@@ -403,9 +488,16 @@ def write_corpus(path: Path, n_docs: int, model: PlantedModel) -> PlantedTruth:
     if writer is not None:
         writer.close()
     partial.replace(path)
-    truth.stats.update({"documents": n_docs, "characters": chars, "mean_chars_per_doc": round(chars / max(n_docs, 1), 3),
-                        "text_bytes": text_bytes,
-                        "bytes": path.stat().st_size, "generate_seconds": round(time.perf_counter() - started, 3)})
+    truth.stats.update(
+        {
+            "documents": n_docs,
+            "characters": chars,
+            "mean_chars_per_doc": round(chars / max(n_docs, 1), 3),
+            "text_bytes": text_bytes,
+            "bytes": path.stat().st_size,
+            "generate_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
     truth.save(path.with_suffix(""))
     return truth
 
@@ -475,11 +567,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alpha", type=float, default=0.1)
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--background", type=float, default=0.05)
-    parser.add_argument("--survival-sample", type=int, default=2000,
-                        help="documents segmented to measure how many planted words survive (0: skip)")
+    parser.add_argument(
+        "--survival-sample",
+        type=int,
+        default=2000,
+        help="documents segmented to measure how many planted words survive (0: skip)",
+    )
     args = parser.parse_args(argv)
-    model = PlantedModel(k=args.k, doc_chars=args.doc_chars, seed=args.seed, vocabulary_size=args.vocabulary_size,
-                         alpha=args.alpha, beta=args.beta, background=args.background)
+    model = PlantedModel(
+        k=args.k,
+        doc_chars=args.doc_chars,
+        seed=args.seed,
+        vocabulary_size=args.vocabulary_size,
+        alpha=args.alpha,
+        beta=args.beta,
+        background=args.background,
+    )
     truth = write_corpus(args.out, args.n_docs, model)
     if args.survival_sample:
         truth.stats["segmentation_survival"] = segmentation_survival(model, args.survival_sample)

@@ -67,8 +67,14 @@ def document_recovery(planted: np.ndarray, fitted: np.ndarray) -> dict:
     }
 
 
-def topic_word_recovery(planted_topic_word: np.ndarray, vocabulary: list[str], word_topic: np.ndarray,
-                        fitted_topic_word: np.ndarray, token2id: dict[str, int], topn: int = 10) -> dict:
+def topic_word_recovery(
+    planted_topic_word: np.ndarray,
+    vocabulary: list[str],
+    word_topic: np.ndarray,
+    fitted_topic_word: np.ndarray,
+    token2id: dict[str, int],
+    topn: int = 10,
+) -> dict:
     """Match fitted topics to planted ones on cosine similarity (see the module docstring)."""
     k_planted, v_planted = planted_topic_word.shape
     v_fitted = fitted_topic_word.shape[1]
@@ -84,7 +90,8 @@ def topic_word_recovery(planted_topic_word: np.ndarray, vocabulary: list[str], w
     np.add.at(planted, (slice(None), columns), planted_topic_word)
     fitted = np.hstack([fitted_topic_word, np.zeros((fitted_topic_word.shape[0], lost))])
     similarity = (planted / np.linalg.norm(planted, axis=1, keepdims=True)) @ (
-        fitted / np.linalg.norm(fitted, axis=1, keepdims=True)).T
+        fitted / np.linalg.norm(fitted, axis=1, keepdims=True)
+    ).T
     rows, cols = linear_sum_assignment(-similarity)
     matched = similarity[rows, cols]
     # Top words of each fitted topic that belong to its matched planted topic's own block.
@@ -119,7 +126,18 @@ def oracle_document_recovery(truth, n_docs: int = 10_000) -> dict:
     topics, and the uniform background makes a few words ambiguous)."""
     from benchmarks.generate import BATCH_DOCS, PlantedModel
 
-    keys = ("k", "doc_chars", "seed", "vocabulary_size", "alpha", "beta", "background", "clause_words", "min_freq", "max_freq")
+    keys = (
+        "k",
+        "doc_chars",
+        "seed",
+        "vocabulary_size",
+        "alpha",
+        "beta",
+        "background",
+        "clause_words",
+        "min_freq",
+        "max_freq",
+    )
     model = PlantedModel(**{key: truth.params[key] for key in keys})
     batch = model.batch(0, min(n_docs, BATCH_DOCS, len(truth.planted_topic)))
     n = len(batch.texts)
@@ -128,8 +146,11 @@ def oracle_document_recovery(truth, n_docs: int = 10_000) -> dict:
     scores = np.zeros((n, truth.k))
     np.add.at(scores, np.repeat(np.arange(n), np.diff(batch.offsets)), weights)
     oracle = scores.argmax(axis=1)
-    return {"documents": n, "oracle_nmi": round(normalized_mutual_info(batch.planted_topic, oracle), 4),
-            "planted": batch.planted_topic}
+    return {
+        "documents": n,
+        "oracle_nmi": round(normalized_mutual_info(batch.planted_topic, oracle), 4),
+        "planted": batch.planted_topic,
+    }
 
 
 def recovery(out_dir: Path, truth, engine: str | None = None) -> dict:
@@ -163,11 +184,17 @@ def recovery(out_dir: Path, truth, engine: str | None = None) -> dict:
     reference = oracle_document_recovery(truth)
     fitted_first = pd.Series(fitted_dominant, index=gen_id).reindex(np.arange(reference["documents"])).fillna(-1)
     documents["oracle_on_first_documents"] = dict(
-        reference, fitted_nmi=round(normalized_mutual_info(reference["planted"], fitted_first.to_numpy(dtype=int)), 4))
+        reference, fitted_nmi=round(normalized_mutual_info(reference["planted"], fitted_first.to_numpy(dtype=int)), 4)
+    )
     del documents["oracle_on_first_documents"]["planted"]
     documents["documents_generated"] = int(len(truth.planted_topic))
     documents["documents_dropped_by_prepare"] = int(len(truth.planted_topic) - len(gen_id))
     dictionary = Dictionary.load(str(folder / "dictionary.gensim"))
-    topics = topic_word_recovery(truth.topic_word, truth.vocabulary, np.asarray(truth.word_topic),
-                                 np.load(folder / "topic_word.npy"), dictionary.token2id)
+    topics = topic_word_recovery(
+        truth.topic_word,
+        truth.vocabulary,
+        np.asarray(truth.word_topic),
+        np.load(folder / "topic_word.npy"),
+        dictionary.token2id,
+    )
     return {"engine": engine, "k": k, "documents": documents, "topics": topics}

@@ -59,11 +59,18 @@ BENCH = ROOT / "benchmarks"
 DATA = BENCH / "data"
 PARTS = ("segmentation_throughput", "seed_sweep", "end_to_end", "rerun")
 SEED_INPUT = ROOT / "data" / "raw"
-MIB = 2 ** 20
+MIB = 2**20
 
 # The corpus of every end-to-end run and of the throughput test (same generator, same seed).
-GENERATOR = {"k": 20, "doc_chars": 60, "seed": 0, "vocabulary_size": 2000, "alpha": 0.1, "beta": 1.0,
-             "background": 0.05}
+GENERATOR = {
+    "k": 20,
+    "doc_chars": 60,
+    "seed": 0,
+    "vocabulary_size": 2000,
+    "alpha": 0.1,
+    "beta": 1.0,
+    "background": 0.05,
+}
 K = 20
 # Engine settings for scale (the defaults are tuned for the 145-paragraph seed corpus).
 BENCH_CONFIG = {
@@ -115,7 +122,7 @@ def machine_info() -> dict:
     return {
         "nproc": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "ram_gib": round(psutil.virtual_memory().total / 2 ** 30, 1),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "cpu_model": cpu,
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -126,7 +133,7 @@ def machine_info() -> dict:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 # --------------------------------------------------------------------------- measured subprocess
@@ -145,8 +152,14 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
     load_before = os.getloadavg()[0]
     busy_before = _busy_cpu_seconds()
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    proc = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
     lines: list[tuple[float, str]] = []
 
     def read():
@@ -216,11 +229,15 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
         match = STAGE_LINE.search(line)
         if match:
             window = [s for s in samples if previous <= s[0] <= t]
-            stages.append({
-                "stage": match.group(1), "seconds": float(match.group(2)), "ended_at": round(t, 2),
-                "peak_rss_tree_mib": round(max((s[1] for s in window), default=0) / MIB, 1),
-                "peak_pss_tree_mib": round(max((s[2] for s in window if s[2] is not None), default=0) / MIB, 1),
-            })
+            stages.append(
+                {
+                    "stage": match.group(1),
+                    "seconds": float(match.group(2)),
+                    "ended_at": round(t, 2),
+                    "peak_rss_tree_mib": round(max((s[1] for s in window), default=0) / MIB, 1),
+                    "peak_pss_tree_mib": round(max((s[2] for s in window if s[2] is not None), default=0) / MIB, 1),
+                }
+            )
             previous = t
         skipped = SKIP_LINE.search(line)
         if skipped:
@@ -244,8 +261,9 @@ def run_measured(argv: list[str], log_path: Path, timeout: float) -> dict:
         "other_cpu_share": round(other_cpu / (wall * (os.cpu_count() or 1)), 3) if wall else None,
         "stages": stages,
         "unlogged_seconds": round(wall - sum(s.get("seconds", 0) for s in stages), 2),
-        "startup_seconds": (round(stages[0]["ended_at"] - stages[0]["seconds"], 2)
-                            if stages and not stages[0].get("skipped") else None),
+        "startup_seconds": (
+            round(stages[0]["ended_at"] - stages[0]["seconds"], 2) if stages and not stages[0].get("skipped") else None
+        ),
         "log": [[round(t, 2), line] for t, line in lines if LOG_LINE.match(line)][:200],
         "log_tail": [line for _, line in lines[-15:]] if status != 0 else [],
         "log_file": str(log_path.relative_to(ROOT)) if log_path.is_relative_to(ROOT) else str(log_path),
@@ -265,7 +283,13 @@ def _busy_cpu_seconds() -> float:
     import psutil
 
     times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    return (
+        sum(times)
+        - times.idle
+        - getattr(times, "iowait", 0.0)
+        - getattr(times, "guest", 0.0)
+        - getattr(times, "guest_nice", 0.0)
+    )
 
 
 def zhtopics(*args: str) -> list[str]:
@@ -335,11 +359,14 @@ def segmentation_throughput(megabytes: float) -> dict:
     processes = segment_module._processes(params) if hasattr(segment_module, "_processes") else 1
     model = PlantedModel(**GENERATOR)
     generated = []
-    for batch in model.batches(10 ** 6):
+    for batch in model.batches(10**6):
         generated.extend(batch.texts)
         if sum(len(t.encode()) for t in generated) >= megabytes * 1e6:
             break
-    corpora = {"generated": _texts_of_size(generated, megabytes), "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), megabytes)}
+    corpora = {
+        "generated": _texts_of_size(generated, megabytes),
+        "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), megabytes),
+    }
     methods = {
         "jieba.lcut": lambda: jieba.lcut,
         "jieba.posseg": lambda: jieba.posseg.lcut,
@@ -350,8 +377,9 @@ def segmentation_throughput(megabytes: float) -> dict:
     if "backend" in params or hasattr(segment_module, "BACKENDS"):  # the other backend(s) too, one process
         for other in getattr(segment_module, "BACKENDS", ()):
             if other != backend:
-                methods[f"Segmenter.tokens (backend {other}; 1 process)"] = (
-                    lambda b=other: Segmenter(dict(params, backend=b)).tokens)
+                methods[f"Segmenter.tokens (backend {other}; 1 process)"] = lambda b=other: (
+                    Segmenter(dict(params, backend=b)).tokens
+                )
     results = {}
     busy_before, own_before, part_started = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
     for name, texts in corpora.items():
@@ -366,8 +394,12 @@ def segmentation_throughput(megabytes: float) -> dict:
             segment_module.segment_texts(texts, params)
             seconds = time.perf_counter() - started
             label = f"segment_texts (configured: backend {backend}, {processes} processes)"
-            rows[label] = {"mb_per_s": round(size / 1e6 / seconds, 3), "seconds": round(seconds, 4), "runs": 1,
-                           "configured_path": True}
+            rows[label] = {
+                "mb_per_s": round(size / 1e6 / seconds, 3),
+                "seconds": round(seconds, 4),
+                "runs": 1,
+                "configured_path": True,
+            }
             print(f"  {name}: {label}: {rows[label]['mb_per_s']} MB/s", flush=True)
         documents = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
         if hasattr(segment_module, "segment_corpus"):  # the streamed stage `zhtopics segment` runs
@@ -382,15 +414,21 @@ def segmentation_throughput(megabytes: float) -> dict:
                 started = time.perf_counter()
                 segment_module.segment_corpus(paths, params)
                 seconds = time.perf_counter() - started
-            label = (f"segment_corpus (configured: backend {backend}, {processes} processes; the whole stage: "
-                     "+ Dictionary, filter_extremes, tokens.parquet, corpus.mm)")
+            label = (
+                f"segment_corpus (configured: backend {backend}, {processes} processes; the whole stage: "
+                "+ Dictionary, filter_extremes, tokens.parquet, corpus.mm)"
+            )
         else:
             started = time.perf_counter()
             segment_documents(documents, params)
             seconds = time.perf_counter() - started
             label = f"segment_documents (configured: backend {backend}, {processes} processes; + Dictionary, filter_extremes)"
-        rows[label] = {"mb_per_s": round(size / 1e6 / seconds, 3), "seconds": round(seconds, 4), "runs": 1,
-                       "configured_stage": True}
+        rows[label] = {
+            "mb_per_s": round(size / 1e6 / seconds, 3),
+            "seconds": round(seconds, 4),
+            "runs": 1,
+            "configured_stage": True,
+        }
         print(f"  {name}: {label}: {rows[label]['mb_per_s']} MB/s", flush=True)
         base = rows["jieba.posseg"]["mb_per_s"]
         for row in rows.values():
@@ -400,37 +438,55 @@ def segmentation_throughput(megabytes: float) -> dict:
     # same kind of text, so the ratio is to jieba.posseg measured on that text above).
     if hasattr(segment_module, "segment_texts"):
         generated_large = []
-        for batch in model.batches(10 ** 7):
+        for batch in model.batches(10**7):
             generated_large.extend(batch.texts)
             if sum(len(t.encode()) for t in generated_large) >= 10 * megabytes * 1e6:
                 break
-        larger = {"generated": generated_large,
-                  "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), 10 * megabytes)}
+        larger = {
+            "generated": generated_large,
+            "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), 10 * megabytes),
+        }
         for name, large in larger.items():
             size = sum(len(t.encode("utf-8")) for t in large)
             rows = {}
             timing = _timed(lambda: Segmenter(params).tokens, large, max_runs=1)
-            rows[f"Segmenter.tokens (configured: backend {backend}; 1 process)"] = dict(timing, mb_per_s=round(size / 1e6 / timing["seconds"], 3))
+            rows[f"Segmenter.tokens (configured: backend {backend}; 1 process)"] = dict(
+                timing, mb_per_s=round(size / 1e6 / timing["seconds"], 3)
+            )
             started = time.perf_counter()
             segment_module.segment_texts(large, params)
             seconds = time.perf_counter() - started
             rows[f"segment_texts (configured: backend {backend}, {processes} processes)"] = {
-                "mb_per_s": round(size / 1e6 / seconds, 3), "seconds": round(seconds, 4), "runs": 1, "configured_path": True}
+                "mb_per_s": round(size / 1e6 / seconds, 3),
+                "seconds": round(seconds, 4),
+                "runs": 1,
+                "configured_path": True,
+            }
             base = results[name]["methods"]["jieba.posseg"]["mb_per_s"]
             for method, row in rows.items():
                 row["ratio_to_jieba_posseg"] = round(row["mb_per_s"] / base, 2)
                 print(f"  {name} x10: {method}: {row['mb_per_s']} MB/s", flush=True)
-            results[f"{name}_x10"] = {"documents": len(large), "megabytes": round(size / 1e6, 3), "methods": rows,
-                                      "note": f"ratios to jieba.posseg on the '{name}' text"}
+            results[f"{name}_x10"] = {
+                "documents": len(large),
+                "megabytes": round(size / 1e6, 3),
+                "methods": rows,
+                "note": f"ratios to jieba.posseg on the '{name}' text",
+            }
     part_wall = time.perf_counter() - part_started
     other_cpu = max(_busy_cpu_seconds() - busy_before - (_own_cpu_seconds() - own_before), 0.0)
-    return {"segment_params": params, "backend": backend, "processes": processes, "texts": results,
-            "other_cpu_seconds": round(other_cpu, 1), "other_cpu_share": round(other_cpu / (part_wall * (os.cpu_count() or 1)), 3),
-            "note": "MB = 10^6 bytes of UTF-8 input. Single-process rows call the function once per document "
-                    "(best of up to 3 passes, dictionaries loaded before the clock starts, a fresh Segmenter per pass). "
-                    "segment_texts is the configured segmentation (cut, POS and other filters) in the configured "
-                    "worker processes, worker start-up included; segment_corpus (segment_documents before it existed) is the whole stage (plus the "
-                    "Dictionary and filter_extremes)."}
+    return {
+        "segment_params": params,
+        "backend": backend,
+        "processes": processes,
+        "texts": results,
+        "other_cpu_seconds": round(other_cpu, 1),
+        "other_cpu_share": round(other_cpu / (part_wall * (os.cpu_count() or 1)), 3),
+        "note": "MB = 10^6 bytes of UTF-8 input. Single-process rows call the function once per document "
+        "(best of up to 3 passes, dictionaries loaded before the clock starts, a fresh Segmenter per pass). "
+        "segment_texts is the configured segmentation (cut, POS and other filters) in the configured "
+        "worker processes, worker start-up included; segment_corpus (segment_documents before it existed) is the whole stage (plus the "
+        "Dictionary and filter_extremes).",
+    }
 
 
 # --------------------------------------------------------------------------- part b and d: seed corpus runs
@@ -457,8 +513,12 @@ def seed_runs(name: str, extra: list[str], timeout: float, forced: bool = False)
         print(f"  {name}: {label} run ...", flush=True)
         slug = label.split()[0]
         runs[label] = run_measured(
-            zhtopics("run", str(SEED_INPUT.relative_to(ROOT)), "--out", str(folder.relative_to(ROOT)), "-v", *extra, *flags),
-            DATA / "logs" / f"{name}_{slug}.log", timeout)
+            zhtopics(
+                "run", str(SEED_INPUT.relative_to(ROOT)), "--out", str(folder.relative_to(ROOT)), "-v", *extra, *flags
+            ),
+            DATA / "logs" / f"{name}_{slug}.log",
+            timeout,
+        )
         print(f"    {runs[label]['status']}, {runs[label]['wall_seconds']} s", flush=True)
     ratios = {}
     for label, run in runs.items():
@@ -495,8 +555,11 @@ def end_to_end(sizes: list[int], engines: list[str], timeout: float) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(BENCH_CONFIG[engine], sort_keys=False, allow_unicode=True), encoding="utf-8")
         resolved = load_params(path, {"sweep": {"k": [K]}, "corpus": {"text_column": "text"}})
-        configs[engine] = {"file": str(path.relative_to(ROOT)), "yaml": path.read_text(encoding="utf-8"),
-                           "resolved": {section: resolved[section] for section in ("corpus", "segment", "sweep", "engines")}}
+        configs[engine] = {
+            "file": str(path.relative_to(ROOT)),
+            "yaml": path.read_text(encoding="utf-8"),
+            "resolved": {section: resolved[section] for section in ("corpus", "segment", "sweep", "engines")},
+        }
     survival = segmentation_survival(PlantedModel(**GENERATOR), 2000)
     runs = []
     for n_docs in sizes:
@@ -509,30 +572,63 @@ def end_to_end(sizes: list[int], engines: list[str], timeout: float) -> dict:
             # with a sampling thread that attributes time and memory to the functions on the stack.
             profile = DATA / "profile" / f"e2e_{engine}_{n_docs}.json"
             profile.unlink(missing_ok=True)
-            command = ["run", str(corpus.relative_to(ROOT)), "--out", str(out.relative_to(ROOT)), "--text-column", "text",
-                       "--k", str(K), "--config", configs[engine]["file"], "--no-figures", "--no-report", "-v"]
+            command = [
+                "run",
+                str(corpus.relative_to(ROOT)),
+                "--out",
+                str(out.relative_to(ROOT)),
+                "--text-column",
+                "text",
+                "--k",
+                str(K),
+                "--config",
+                configs[engine]["file"],
+                "--no-figures",
+                "--no-report",
+                "-v",
+            ]
             measured = run_measured(
-                [sys.executable, str((BENCH / "sample_stages.py").relative_to(ROOT)), "--out-json",
-                 str(profile.relative_to(ROOT)), "--", *command],
-                DATA / "logs" / f"e2e_{engine}_{n_docs}.log", timeout)
+                [
+                    sys.executable,
+                    str((BENCH / "sample_stages.py").relative_to(ROOT)),
+                    "--out-json",
+                    str(profile.relative_to(ROOT)),
+                    "--",
+                    *command,
+                ],
+                DATA / "logs" / f"e2e_{engine}_{n_docs}.log",
+                timeout,
+            )
             measured["command"] = "zhtopics " + " ".join(command)
-            row = {"documents": n_docs, "engine": engine, "corpus": str(corpus.relative_to(ROOT)), "generation": generation,
-                   **measured}
+            row = {
+                "documents": n_docs,
+                "engine": engine,
+                "corpus": str(corpus.relative_to(ROOT)),
+                "generation": generation,
+                **measured,
+            }
             if profile.exists():
                 sampled = json.loads(profile.read_text(encoding="utf-8"))
-                row["profile"] = {key: sampled[key] for key in ("wall_seconds", "interval", "peak_pss_tree_mib", "peak_at")}
+                row["profile"] = {
+                    key: sampled[key] for key in ("wall_seconds", "interval", "peak_pss_tree_mib", "peak_at")
+                }
                 row["profile"]["inclusive"] = sampled["inclusive"][:30]
                 row["profile"]["exclusive"] = sampled["exclusive"][:20]
                 row["profile"]["file"] = str(profile.relative_to(ROOT))
-            row["us_per_document"] = round(measured["wall_seconds"] / n_docs * 1e6, 2) if measured["status"] == "ok" else None
+            row["us_per_document"] = (
+                round(measured["wall_seconds"] / n_docs * 1e6, 2) if measured["status"] == "ok" else None
+            )
             if measured["status"] == "ok":
                 try:
                     row["recovery"] = recovery(out, truth)
                 except Exception as error:  # report, do not lose the timing
                     row["recovery"] = {"error": f"{type(error).__name__}: {error}"}
                 row["fit_seconds"] = _fit_seconds(out, engine)
-            print(f"    {measured['status']}, {measured['wall_seconds']} s, peak RSS tree {measured['peak_rss_tree_mib']} MiB"
-                  + (f", NMI {row['recovery']['documents']['nmi']}" if "documents" in row.get("recovery", {}) else ""), flush=True)
+            print(
+                f"    {measured['status']}, {measured['wall_seconds']} s, peak RSS tree {measured['peak_rss_tree_mib']} MiB"
+                + (f", NMI {row['recovery']['documents']['nmi']}" if "documents" in row.get("recovery", {}) else ""),
+                flush=True,
+            )
             runs.append(row)
     return {"generator": GENERATOR, "k": K, "configs": configs, "segmentation_survival": survival, "runs": runs}
 
@@ -567,21 +663,30 @@ def write_part(results: Path, name: str, payload: dict, meta: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10 ** 4, 10 ** 5, 10 ** 6])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10**4, 10**5, 10**6])
     parser.add_argument("--engines", nargs="+", default=["gensim", "tomotopy"], choices=["gensim", "tomotopy"])
     parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS)
-    parser.add_argument("--quick", action="store_true", help="10^4 documents and 1 MB of text; results to benchmarks/data/results-quick/")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10^4 documents and 1 MB of text; results to benchmarks/data/results-quick/",
+    )
     parser.add_argument("--segment-mb", type=float, default=5.0, help="MB of text for the throughput test")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds before a run is killed and recorded as timeout")
+    parser.add_argument(
+        "--timeout", type=float, default=1800.0, help="seconds before a run is killed and recorded as timeout"
+    )
     parser.add_argument("--results", type=Path, help="output folder (default benchmarks/results/)")
     parser.add_argument("--render-only", action="store_true", help="only re-render README.md from the JSON files")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.segment_mb = [10 ** 4], 1.0
+        args.sizes, args.segment_mb = [10**4], 1.0
     results = args.results or (DATA / "results-quick" if args.quick else BENCH / "results")
     if not args.render_only:
-        meta = {"run_id": _now(), "machine": machine_info(),
-                "command": "benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+        meta = {
+            "run_id": _now(),
+            "machine": machine_info(),
+            "command": "benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        }
         started = time.perf_counter()
         for part in PARTS:
             if part not in args.parts:

@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-MIB = 2 ** 20
+MIB = 2**20
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # run as a script: no module in benchmarks/ shadows a library's
 
@@ -88,8 +88,16 @@ def sample_run(argv: list[str], interval: float = 0.2) -> dict:
                     if before != after:
                         break
                     common.append(before)
-                samples.append((now - started - interval, late, max(rss, previous[0]), max(pss, previous[1]),
-                                tuple(common), "(C code holding the GIL)"))
+                samples.append(
+                    (
+                        now - started - interval,
+                        late,
+                        max(rss, previous[0]),
+                        max(pss, previous[1]),
+                        tuple(common),
+                        "(C code holding the GIL)",
+                    )
+                )
                 last += late
             samples.append((now - started, now - last, rss, pss, stack, leaf))
             previous = (rss, pss, stack, leaf)
@@ -115,18 +123,31 @@ def sample_run(argv: list[str], interval: float = 0.2) -> dict:
 
     def table(data, top):
         rows = sorted(data.items(), key=lambda item: -item[1][0])[:top]
-        return [{"function": name, "seconds": round(s, 1), "share": round(s / wall, 3), "peak_rss_tree_mib": round(r / MIB),
-                 "peak_pss_tree_mib": round(p / MIB)} for name, (s, r, p) in rows]
+        return [
+            {
+                "function": name,
+                "seconds": round(s, 1),
+                "share": round(s / wall, 3),
+                "peak_rss_tree_mib": round(r / MIB),
+                "peak_pss_tree_mib": round(p / MIB),
+            }
+            for name, (s, r, p) in rows
+        ]
 
     peak = max(samples, key=lambda s: s[3]) if samples else None
     return {
-        "argv": argv, "status": status, "wall_seconds": round(wall, 1), "interval": interval,
+        "argv": argv,
+        "status": status,
+        "wall_seconds": round(wall, 1),
+        "interval": interval,
         "peak_pss_tree_mib": round(peak[3] / MIB) if peak else None,
         "peak_at": {"seconds": round(peak[0], 1), "stack": list(peak[4]), "leaf": peak[5]} if peak else None,
         "inclusive": table(inclusive, 40),
         "exclusive": table(exclusive, 40),
-        "timeline": [[round(t, 1), round(r / MIB), round(p / MIB), stack[-1] if stack else "", leaf]
-                     for t, _, r, p, stack, leaf in samples[:: max(1, len(samples) // 600)]],
+        "timeline": [
+            [round(t, 1), round(r / MIB), round(p / MIB), stack[-1] if stack else "", leaf]
+            for t, _, r, p, stack, leaf in samples[:: max(1, len(samples) // 600)]
+        ],
     }
 
 

@@ -101,7 +101,7 @@ def po_messages() -> tuple[list[str], list[str]]:
         for line in path.read_text(encoding="utf-8").splitlines() + [""]:
             line = line.strip()
             if line.startswith("msgstr "):
-                current = [line[len("msgstr "):]]
+                current = [line[len("msgstr ") :]]
             elif current is not None and line.startswith('"'):
                 current.append(line)
             else:
@@ -132,8 +132,11 @@ def build_texts(params: dict, generated: int) -> dict:
 
         docs, truth = generate_corpus(generated, seed=0)
         docs = [normalize(text) for text in docs]
-        generator = {"source": "benchmarks/generate.py generate_corpus(n_docs, seed=0), default options",
-                     "version": GENERATOR_VERSION, "documents": len(docs)}
+        generator = {
+            "source": "benchmarks/generate.py generate_corpus(n_docs, seed=0), default options",
+            "version": GENERATOR_VERSION,
+            "documents": len(docs),
+        }
     except ImportError:
         docs = []
     parts = {"seed paragraphs": seed, "jupyter-server zh_CN messages": po, "generated documents": docs}
@@ -141,7 +144,9 @@ def build_texts(params: dict, generated: int) -> dict:
     return {
         "seed": seed,
         "mixed": mixed,
-        "parts": {name: {"documents": len(texts), "megabytes": round(megabytes(texts), 4)} for name, texts in parts.items()},
+        "parts": {
+            name: {"documents": len(texts), "megabytes": round(megabytes(texts), 4)} for name, texts in parts.items()
+        },
         "po_files": po_files,
         "generator": generator,
         "part_of": [name for name, texts in parts.items() for _ in texts],
@@ -167,8 +172,14 @@ def prf(matched: int, reference: int, candidate: int) -> dict:
     precision = matched / candidate if candidate else 1.0
     recall = matched / reference if reference else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
-            "reference": reference, "candidate": candidate, "matched": matched}
+    return {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+        "reference": reference,
+        "candidate": candidate,
+        "matched": matched,
+    }
 
 
 class Boundaries:
@@ -193,8 +204,11 @@ class Boundaries:
         self.identical += ref == cand
 
     def result(self) -> dict:
-        return {"boundaries": prf(*self.b), "words": prf(*self.w),
-                "paragraphs_cut_identically": round(self.identical / max(self.paragraphs, 1), 5)}
+        return {
+            "boundaries": prf(*self.b),
+            "words": prf(*self.w),
+            "paragraphs_cut_identically": round(self.identical / max(self.paragraphs, 1), 5),
+        }
 
 
 def regions(reference, candidate):
@@ -300,19 +314,29 @@ def agreement(texts: list[str], jieba_seg, rjieba_seg, userdict: set[str], examp
             "words_cut_identically": same_span,
             "same_tag": same_tag,
             "agreement": round(same_tag / max(same_span, 1), 5),
-            "disagreements": [{"jieba": a, "rjieba": b, "count": n, "examples": confusion_examples[(a, b)]}
-                              for (a, b), n in confusion.most_common(20)],
+            "disagreements": [
+                {"jieba": a, "rjieba": b, "count": n, "examples": confusion_examples[(a, b)]}
+                for (a, b), n in confusion.most_common(20)
+            ],
         },
         "differences": {
             "regions": total_regions,
-            "by_kind": {kind: {"count": kinds[kind], "share": round(kinds[kind] / max(total_regions, 1), 4),
-                               "examples": kind_examples[kind]} for kind in KINDS},
+            "by_kind": {
+                kind: {
+                    "count": kinds[kind],
+                    "share": round(kinds[kind] / max(total_regions, 1), 4),
+                    "examples": kind_examples[kind],
+                }
+                for kind in KINDS
+            },
         },
         "kept_tokens": {
             **prf(*kept),
             "paragraphs_with_identical_tokens": round(kept_identical / max(len(texts), 1), 5),
-            "removed_by_reason": {backend: {reason: sum(counter.values()) for reason, counter in by_reason.items()}
-                                  for backend, by_reason in removed.items()},
+            "removed_by_reason": {
+                backend: {reason: sum(counter.values()) for reason, counter in by_reason.items()}
+                for backend, by_reason in removed.items()
+            },
         },
     }
 
@@ -340,16 +364,20 @@ def userdict_whole(texts: list[str], segmenters: dict, userdict: set[str]) -> di
                 cuts[index] = set(spans([word for word, _ in segmenter.cut(texts[index])]))
             if (start, end) not in cuts[index]:
                 split[term] += 1
-        result[name] = {"occurrences": len(expected), "whole": len(expected) - sum(split.values()),
-                        "split": dict(split.most_common())}
+        result[name] = {
+            "occurrences": len(expected),
+            "whole": len(expected) - sum(split.values()),
+            "split": dict(split.most_common()),
+        }
     return result
 
 
 # --------------------------------------------------------------------------- throughput
 
 
-def measure(texts: list[str], min_seconds: float, run, prepare=lambda: None, repetitions: int | None = None,
-            repeat: int = 1) -> dict:
+def measure(
+    texts: list[str], min_seconds: float, run, prepare=lambda: None, repetitions: int | None = None, repeat: int = 1
+) -> dict:
     """MB/s of a timed ``run(prepare(), texts * r)``: r is ``repetitions`` if given, else
     the smallest tried (growing from 1) for which the run takes at least ``min_seconds``.
     The timed run is done ``repeat`` times and the fastest counts (other processes on the
@@ -376,10 +404,15 @@ def measure(texts: list[str], min_seconds: float, run, prepare=lambda: None, rep
     while len(times) < repeat:
         times.append(timed(repeated))
     seconds = min(times)
-    return {"mb_per_s": round(size * repetitions / seconds, 3), "seconds": round(seconds, 3),
-            "all_seconds": [round(t, 3) for t in times], "repetitions": repetitions,
-            "megabytes": round(size * repetitions, 3), "load_average_before": round(load_before, 2),
-            "load_average_after": round(os.getloadavg()[0], 2)}
+    return {
+        "mb_per_s": round(size * repetitions / seconds, 3),
+        "seconds": round(seconds, 3),
+        "all_seconds": [round(t, 3) for t in times],
+        "repetitions": repetitions,
+        "megabytes": round(size * repetitions, 3),
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
+    }
 
 
 def throughput(texts: list[str], params: dict, min_seconds: float, stage_seconds: float, repeat: int) -> dict:
@@ -395,6 +428,7 @@ def throughput(texts: list[str], params: dict, min_seconds: float, stage_seconds
         def run(state, docs):
             for doc in docs:
                 function(doc)
+
         return run
 
     def tokens(state, docs):
@@ -414,13 +448,27 @@ def throughput(texts: list[str], params: dict, min_seconds: float, stage_seconds
     record("rjieba.tag", "cut and tag", min_seconds=min_seconds, run=each(lambda doc: rj.tag(doc, True)))
     for backend in ("jieba", "rjieba"):
         # a new Segmenter (empty caches) for each timed run, built before the clock starts
-        record(f"Segmenter.tokens ({backend}, 1 process)", "cut, tag and filters", min_seconds=min_seconds,
-               run=tokens, prepare=lambda backend=backend: Segmenter(params, backend=backend).tokens)
+        record(
+            f"Segmenter.tokens ({backend}, 1 process)",
+            "cut, tag and filters",
+            min_seconds=min_seconds,
+            run=tokens,
+            prepare=lambda backend=backend: Segmenter(params, backend=backend).tokens,
+        )
         what = "stage 2's segmentation: building the Segmenter(s), worker processes, filters, interning"
-        serial = record(f"segment_texts ({backend}, 1 process)", what, min_seconds=stage_seconds,
-                        run=lambda state, docs, backend=backend: segment_texts(docs, dict(params, backend=backend, processes=1)))
-        record(f"segment_texts ({backend}, 2 processes)", what, min_seconds=stage_seconds, repetitions=serial["repetitions"],
-               run=lambda state, docs, backend=backend: segment_texts(docs, dict(params, backend=backend, processes=2)))
+        serial = record(
+            f"segment_texts ({backend}, 1 process)",
+            what,
+            min_seconds=stage_seconds,
+            run=lambda state, docs, backend=backend: segment_texts(docs, dict(params, backend=backend, processes=1)),
+        )
+        record(
+            f"segment_texts ({backend}, 2 processes)",
+            what,
+            min_seconds=stage_seconds,
+            repetitions=serial["repetitions"],
+            run=lambda state, docs, backend=backend: segment_texts(docs, dict(params, backend=backend, processes=2)),
+        )
     base = rows["jieba.posseg"]["mb_per_s"]
     for row in rows.values():
         row["times_jieba_posseg"] = round(row["mb_per_s"] / base, 1)
@@ -431,59 +479,97 @@ def throughput(texts: list[str], params: dict, min_seconds: float, stage_seconds
 
 
 def markdown(result: dict) -> str:
-    lines = ["# Segmentation backends: agreement and speed", "",
-             f"`benchmarks/segmentation_agreement.py`, {result['date']}; jieba {result['versions']['jieba']}, "
-             f"rjieba {result['versions']['rjieba']}, Python {result['versions']['python']}, "
-             f"{result['machine']['cpus']} CPUs. jieba.posseg (the `jieba` backend) is the reference; "
-             "both backends use the project's user dictionary and filters.", "",
-             "Texts: (a) **seed**: the seed corpus paragraphs; (b) **mixed**: "
-             + ", ".join(f"{name} ({part['documents']} docs, {part['megabytes']} MB)"
-                         for name, part in result["texts"]["parts"].items()) + ".", "",
-             "## Agreement", "",
-             "| | (a) seed | (b) mixed |", "| --- | --- | --- |"]
+    lines = [
+        "# Segmentation backends: agreement and speed",
+        "",
+        f"`benchmarks/segmentation_agreement.py`, {result['date']}; jieba {result['versions']['jieba']}, "
+        f"rjieba {result['versions']['rjieba']}, Python {result['versions']['python']}, "
+        f"{result['machine']['cpus']} CPUs. jieba.posseg (the `jieba` backend) is the reference; "
+        "both backends use the project's user dictionary and filters.",
+        "",
+        "Texts: (a) **seed**: the seed corpus paragraphs; (b) **mixed**: "
+        + ", ".join(
+            f"{name} ({part['documents']} docs, {part['megabytes']} MB)"
+            for name, part in result["texts"]["parts"].items()
+        )
+        + ".",
+        "",
+        "## Agreement",
+        "",
+        "| | (a) seed | (b) mixed |",
+        "| --- | --- | --- |",
+    ]
     a, b = result["agreement"]["seed"], result["agreement"]["mixed"]
 
     def row(label, get):
         lines.append(f"| {label} | {get(a)} | {get(b)} |")
 
     row("paragraphs / MB", lambda r: f"{r['paragraphs']} / {r['megabytes']}")
-    for key, label in (("posseg_vs_rjieba_tag", "posseg vs rjieba.tag"), ("lcut_vs_rjieba_cut", "jieba.lcut vs rjieba.cut")):
+    for key, label in (
+        ("posseg_vs_rjieba_tag", "posseg vs rjieba.tag"),
+        ("lcut_vs_rjieba_cut", "jieba.lcut vs rjieba.cut"),
+    ):
         for unit in ("boundaries", "words"):
-            row(f"{label}: {unit} P / R / F1",
-                lambda r, key=key, unit=unit: "{precision:.4f} / {recall:.4f} / {f1:.4f}".format(**r[key][unit]))
+            row(
+                f"{label}: {unit} P / R / F1",
+                lambda r, key=key, unit=unit: "{precision:.4f} / {recall:.4f} / {f1:.4f}".format(**r[key][unit]),
+            )
         row(f"{label}: paragraphs cut identically", lambda r, key=key: f"{r[key]['paragraphs_cut_identically']:.4f}")
-    row("POS tags equal (words cut identically)",
-        lambda r: f"{r['pos_agreement']['agreement']:.4f} of {r['pos_agreement']['words_cut_identically']}")
+    row(
+        "POS tags equal (words cut identically)",
+        lambda r: f"{r['pos_agreement']['agreement']:.4f} of {r['pos_agreement']['words_cut_identically']}",
+    )
     row("kept tokens P / R / F1", lambda r: "{precision:.4f} / {recall:.4f} / {f1:.4f}".format(**r["kept_tokens"]))
-    row("paragraphs with identical kept tokens", lambda r: f"{r['kept_tokens']['paragraphs_with_identical_tokens']:.4f}")
-    lines += ["", "## Kinds of differences (stretches cut differently, text b)", "",
-              "| kind | count | share | examples (jieba → rjieba) |", "| --- | --- | --- | --- |"]
+    row(
+        "paragraphs with identical kept tokens", lambda r: f"{r['kept_tokens']['paragraphs_with_identical_tokens']:.4f}"
+    )
+    lines += [
+        "",
+        "## Kinds of differences (stretches cut differently, text b)",
+        "",
+        "| kind | count | share | examples (jieba → rjieba) |",
+        "| --- | --- | --- | --- |",
+    ]
     for kind, info in b["differences"]["by_kind"].items():
         shown = "; ".join(f"{e['jieba']} → {e['rjieba']}" for e in info["examples"][:4])
         lines.append(f"| {kind} | {info['count']} | {info['share']:.2%} | {shown} |")
-    lines += ["", "Most frequent tag disagreements on words cut identically (text b): "
-              + ", ".join(f"{d['jieba']}→{d['rjieba']} {d['count']} ({' '.join(d['examples'][:3])})"
-                          for d in b["pos_agreement"]["disagreements"][:8]) + ".", "",
-              "## Throughput", "",
-              "| method | (a) seed: MB/s | × jieba.posseg | (b) mixed: MB/s | × jieba.posseg |",
-              "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "Most frequent tag disagreements on words cut identically (text b): "
+        + ", ".join(
+            f"{d['jieba']}→{d['rjieba']} {d['count']} ({' '.join(d['examples'][:3])})"
+            for d in b["pos_agreement"]["disagreements"][:8]
+        )
+        + ".",
+        "",
+        "## Throughput",
+        "",
+        "| method | (a) seed: MB/s | × jieba.posseg | (b) mixed: MB/s | × jieba.posseg |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     seed_rows, mixed_rows = result["throughput"]["seed"], result["throughput"]["mixed"]
     for name in seed_rows:
         s_row, m_row = seed_rows[name], mixed_rows[name]
-        lines.append(f"| {name} | {s_row['mb_per_s']:.3f} | {s_row['times_jieba_posseg']} | "
-                     f"{m_row['mb_per_s']:.3f} | {m_row['times_jieba_posseg']} |")
+        lines.append(
+            f"| {name} | {s_row['mb_per_s']:.3f} | {s_row['times_jieba_posseg']} | "
+            f"{m_row['mb_per_s']:.3f} | {m_row['times_jieba_posseg']} |"
+        )
     loads = [row["load_average_before"] for rows in result["throughput"].values() for row in rows.values()]
     parts = result["texts"]["parts"]
     generated_share = parts["generated documents"]["megabytes"] / max(sum(p["megabytes"] for p in parts.values()), 1e-9)
-    lines += ["", "MB = 10^6 bytes of UTF-8; each number is the fastest of "
-              f"{result['settings']['repeat']} timed runs of at least "
-              f"{result['settings']['min_seconds']} s over the text repeated (`segment_texts`: at least "
-              f"{result['settings']['stage_seconds']} s with 1 process, the same input with 2). `Segmenter.tokens` "
-              "starts with empty caches (Segmenter built before the clock); `segment_texts` is stage 2's "
-              "segmentation as `segment_documents` runs it: building the Segmenter(s), forking the workers, "
-              f"filters and interning. Text (b) is {generated_share:.0%} generated dictionary words, which "
-              "jieba.posseg cuts without its slow part-of-speech HMM: (a), real text, is the realistic one for speed. "
-              f"1-minute load average before the runs: {min(loads)}–{max(loads)} on {result['machine']['cpus']} CPUs.", ""]
+    lines += [
+        "",
+        "MB = 10^6 bytes of UTF-8; each number is the fastest of "
+        f"{result['settings']['repeat']} timed runs of at least "
+        f"{result['settings']['min_seconds']} s over the text repeated (`segment_texts`: at least "
+        f"{result['settings']['stage_seconds']} s with 1 process, the same input with 2). `Segmenter.tokens` "
+        "starts with empty caches (Segmenter built before the clock); `segment_texts` is stage 2's "
+        "segmentation as `segment_documents` runs it: building the Segmenter(s), forking the workers, "
+        f"filters and interning. Text (b) is {generated_share:.0%} generated dictionary words, which "
+        "jieba.posseg cuts without its slow part-of-speech HMM: (a), real text, is the realistic one for speed. "
+        f"1-minute load average before the runs: {min(loads)}–{max(loads)} on {result['machine']['cpus']} CPUs.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -491,10 +577,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--generated", type=int, default=10000, help="generated documents in text (b) (default 10000)")
     parser.add_argument("--min-seconds", type=float, default=2.0, help="least time of each timed run (default 2)")
-    parser.add_argument("--stage-seconds", type=float, default=6.0,
-                        help="least time of the serial segment_texts runs (default 6); the 2-process run gets the same input")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs per number, the fastest counts (default 3: the machine may be shared)")
+    parser.add_argument(
+        "--stage-seconds",
+        type=float,
+        default=6.0,
+        help="least time of the serial segment_texts runs (default 6); the 2-process run gets the same input",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="timed runs per number, the fastest counts (default 3: the machine may be shared)",
+    )
     parser.add_argument("--no-throughput", action="store_true", help="agreement only")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the json and md files")
     args = parser.parse_args(argv)
@@ -511,14 +605,27 @@ def main(argv: list[str] | None = None) -> int:
     rjieba_seg = Segmenter(segment_params, backend="rjieba")
     entries = read_word_list(segment_params["userdict"]) if segment_params.get("userdict") else []
     userdict = {parse_userdict_entry(entry)[0] for entry in entries}
-    frequencies = {word: [int(jieba_seg.tokenizer.FREQ.get(word, 0)), freq] for word, freq in rjieba_seg.userdict_freqs.items()}
+    frequencies = {
+        word: [int(jieba_seg.tokenizer.FREQ.get(word, 0)), freq] for word, freq in rjieba_seg.userdict_freqs.items()
+    }
     result = {
         "date": time.strftime("%Y-%m-%d"),
-        "versions": {"python": platform.python_version(), "jieba": metadata.version("jieba"),
-                     "rjieba": metadata.version("rjieba")},
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average_start": round(load_start, 2)},
-        "settings": {"generated": args.generated, "min_seconds": args.min_seconds, "stage_seconds": args.stage_seconds,
-                     "repeat": args.repeat},
+        "versions": {
+            "python": platform.python_version(),
+            "jieba": metadata.version("jieba"),
+            "rjieba": metadata.version("rjieba"),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_start": round(load_start, 2),
+        },
+        "settings": {
+            "generated": args.generated,
+            "min_seconds": args.min_seconds,
+            "stage_seconds": args.stage_seconds,
+            "repeat": args.repeat,
+        },
         "texts": {"parts": texts["parts"], "po_files": texts["po_files"], "generator": texts["generator"]},
         "userdict": {
             "entries": len(entries),
@@ -544,11 +651,13 @@ def main(argv: list[str] | None = None) -> int:
         result["throughput"] = {}
         for name in ("seed", "mixed"):
             print(f"throughput on text {name} ...", flush=True)
-            result["throughput"][name] = throughput(texts[name], segment_params, args.min_seconds, args.stage_seconds,
-                                                    args.repeat)
+            result["throughput"][name] = throughput(
+                texts[name], segment_params, args.min_seconds, args.stage_seconds, args.repeat
+            )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "segmentation_agreement.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
-                                                          encoding="utf-8")
+    (args.out / "segmentation_agreement.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     if "throughput" in result:
         (args.out / "segmentation_agreement.md").write_text(markdown(result), encoding="utf-8")
     print(f"wrote {args.out / 'segmentation_agreement.json'}", flush=True)

@@ -42,11 +42,13 @@ sources[["source_file", "format", "encoding", "bytes", "articles", "paragraphs",
 
 # %%
 duplicates = removed["duplicate_of"].notna()
-display(Markdown(
-    f"The input holds **{len(articles)} articles**. After cleaning, **{len(documents)} distinct paragraphs** remain; "
-    f"**{int((~duplicates).sum())} lines or fragments** were removed as non-text (titles, boilerplate, metadata, "
-    f"bylines) and **{int(duplicates.sum())} paragraphs** were kept only once because they repeat another paragraph."
-))
+display(
+    Markdown(
+        f"The input holds **{len(articles)} articles**. After cleaning, **{len(documents)} distinct paragraphs** remain; "
+        f"**{int((~duplicates).sum())} lines or fragments** were removed as non-text (titles, boilerplate, metadata, "
+        f"bylines) and **{int(duplicates.sum())} paragraphs** were kept only once because they repeat another paragraph."
+    )
+)
 
 # %% [markdown]
 # ## 文章 · Articles
@@ -66,10 +68,12 @@ articles
 figures.plot_paragraph_lengths(documents)
 
 # %%
-display(Markdown(
-    f"Paragraphs have a median of **{documents['n_chars'].median():.0f} characters** "
-    f"(shortest {documents['n_chars'].min()}, longest {documents['n_chars'].max()})."
-))
+display(
+    Markdown(
+        f"Paragraphs have a median of **{documents['n_chars'].median():.0f} characters** "
+        f"(shortest {documents['n_chars'].min()}, longest {documents['n_chars'].max()})."
+    )
+)
 
 # %% [markdown]
 # ## 清洗去掉了什么 · What cleaning removed

@@ -38,14 +38,16 @@ run = RunResults.from_folder(out_dir)
 summary = run.segment_summary
 
 # %%
-display(Markdown(
-    f"Segmentation keeps **{summary['tokens_kept']} tokens** in {summary['documents']} paragraphs. "
-    f"`filter_extremes` (no_below={summary['filter_extremes']['no_below']}, "
-    f"no_above={summary['filter_extremes']['no_above']}) reduces the vocabulary from "
-    f"{summary['vocabulary_before_filter_extremes']} to **{summary['vocabulary']} words**, leaving "
-    f"{summary['tokens_in_dictionary']} tokens for the models; "
-    f"{len(summary['documents_without_tokens'])} paragraphs end up with no token."
-))
+display(
+    Markdown(
+        f"Segmentation keeps **{summary['tokens_kept']} tokens** in {summary['documents']} paragraphs. "
+        f"`filter_extremes` (no_below={summary['filter_extremes']['no_below']}, "
+        f"no_above={summary['filter_extremes']['no_above']}) reduces the vocabulary from "
+        f"{summary['vocabulary_before_filter_extremes']} to **{summary['vocabulary']} words**, leaving "
+        f"{summary['tokens_in_dictionary']} tokens for the models; "
+        f"{len(summary['documents_without_tokens'])} paragraphs end up with no token."
+    )
+)
 
 # %% [markdown]
 # ## 每个过滤器去掉了什么 · What each filter removed
@@ -63,8 +65,12 @@ params = load_params()["segment"]
 sentence = "微信电商在朋友圈卖面膜,公众号和服务号难以把粉丝转化为购买。"
 with_dictionary = Segmenter(params).tokens(sentence)
 without_dictionary = Segmenter(dict(params, userdict=None)).tokens(sentence)
-display(Markdown(f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
-                 f"- without: {escape_markdown(' / '.join(without_dictionary))}"))
+display(
+    Markdown(
+        f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
+        f"- without: {escape_markdown(' / '.join(without_dictionary))}"
+    )
+)
 
 # %% [markdown]
 # ## 高频词 · Most frequent terms

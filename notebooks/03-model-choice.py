@@ -39,10 +39,12 @@ run = RunResults.from_folder(out_dir)
 choice, sweep = run.choice, run.sweep
 
 # %%
-display(Markdown(
-    f"The sweep has **{len(sweep)} runs**: engines {escape_markdown(', '.join(sorted(sweep['engine'].unique())))}, "
-    f"K from {sweep['k'].min()} to {sweep['k'].max()}, {sweep['seed'].nunique()} seeds each."
-))
+display(
+    Markdown(
+        f"The sweep has **{len(sweep)} runs**: engines {escape_markdown(', '.join(sorted(sweep['engine'].unique())))}, "
+        f"K from {sweep['k'].min()} to {sweep['k'].max()}, {sweep['seed'].nunique()} seeds each."
+    )
+)
 
 # %% [markdown]
 # ## 一致性 · Coherence by K
@@ -65,22 +67,30 @@ figures.plot_stability_by_k(run.stability, choice)
 
 # %%
 best = choice["best"]
-display(Markdown(
-    f"**Rule.** {escape_markdown(choice['rule'])} Thresholds: stability ≥ {choice['min_stability']}, "
-    f"diversity ≥ {choice['min_diversity']}.\n\n"
-    f"**Outcome.** {choice['eligible_settings']} settings pass the thresholds. The best mean {escape_markdown(choice['metric'])} is "
-    f"{best['metric_mean']:.3f} ({escape_markdown(best['engine'])}, K = {best['k']}; seed sd {best['metric_sd']:.3f}). "
-    f"The smallest K within that tolerance is **{escape_markdown(choice['engine'])} at K = {choice['k']}** "
-    f"(mean {escape_markdown(choice['metric'])} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability'] or float('nan'):.3f})."
-    + (" No setting met the thresholds, so the rule chose among all of them." if choice["fallback_to_all_settings"] else "")
-))
+display(
+    Markdown(
+        f"**Rule.** {escape_markdown(choice['rule'])} Thresholds: stability ≥ {choice['min_stability']}, "
+        f"diversity ≥ {choice['min_diversity']}.\n\n"
+        f"**Outcome.** {choice['eligible_settings']} settings pass the thresholds. The best mean {escape_markdown(choice['metric'])} is "
+        f"{best['metric_mean']:.3f} ({escape_markdown(best['engine'])}, K = {best['k']}; seed sd {best['metric_sd']:.3f}). "
+        f"The smallest K within that tolerance is **{escape_markdown(choice['engine'])} at K = {choice['k']}** "
+        f"(mean {escape_markdown(choice['metric'])} {choice['chosen_metric_mean']:.3f}, stability {choice['chosen_stability'] or float('nan'):.3f})."
+        + (
+            " No setting met the thresholds, so the rule chose among all of them."
+            if choice["fallback_to_all_settings"]
+            else ""
+        )
+    )
+)
 
 # %%
 manifest = run.manifest()
-display(Markdown(
-    f"The final model is the chosen setting's most typical seed, **seed {manifest['seed']}**: its topics match "
-    f"the other seeds' with a mean similarity of {manifest['seed_typicality']:.3f}, higher than any other seed's."
-))
+display(
+    Markdown(
+        f"The final model is the chosen setting's most typical seed, **seed {manifest['seed']}**: its topics match "
+        f"the other seeds' with a mean similarity of {manifest['seed_typicality']:.3f}, higher than any other seed's."
+    )
+)
 
 # %% [markdown]
 # ## 每个设置 · Every setting

@@ -38,11 +38,13 @@ labels, choice = run.labels, run.choice
 
 # %%
 named = labels[labels["theme_id"].fillna("") != ""]
-display(Markdown(
-    f"The chosen model ({escape_markdown(choice['engine'])}, K = {choice['k']}) has **{len(labels)} topics**; "
-    f"{len(named)} are named after a theme (score ≥ the `themes.min_score` threshold), "
-    f"{len(labels) - len(named)} by their top words."
-))
+display(
+    Markdown(
+        f"The chosen model ({escape_markdown(choice['engine'])}, K = {choice['k']}) has **{len(labels)} topics**; "
+        f"{len(named)} are named after a theme (score ≥ the `themes.min_score` threshold), "
+        f"{len(labels) - len(named)} by their top words."
+    )
+)
 labels.set_index("topic")[["label", "theme_en", "score", "runner_up", "runner_up_score", "top_words"]].fillna("")
 
 # %% [markdown]
@@ -79,7 +81,10 @@ figures.plot_topic_similarity(run.topic_word(), labels)
 # %%
 dictionary = run.dictionary
 prepared = prepare_topic_map(
-    run.topic_word(), run.doc_topic(), run.tokens["n_in_dictionary"].to_numpy(),
-    [dictionary[i] for i in range(len(dictionary))], [dictionary.cfs.get(i, 0) for i in range(len(dictionary))],
+    run.topic_word(),
+    run.doc_topic(),
+    run.tokens["n_in_dictionary"].to_numpy(),
+    [dictionary[i] for i in range(len(dictionary))],
+    [dictionary.cfs.get(i, 0) for i in range(len(dictionary))],
 )
 HTML(topic_map_fragment(prepared, labels=labels["label"].tolist()))

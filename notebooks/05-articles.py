@@ -43,8 +43,10 @@ lines = []
 for row in article_topics.itertuples():
     shares = sorted(((getattr(row, c), int(c.split("_")[1])) for c in topic_columns), reverse=True)
     main = "; ".join(f"{escape_markdown(run.label(t))} {s:.0%}" for s, t in shares[:2] if s == s)
-    lines.append(f"- **{escape_markdown(row.article_title)}** ({escape_markdown(row.article_id)}, "
-                 f"{row.paragraphs} paragraphs): {main}")
+    lines.append(
+        f"- **{escape_markdown(row.article_title)}** ({escape_markdown(row.article_id)}, "
+        f"{row.paragraphs} paragraphs): {main}"
+    )
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -55,13 +57,19 @@ display(Markdown("\n".join(lines)))
 
 # %%
 if not (run.paths.results / "guided_metrics.json").exists():
-    display(Markdown("No guided model for this corpus: too few of the theme seed words are in its vocabulary "
-                     "(see `results/theme_seed_coverage.csv` and `themes.guided.min_seed_coverage`)."))
+    display(
+        Markdown(
+            "No guided model for this corpus: too few of the theme seed words are in its vocabulary "
+            "(see `results/theme_seed_coverage.csv` and `themes.guided.min_seed_coverage`)."
+        )
+    )
 else:
     guided = run.guided_metrics
-    display(Markdown(
-        f"Guided model: K = {guided['k']}, c_v {guided['c_v']:.3f}, c_npmi {guided['c_npmi']:.3f} "
-        f"(unsupervised final model: c_v {run.manifest()['metrics']['c_v']:.3f}, "
-        f"c_npmi {run.manifest()['metrics']['c_npmi']:.3f})."
-    ))
+    display(
+        Markdown(
+            f"Guided model: K = {guided['k']}, c_v {guided['c_v']:.3f}, c_npmi {guided['c_npmi']:.3f} "
+            f"(unsupervised final model: c_v {run.manifest()['metrics']['c_v']:.3f}, "
+            f"c_npmi {run.manifest()['metrics']['c_npmi']:.3f})."
+        )
+    )
     display(run.guided_labels.set_index("topic")[["seeded_theme", "label", "score", "top_words"]])

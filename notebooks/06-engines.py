@@ -65,11 +65,15 @@ if len(engines) == 2:
     rows = []
     for topic, partner in enumerate(matching):
         a, b = run.topic_word(first)[topic], run.topic_word(second)[partner]
-        rows.append({
-            f"{first} topic": topic, f"{first} top words": " ".join(names[int(i)] for i in words[first][topic]),
-            f"{second} topic": int(partner), f"{second} top words": " ".join(names[int(i)] for i in words[second][partner]),
-            "cosine": round(float(a @ b / ((a @ a) ** 0.5 * (b @ b) ** 0.5)), 3),
-        })
+        rows.append(
+            {
+                f"{first} topic": topic,
+                f"{first} top words": " ".join(names[int(i)] for i in words[first][topic]),
+                f"{second} topic": int(partner),
+                f"{second} top words": " ".join(names[int(i)] for i in words[second][partner]),
+                "cosine": round(float(a @ b / ((a @ a) ** 0.5 * (b @ b) ** 0.5)), 3),
+            }
+        )
     display(Markdown(f"Mean matched similarity between the two engines' topics: **{similarity:.3f}**."))
     display(pd.DataFrame(rows))
 

@@ -125,10 +125,12 @@ class OfflineBrowser:
             raise BrowserUnavailable(f"chromium did not start: {str(error).splitlines()[0]}") from error
         self.driver.set_page_load_timeout(30)
         self.driver.execute_cdp_cmd("Network.enable", {})
-        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-            "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        self.driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
 
-    def __enter__(self) -> "OfflineBrowser":
+    def __enter__(self) -> OfflineBrowser:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -170,7 +172,8 @@ class OfflineBrowser:
     def _maps(self) -> list[str]:
         return self.driver.execute_script(
             "return Array.from(document.querySelectorAll(\"g[id$='-leftpanel']\"))"
-            ".map(function (g) { return g.id.replace(/-leftpanel$/, ''); });")
+            ".map(function (g) { return g.id.replace(/-leftpanel$/, ''); });"
+        )
 
     def count(self, selector: str) -> int:
         """Number of elements matching a CSS selector."""
@@ -196,7 +199,9 @@ class OfflineBrowser:
         """The rendered text (``innerText``) of every element matching ``selector``, joined by newlines."""
         return self.driver.execute_script(
             "return Array.from(document.querySelectorAll(arguments[0]))"
-            ".map(function (e) { return e.innerText; }).join('\\n');", selector)
+            ".map(function (e) { return e.innerText; }).join('\\n');",
+            selector,
+        )
 
     def handler_attributes(self) -> list[str]:
         """Elements of the live document that carry an inline event handler (``on...=``) or a
@@ -205,7 +210,8 @@ class OfflineBrowser:
             "return Array.from(document.querySelectorAll('*')).filter(function (e) {"
             "  return Array.from(e.attributes).some(function (a) {"
             "    return /^on/i.test(a.name) || /^\\s*(javascript|vbscript):/i.test(a.value); });"
-            "}).map(function (e) { return e.outerHTML.slice(0, 120); });")
+            "}).map(function (e) { return e.outerHTML.slice(0, 120); });"
+        )
 
     def report(self) -> PageReport:
         """Console messages, circles and requests since the last :meth:`open`."""
@@ -222,18 +228,27 @@ class OfflineBrowser:
                     requests.append(request_url)
             elif message["method"] == "Network.loadingFailed":
                 failed.append((urls.get(params["requestId"], "?"), params.get("errorText", "")))
-        return PageReport(url=self.driver.current_url, title=self.driver.title, console=console,
-                          circles=self.count(TOPIC_CIRCLES), maps=self._maps(),
-                          network_requests=requests, failed_requests=failed)
+        return PageReport(
+            url=self.driver.current_url,
+            title=self.driver.title,
+            console=console,
+            circles=self.count(TOPIC_CIRCLES),
+            maps=self._maps(),
+            network_requests=requests,
+            failed_requests=failed,
+        )
 
     def screenshot(self, png: Path, *, full_page: bool = True) -> Path:
         """Save the current page as PNG (the whole page when ``full_page``)."""
         png = Path(png)
         if full_page:
             size = self.driver.execute_script(
-                "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];")
-            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": int(size[0]), "height": int(size[1]), "deviceScaleFactor": 1, "mobile": False})
+                "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];"
+            )
+            self.driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": int(size[0]), "height": int(size[1]), "deviceScaleFactor": 1, "mobile": False},
+            )
         try:
             png.write_bytes(self.driver.get_screenshot_as_png())
         finally:

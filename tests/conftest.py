@@ -27,8 +27,11 @@ def browser():
     if reason is not None:
         message = f"headless Chromium unavailable: {reason}"
         if ci_requires_browser():
-            pytest.fail(f"{message}. On CI, .ci/run must install chromium and chromium-driver "
-                        "(apt-get install chromium chromium-driver) before `make test`.", pytrace=False)
+            pytest.fail(
+                f"{message}. On CI, .ci/run must install chromium and chromium-driver "
+                "(apt-get install chromium chromium-driver) before `make test`.",
+                pytrace=False,
+            )
         pytest.skip(message)
     with session:
         yield session
@@ -57,7 +60,6 @@ def seed_outputs(tmp_path_factory, params, seed_prepared) -> OutputPaths:
     write_prepared(seed_prepared, paths)
     write_segmented(segment_documents(seed_prepared.documents, params["segment"]), paths)
     return paths
-
 
 
 PLANTED_TOPICS = [

@@ -26,17 +26,27 @@ from zhtopics.corpus import (
     write_prepared,
 )
 
-GOOD = ["微信电商为什么走不通。用户的购买习惯很难改变。", "朋友圈卖面膜的微商越来越多。信任却越来越少。", "物流和货源是社区电商的两大难题。"]
+GOOD = [
+    "微信电商为什么走不通。用户的购买习惯很难改变。",
+    "朋友圈卖面膜的微商越来越多。信任却越来越少。",
+    "物流和货源是社区电商的两大难题。",
+]
 TRADITIONAL = ["微信電商為什麼走不通。用戶的購買習慣很難改變。", "朋友圈賣面膜的微商越來越多。信任卻越來越少。"]
 
 
 def png_bytes() -> bytes:
     """A valid 1x1 PNG image."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def corrupt_utf8(text: str) -> bytes:
@@ -130,8 +140,12 @@ def test_stopword_only_file_is_kept_by_prepare_and_emptied_by_segmentation(tmp_p
 
 @pytest.mark.parametrize(
     "content, kind",
-    [(png_bytes(), "a PNG image"), (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
-     (b"PK\x03\x04\x14\x00\x06\x00", "a ZIP archive (e.g. .docx, .xlsx)"), (b"abc\x00\x01\x02def", "binary data (it has NUL bytes)")],
+    [
+        (png_bytes(), "a PNG image"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "a ZIP archive (e.g. .docx, .xlsx)"),
+        (b"abc\x00\x01\x02def", "binary data (it has NUL bytes)"),
+    ],
 )
 @pytest.mark.parametrize("suffix", ["txt", "csv", "jsonl"])
 def test_binary_file_is_a_one_line_error(tmp_path, corpus_params, content, kind, suffix):
@@ -166,8 +180,12 @@ def test_utf16_is_a_clear_error_unless_asked_for(tmp_path, corpus_params):
 
 @pytest.mark.parametrize(
     "lines, encoding, expected",
-    [(GOOD, "utf-8-sig", "utf-8-sig"), (GOOD, "gbk", "gb18030"), (GOOD, "gb18030", "gb18030"),
-     (TRADITIONAL, "big5", "big5")],
+    [
+        (GOOD, "utf-8-sig", "utf-8-sig"),
+        (GOOD, "gbk", "gb18030"),
+        (GOOD, "gb18030", "gb18030"),
+        (TRADITIONAL, "big5", "big5"),
+    ],
 )
 @pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl"])
 def test_table_encodings_are_detected_and_reported(tmp_path, corpus_params, lines, encoding, expected, kind):
@@ -217,7 +235,8 @@ def test_invalid_bytes_in_utf8_tables_are_replaced_and_recorded(tmp_path, corpus
     assert prepared.sources["replaced_bytes"].tolist() == [1]
     assert "\ufffd" in prepared.documents["text"].iloc[1]
     assert prepared.altered[["lines", "reason"]].values.tolist() == [
-        [("row 2" if kind == "csv" else "line 2"), REPLACED_REASON]]
+        [("row 2" if kind == "csv" else "line 2"), REPLACED_REASON]
+    ]
 
 
 def test_mostly_undecodable_text_is_an_error(tmp_path, corpus_params):
@@ -259,8 +278,11 @@ def test_a_10_mb_line_is_read_in_linear_time(tmp_path, corpus_params, suffix):
 @pytest.mark.parametrize("suffix", ["txt", "csv"])
 def test_traditional_chinese_is_kept_or_converted(tmp_path, corpus_params, suffix):
     path = tmp_path / f"posts.{suffix}"
-    path.write_bytes(table_bytes("csv", [{"text": line} for line in TRADITIONAL]) if suffix == "csv"
-                     else "\n".join(TRADITIONAL).encode("big5"))
+    path.write_bytes(
+        table_bytes("csv", [{"text": line} for line in TRADITIONAL])
+        if suffix == "csv"
+        else "\n".join(TRADITIONAL).encode("big5")
+    )
     assert prepare(path, corpus_params).documents["text"].tolist() == TRADITIONAL
     assert prepare(path, corpus_params, opencc="t2s").documents["text"].tolist() == GOOD[:2]
 
@@ -283,7 +305,8 @@ def test_html_in_text_is_stripped_and_recorded(tmp_path, corpus_params):
     prepared = prepare(path, corpus_params)
     assert prepared.documents["text"].tolist() == [f"{GOOD[0]} AT&T <b>", GOOD[1]]
     assert prepared.altered[["lines", "doc_id", "reason", "original"]].values.tolist() == [
-        ["1", prepared.documents["doc_id"].iloc[0], MARKUP_REASON, line]]
+        ["1", prepared.documents["doc_id"].iloc[0], MARKUP_REASON, line]
+    ]
     assert prepared.sources["status"].tolist() == ["warning"]
     kept = prepare(path, corpus_params, markup="keep")
     assert kept.documents["text"].iloc[0] == line and kept.altered.empty
@@ -299,7 +322,9 @@ def test_html_in_table_cells_is_stripped_and_recorded(tmp_path, corpus_params, k
         path.write_bytes(table_bytes(kind, rows))
     prepared = prepare(path, corpus_params, id_column="id")
     assert prepared.documents["text"].tolist() == GOOD[:2]
-    assert prepared.altered[["doc_id", "reason", "original"]].values.tolist() == [["p1", MARKUP_REASON, rows[0]["text"]]]
+    assert prepared.altered[["doc_id", "reason", "original"]].values.tolist() == [
+        ["p1", MARKUP_REASON, rows[0]["text"]]
+    ]
 
 
 def test_text_that_only_looks_like_markup_is_untouched(tmp_path, corpus_params):
@@ -315,10 +340,15 @@ def test_text_that_only_looks_like_markup_is_untouched(tmp_path, corpus_params):
 
 @pytest.mark.parametrize(
     "options, message",
-    [({}, "posts.csv: which column holds the text? pass --text-column (columns: body, user)"),
-     ({"text_column": "content"}, "posts.csv: no column 'content' (columns: body, user)"),
-     ({"text_column": "body", "id_column": "mid"}, "posts.csv: no column 'mid' for --id-column (columns: body, user)"),
-     ({"text_column": "body", "group_column": "author"}, "posts.csv: no column 'author' for --group-column")],
+    [
+        ({}, "posts.csv: which column holds the text? pass --text-column (columns: body, user)"),
+        ({"text_column": "content"}, "posts.csv: no column 'content' (columns: body, user)"),
+        (
+            {"text_column": "body", "id_column": "mid"},
+            "posts.csv: no column 'mid' for --id-column (columns: body, user)",
+        ),
+        ({"text_column": "body", "group_column": "author"}, "posts.csv: no column 'author' for --group-column"),
+    ],
 )
 def test_missing_or_misnamed_columns_list_the_columns(tmp_path, corpus_params, options, message):
     path = tmp_path / "posts.csv"
@@ -346,9 +376,11 @@ def test_quoted_newlines_stay_inside_their_field(tmp_path, corpus_params):
 
 @pytest.mark.parametrize(
     "kind, expected",
-    [("csv", ["empty text", "empty text", "shorter than corpus.min_chars=2"]),
-     ("jsonl", ["missing text", "empty text", "shorter than corpus.min_chars=2", "missing text"]),
-     ("parquet", ["missing text", "empty text", "shorter than corpus.min_chars=2"])],
+    [
+        ("csv", ["empty text", "empty text", "shorter than corpus.min_chars=2"]),
+        ("jsonl", ["missing text", "empty text", "shorter than corpus.min_chars=2", "missing text"]),
+        ("parquet", ["missing text", "empty text", "shorter than corpus.min_chars=2"]),
+    ],
 )
 def test_rows_without_text_are_removed_with_a_reason(tmp_path, corpus_params, kind, expected):
     path = tmp_path / f"posts.{kind}"
@@ -359,7 +391,7 @@ def test_rows_without_text_are_removed_with_a_reason(tmp_path, corpus_params, ki
         rows = [{"text": text, "n": n} for n, text in enumerate(texts)] + [{"n": 4}]
         path.write_bytes(table_bytes("jsonl", rows))
     else:
-        path.write_text(f"text,n\n{GOOD[0]},0\n,1\n\"   \",2\n好,3\n", encoding="utf-8")
+        path.write_text(f'text,n\n{GOOD[0]},0\n,1\n"   ",2\n好,3\n', encoding="utf-8")
     prepared = prepare(path, corpus_params)
     assert prepared.documents["text"].tolist() == [GOOD[0]]
     assert prepared.removed["reason"].tolist() == expected
@@ -368,9 +400,16 @@ def test_rows_without_text_are_removed_with_a_reason(tmp_path, corpus_params, ki
 
 @pytest.mark.parametrize(
     "content, message",
-    [(f"text,id\n{GOOD[0]},1\n{GOOD[1]},2,3\n", "posts.csv: not a valid CSV file (Error tokenizing data. C error: "
-                                               "Expected 2 fields in line 3, saw 3)"),
-     (f'text,id\n"{GOOD[0]},1\n', "posts.csv: not a valid CSV file (Error tokenizing data. C error: EOF inside string")],
+    [
+        (
+            f"text,id\n{GOOD[0]},1\n{GOOD[1]},2,3\n",
+            "posts.csv: not a valid CSV file (Error tokenizing data. C error: Expected 2 fields in line 3, saw 3)",
+        ),
+        (
+            f'text,id\n"{GOOD[0]},1\n',
+            "posts.csv: not a valid CSV file (Error tokenizing data. C error: EOF inside string",
+        ),
+    ],
 )
 def test_malformed_csv_is_an_error_naming_the_line(tmp_path, corpus_params, content, message):
     path = tmp_path / "posts.csv"
@@ -381,9 +420,15 @@ def test_malformed_csv_is_an_error_naming_the_line(tmp_path, corpus_params, cont
 
 
 def test_broken_jsonl_lines_are_skipped_and_recorded(tmp_path, corpus_params, caplog):
-    lines = [json.dumps({"text": GOOD[0]}, ensure_ascii=False), '{"text": "oops', "[1, 2]",
-             json.dumps({"text": GOOD[1]}, ensure_ascii=False), "", "[" * 100_000,
-             json.dumps({"text": GOOD[2]}, ensure_ascii=False)]
+    lines = [
+        json.dumps({"text": GOOD[0]}, ensure_ascii=False),
+        '{"text": "oops',
+        "[1, 2]",
+        json.dumps({"text": GOOD[1]}, ensure_ascii=False),
+        "",
+        "[" * 100_000,
+        json.dumps({"text": GOOD[2]}, ensure_ascii=False),
+    ]
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="zhtopics.corpus"):
@@ -392,8 +437,11 @@ def test_broken_jsonl_lines_are_skipped_and_recorded(tmp_path, corpus_params, ca
     assert prepared.documents["source_lines"].tolist() == ["line 1", "line 4", "line 7"]
     removed = prepared.removed
     assert removed["lines"].tolist() == ["line 2", "line 3", "line 6"]
-    assert removed["reason"].tolist() == ["invalid JSON: Unterminated string starting at", "not a JSON object",
-                                          "invalid JSON: nested too deeply"]
+    assert removed["reason"].tolist() == [
+        "invalid JSON: Unterminated string starting at",
+        "not a JSON object",
+        "invalid JSON: nested too deeply",
+    ]
     assert removed["text"].tolist()[:2] == ['{"text": "oops', "[1, 2]"]
     assert prepared.sources["status"].tolist() == ["warning"]
     assert "3 lines skipped" in prepared.sources["problem"].iloc[0] and "3 lines skipped" in caplog.text
@@ -404,8 +452,11 @@ def test_jsonl_without_any_object_is_an_error(tmp_path, corpus_params):
     path.write_text('{\n  "text": "一个数组"\n}\n', encoding="utf-8")
     with pytest.raises(InputError) as error:
         prepare(path, corpus_params)
-    assert_one_line_error(error, "posts.jsonl: no line is a JSON object (first bad: line 1, invalid JSON",
-                          "expected one JSON object per line")
+    assert_one_line_error(
+        error,
+        "posts.jsonl: no line is a JSON object (first bad: line 1, invalid JSON",
+        "expected one JSON object per line",
+    )
 
 
 def test_lone_surrogate_escapes_are_replaced_and_recorded(tmp_path, corpus_params):
@@ -422,7 +473,9 @@ def test_lone_surrogate_escapes_are_replaced_and_recorded(tmp_path, corpus_param
 def test_mixed_type_json_column_is_written_as_text(tmp_path, corpus_params):
     path = tmp_path / "posts.jsonl"
     values = [1, "a", [1, 2], {"k": "值"}, None, {}]
-    path.write_bytes(table_bytes("jsonl", [{"text": f"{GOOD[0]}{i}号", "meta": value} for i, value in enumerate(values)]))
+    path.write_bytes(
+        table_bytes("jsonl", [{"text": f"{GOOD[0]}{i}号", "meta": value} for i, value in enumerate(values)])
+    )
     prepared = prepare(path, corpus_params, duplicates={"near": False})
     assert prepared.documents["meta"].tolist()[:4] == ["1", "a", "[1, 2]", '{"k": "值"}']
     assert pd.isna(prepared.documents["meta"].iloc[4]) and prepared.documents["meta"].iloc[5] == "{}"
@@ -443,7 +496,9 @@ def test_repeated_and_missing_ids_are_made_unique_and_recorded(tmp_path, corpus_
     altered = prepared.altered
     assert altered[["doc_id", "reason"]].values.tolist() == [
         ["a01-p004", "missing id: positional doc_id used"],
-        ["m1#3", "repeated id: suffix added"], ["m1#4", "repeated id: suffix added"]]
+        ["m1#3", "repeated id: suffix added"],
+        ["m1#4", "repeated id: suffix added"],
+    ]
     assert pd.isna(altered["original"].iloc[0]) and altered["original"].tolist()[1:] == ["m1", "m1"]
     assert "2 repeated ids made unique" in prepared.sources["problem"].iloc[0] and "repeated ids" in caplog.text
 
@@ -453,7 +508,9 @@ def test_an_id_column_that_mostly_repeats_is_an_error(tmp_path, corpus_params):
     path.write_bytes(table_bytes("csv", [{"user": "u1", "text": line} for line in GOOD]))
     with pytest.raises(InputError) as error:
         prepare(path, corpus_params, id_column="user")
-    assert_one_line_error(error, "posts.csv: id column 'user' is not an id: 2 of 3 rows repeat an earlier value (e.g. 'u1')")
+    assert_one_line_error(
+        error, "posts.csv: id column 'user' is not an id: 2 of 3 rows repeat an earlier value (e.g. 'u1')"
+    )
 
 
 @pytest.mark.parametrize("cut", [0.3, 0.9])
@@ -477,15 +534,15 @@ def test_a_folder_of_good_and_bad_files_reads_the_good_and_reports_every_problem
         "01-good.txt": "\n".join(GOOD).encode("utf-8"),
         "02-empty.txt": b"",
         "03-blank.txt": b"  \n\n",
-        "04-stopwords.txt": "我们\n因为所以\n".encode("utf-8"),
+        "04-stopwords.txt": "我们\n因为所以\n".encode(),
         "05-photo.txt": png_bytes(),
         "06-bom.txt": "\ufeff微信的社交属性很强。".encode("utf-8"),
         "07-gbk.txt": "社区电商的物流成本很高。".encode("gbk"),
         "08-big5.txt": "熟人之間的信任很難維持。".encode("big5"),
         "09-damaged.txt": corrupt_utf8("公众号的转化率一直很低。"),
         "10-long.txt": ("流量红利已经消失。" * 200_000).encode("utf-8"),
-        "11-html.txt": "<p>平台习惯&amp;阿里的优势</p>".encode("utf-8"),
-        "12-emoji.txt": "微商👍🏽真的不容易".encode("utf-8"),
+        "11-html.txt": "<p>平台习惯&amp;阿里的优势</p>".encode(),
+        "12-emoji.txt": "微商👍🏽真的不容易".encode(),
         "13-utf16.txt": "微商".encode("utf-16"),
         "14-noise.txt": bytes(range(0x80, 0x100)) * 4,
     }
@@ -498,17 +555,38 @@ def test_a_folder_of_good_and_bad_files_reads_the_good_and_reports_every_problem
     assert list(sources.index) == [*files, "sub", "table.csv"]
     status = sources["status"].to_dict()
     assert status == {
-        "01-good.txt": "ok", "02-empty.txt": "empty", "03-blank.txt": "empty", "04-stopwords.txt": "ok",
-        "05-photo.txt": "skipped", "06-bom.txt": "ok", "07-gbk.txt": "ok", "08-big5.txt": "ok",
-        "09-damaged.txt": "warning", "10-long.txt": "ok", "11-html.txt": "warning", "12-emoji.txt": "ok",
-        "13-utf16.txt": "skipped", "14-noise.txt": "skipped", "sub": "ignored", "table.csv": "ignored",
+        "01-good.txt": "ok",
+        "02-empty.txt": "empty",
+        "03-blank.txt": "empty",
+        "04-stopwords.txt": "ok",
+        "05-photo.txt": "skipped",
+        "06-bom.txt": "ok",
+        "07-gbk.txt": "ok",
+        "08-big5.txt": "ok",
+        "09-damaged.txt": "warning",
+        "10-long.txt": "ok",
+        "11-html.txt": "warning",
+        "12-emoji.txt": "ok",
+        "13-utf16.txt": "skipped",
+        "14-noise.txt": "skipped",
+        "sub": "ignored",
+        "table.csv": "ignored",
     }
     assert (sources.loc[[name for name, s in status.items() if s != "ok"], "problem"].str.len() > 0).all()
     assert sources.loc["07-gbk.txt", "encoding"] == "gb18030" and sources.loc["08-big5.txt", "encoding"] == "big5"
     assert sources.loc["09-damaged.txt", "replaced_bytes"] == 4
     documents = prepared.documents
-    read = {"01-good.txt", "04-stopwords.txt", "06-bom.txt", "07-gbk.txt", "08-big5.txt", "09-damaged.txt",
-            "10-long.txt", "11-html.txt", "12-emoji.txt"}
+    read = {
+        "01-good.txt",
+        "04-stopwords.txt",
+        "06-bom.txt",
+        "07-gbk.txt",
+        "08-big5.txt",
+        "09-damaged.txt",
+        "10-long.txt",
+        "11-html.txt",
+        "12-emoji.txt",
+    }
     assert set(documents["source_file"]) == read
     assert documents.loc[documents["source_file"] == "12-emoji.txt", "text"].tolist() == ["微商👍🏽真的不容易"]
     assert documents.loc[documents["source_file"] == "11-html.txt", "text"].tolist() == ["平台习惯&阿里的优势"]
@@ -526,15 +604,19 @@ def test_a_folder_with_no_readable_text_is_an_error_listing_each_file(tmp_path, 
     (tmp_path / "b.txt").write_bytes(b"")
     with pytest.raises(InputError) as error:
         prepare(tmp_path, corpus_params)
-    assert_one_line_error(error, f"{tmp_path}: no paragraphs with text were found (a.txt: looks like a PNG image, "
-                                 "not text; b.txt: empty file)")
+    assert_one_line_error(
+        error,
+        f"{tmp_path}: no paragraphs with text were found (a.txt: looks like a PNG image, not text; b.txt: empty file)",
+    )
 
 
 @pytest.mark.parametrize(
     "name, content, message",
-    [("photo.txt", png_bytes(), "photo.txt: looks like a PNG image, not text"),
-     ("posts.jsonl", b"[1]\n", "posts.jsonl: no line is a JSON object"),
-     ("posts.csv", f"body\n{GOOD[0]}\n".encode(), "posts.csv: which column holds the text?")],
+    [
+        ("photo.txt", png_bytes(), "photo.txt: looks like a PNG image, not text"),
+        ("posts.jsonl", b"[1]\n", "posts.jsonl: no line is a JSON object"),
+        ("posts.csv", f"body\n{GOOD[0]}\n".encode(), "posts.csv: which column holds the text?"),
+    ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, name, content, message):
     path = tmp_path / name
@@ -542,4 +624,3 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, name, content, messag
     assert main(["prepare", str(path), "--out", str(tmp_path / "out"), "-q"]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("zhtopics: error: ") and message in errors[0]
-

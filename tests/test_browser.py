@@ -29,14 +29,18 @@ def prepared():
 
 # the bar-chart label showing a term (ids of these labels go stale after a topic is cleared:
 # LDAvis re-labels the default bars without renumbering them, so find it by its text)
-TERM_LABEL = ("var term = arguments[0]; Array.from(document.querySelectorAll('#topic-map text.terms'))"
-              ".filter(function (t) { return t.textContent === term; })[0]")
+TERM_LABEL = (
+    "var term = arguments[0]; Array.from(document.querySelectorAll('#topic-map text.terms'))"
+    ".filter(function (t) { return t.textContent === term; })[0]"
+)
 
 
 def _settled_radii(browser, timeout: float = 3.0) -> list[float]:
     """Topic circle radii once LDAvis's 750 ms animation has ended (two equal readings)."""
-    read = ("return Array.from(document.querySelectorAll('#topic-map-leftpanel circle.dot'))"
-            ".map(function (c) { return +c.getAttribute('r'); });")
+    read = (
+        "return Array.from(document.querySelectorAll('#topic-map-leftpanel circle.dot'))"
+        ".map(function (c) { return +c.getAttribute('r'); });"
+    )
     previous, deadline = None, time.monotonic() + timeout
     time.sleep(0.7)
     while time.monotonic() < deadline:
@@ -73,8 +77,10 @@ def test_page_draws_offline(browser, tmp_path, prepared):
     report = browser.open(page)
     _assert_clean(report, maps=1)
     assert report.maps == ["topic-map"]
-    labels = browser.script("return Array.from(document.querySelectorAll('#topic-map-leftpanel text.txt'))"
-                            ".map(function (t) { return t.textContent; });")
+    labels = browser.script(
+        "return Array.from(document.querySelectorAll('#topic-map-leftpanel text.txt'))"
+        ".map(function (t) { return t.textContent; });"
+    )
     assert labels == [str(i) for i in range(K)]
 
 
@@ -98,8 +104,9 @@ def test_topic_zero_and_term_hover(browser, tmp_path, prepared):
     title = "return document.querySelector('#topic-map .bubble-tool').textContent;"
     selected = "return document.getElementById('topic-map-topic').value;"
     assert browser.script(selected) == "-1"  # nothing selected
-    browser.script("document.getElementById('topic-map-topic0')"
-                   ".dispatchEvent(new MouseEvent('click', {bubbles: true}));")
+    browser.script(
+        "document.getElementById('topic-map-topic0').dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+    )
     assert "Relevant Terms for Topic 0 " in browser.script(title)
     browser.script("document.getElementById('topic-map-topic-up').click();")
     assert browser.script(selected) == "1" and "for Topic 1 " in browser.script(title)
@@ -115,9 +122,11 @@ def test_topic_zero_and_term_hover(browser, tmp_path, prepared):
 def test_fragments_draw_in_one_page(browser, tmp_path, prepared):
     fragments = [topic_map_fragment(prepared), topic_map_fragment(prepared, LABELS)]
     page = tmp_path / "fragments.html"
-    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-                    f"<script>{FAKE_AMD}</script></head><body>\n" + "\n".join(fragments)
-                    + "\n</body></html>", encoding="utf-8")
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<script>{FAKE_AMD}</script></head><body>\n" + "\n".join(fragments) + "\n</body></html>",
+        encoding="utf-8",
+    )
     report = browser.open(page, expect_maps=2)
     _assert_clean(report, maps=2)
     assert browser.script("return typeof window.d3;") == "undefined"  # private d3, no global
@@ -130,8 +139,15 @@ def test_fragments_survive_nbconvert_export(browser, tmp_path, prepared):
     notebook = nbformat.v4.new_notebook()
     for labels in (None, LABELS):
         cell = nbformat.v4.new_code_cell("HTML(topic_map_fragment(prepared))")
-        cell.outputs = [nbformat.v4.new_output("display_data", data={
-            "text/html": topic_map_fragment(prepared, labels), "text/plain": "<IPython.core.display.HTML object>"})]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data",
+                data={
+                    "text/html": topic_map_fragment(prepared, labels),
+                    "text/plain": "<IPython.core.display.HTML object>",
+                },
+            )
+        ]
         notebook.cells.append(cell)
     # the page's own CDN scripts (require.js, MathJax) replaced by local stand-ins
     (tmp_path / "require.js").write_text(FAKE_AMD, encoding="utf-8")

@@ -14,7 +14,9 @@ SMALL = "sweep:\n  k: [3]\n  seeds: [1]\n  engines: [tomotopy]\nengines:\n  tomo
 
 def _ran(capsys) -> list[str]:
     """Stages that ran (not skipped) in the last command, from its output."""
-    skipped = {line.split(":")[0] for line in capsys.readouterr().out.splitlines() if "unchanged since the last run" in line}
+    skipped = {
+        line.split(":")[0] for line in capsys.readouterr().out.splitlines() if "unchanged since the last run" in line
+    }
     return [stage for stage in ("prepare", "segment", "train", "themes", "figures") if stage not in skipped]
 
 
@@ -86,7 +88,9 @@ def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp
     assert main(argv) == 0
     kept = [p for p in (out / ".cache" / "sweep").iterdir() if p.is_dir()]
     assert len(kept) == 1
-    np.testing.assert_array_equal(np.load(kept[0] / "doc_topic.npy"), np.load(out / "models" / "tomotopy_k3" / "doc_topic.npy"))
+    np.testing.assert_array_equal(
+        np.load(kept[0] / "doc_topic.npy"), np.load(out / "models" / "tomotopy_k3" / "doc_topic.npy")
+    )
 
 
 def test_only_complete_records_are_trusted(tmp_path):
@@ -132,7 +136,16 @@ def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypat
 
     config = tmp_path / "small.yaml"
     config.write_text(SMALL, encoding="utf-8")
-    argv = ["run", str(SEED_FILE), "--out", str(tmp_path / "out"), "--config", str(config), "--no-report", "--no-figures"]
+    argv = [
+        "run",
+        str(SEED_FILE),
+        "--out",
+        str(tmp_path / "out"),
+        "--config",
+        str(config),
+        "--no-report",
+        "--no-figures",
+    ]
     assert main(argv) == 0
     capsys.readouterr()
     original = zhtopics.cli.cmd_themes

@@ -15,7 +15,6 @@ from zhtopics.manifest import reproducible_part
 
 from .conftest import SEED_FILE
 
-
 SMALL_SWEEP = """
 sweep:
   k: [4, 5]
@@ -62,8 +61,13 @@ def seed_run(tmp_path_factory):
 def test_run_twice_gives_identical_outputs(seed_run):
     first, second = seed_run
     outputs = _outputs(first)
-    assert {"data/interim/documents.parquet", "data/interim/removed.csv", "data/processed/tokens.parquet",
-            "data/processed/dictionary.gensim", "data/processed/corpus.mm"} <= set(outputs)
+    assert {
+        "data/interim/documents.parquet",
+        "data/interim/removed.csv",
+        "data/processed/tokens.parquet",
+        "data/processed/dictionary.gensim",
+        "data/processed/corpus.mm",
+    } <= set(outputs)
     assert outputs == _outputs(second)
 
 
@@ -99,8 +103,13 @@ def test_run_writes_the_results_contract(seed_run):
 
 def test_csv_through_the_command_line(tmp_path):
     table = tmp_path / "weibo.csv"
-    pd.DataFrame({"mid": ["1", "2"], "content": ["朋友圈卖面膜的微商越来越多。", "物流和货源是社区电商的难题。"],
-                  "city": ["北京", "上海"]}).to_csv(table, index=False)
+    pd.DataFrame(
+        {
+            "mid": ["1", "2"],
+            "content": ["朋友圈卖面膜的微商越来越多。", "物流和货源是社区电商的难题。"],
+            "city": ["北京", "上海"],
+        }
+    ).to_csv(table, index=False)
     out = tmp_path / "out"
     assert main(["prepare", str(table), "--out", str(out), "--text-column", "content", "--id-column", "mid", "-q"]) == 0
     documents = pd.read_parquet(OutputPaths(out).documents)
@@ -156,20 +165,26 @@ def test_a_bug_is_one_line_with_status_1_and_the_traceback_with_v(tmp_path, monk
     monkeypatch.setitem(zhtopics.cli.COMMANDS, "segment", broken)
     assert main(["segment", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert err == ("zhtopics: internal error: KeyError: 'topic_9' "
-                   "(this is a bug; rerun with -v for the traceback)\n")
+    assert err == ("zhtopics: internal error: KeyError: 'topic_9' (this is a bug; rerun with -v for the traceback)\n")
     assert main(["segment", "--out", str(tmp_path), "-v"]) == 1
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and 'raise KeyError("topic_9")' in err
     assert err.splitlines()[-1] == "zhtopics: internal error: KeyError: 'topic_9' (this is a bug)"
 
 
-@pytest.mark.parametrize("error, status, message", [
-    (KeyboardInterrupt(), 130, "zhtopics: interrupted"),
-    (PermissionError(13, "Permission denied", "data/raw/a.txt"), 2, "zhtopics: error: data/raw/a.txt: Permission denied"),
-    (OSError(28, "No space left on device"), 2, "zhtopics: error: No space left on device"),
-    (OSError(5, "Input/output error"), 1, "zhtopics: internal error: OSError: [Errno 5] Input/output error"),
-])
+@pytest.mark.parametrize(
+    "error, status, message",
+    [
+        (KeyboardInterrupt(), 130, "zhtopics: interrupted"),
+        (
+            PermissionError(13, "Permission denied", "data/raw/a.txt"),
+            2,
+            "zhtopics: error: data/raw/a.txt: Permission denied",
+        ),
+        (OSError(28, "No space left on device"), 2, "zhtopics: error: No space left on device"),
+        (OSError(5, "Input/output error"), 1, "zhtopics: internal error: OSError: [Errno 5] Input/output error"),
+    ],
+)
 def test_exit_status_of_other_failures(tmp_path, monkeypatch, capsys, error, status, message):
     import zhtopics.cli
 
@@ -183,8 +198,11 @@ def test_exit_status_of_other_failures(tmp_path, monkeypatch, capsys, error, sta
 
 
 def test_unreadable_config_is_status_2(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "zhtopics", "segment", "--out", str(tmp_path / "out"),
-                             "--config", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "zhtopics", "segment", "--out", str(tmp_path / "out"), "--config", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and result.stderr.startswith(f"zhtopics: error: {tmp_path}: ")
     assert len(result.stderr.splitlines()) == 1
 
@@ -211,8 +229,10 @@ def test_a_second_run_on_the_same_folder_fails_fast(tmp_path):
         argv = [sys.executable, "-m", "zhtopics", "prepare", str(SEED_FILE), "--out", str(out)]
         second = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         assert second.returncode == 2
-        assert second.stderr == (f"zhtopics: error: {out} is in use by another zhtopics run (pid {holder.pid}); "
-                                 "wait for it or use another --out\n")
+        assert second.stderr == (
+            f"zhtopics: error: {out} is in use by another zhtopics run (pid {holder.pid}); "
+            "wait for it or use another --out\n"
+        )
         assert not (out / "data").exists()  # it wrote nothing
         # Another folder is free.
         assert subprocess.run([*argv[:-1], str(tmp_path / "other"), "-q"], timeout=60).returncode == 0

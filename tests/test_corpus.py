@@ -96,8 +96,11 @@ def test_every_removed_raw_line_is_accounted_for(seed_prepared, seed_lines):
 
 @pytest.mark.parametrize(
     "joined, lines",
-    [("告知用户从另外的平台", "314-315"), ("而朋友圈电商又是此姑娘第一人开始做", "346-347"),
-     ("在碎片化时代分权是难以避免的", "379-380")],
+    [
+        ("告知用户从另外的平台", "314-315"),
+        ("而朋友圈电商又是此姑娘第一人开始做", "346-347"),
+        ("在碎片化时代分权是难以避免的", "379-380"),
+    ],
 )
 def test_mid_sentence_breaks_are_joined(seed_prepared, joined, lines):
     rows = seed_prepared.documents[seed_prepared.documents["text"].str.contains(joined, regex=False)]
@@ -154,8 +157,20 @@ def test_documents_table_has_contract_columns(seed_prepared):
 
 def test_docshare_parser_on_a_small_scrape():
     lines = [
-        "合集标题", "", "合集下载", "", "第一篇", "", "第一篇", "", "第一篇开头的一句话。", "",
-        "这一行被", "截断了。", "", "相关文档",
+        "合集标题",
+        "",
+        "合集下载",
+        "",
+        "第一篇",
+        "",
+        "第一篇",
+        "",
+        "第一篇开头的一句话。",
+        "",
+        "这一行被",
+        "截断了。",
+        "",
+        "相关文档",
     ]
     parsed = parse_docshare([TextNormalizer()(line) for line in lines], "x.txt")
     assert [a["title"] for a in parsed.articles] == ["第一篇"]
@@ -187,14 +202,27 @@ def test_near_duplicates_group_but_different_texts_do_not():
 
 # ----------------------------------------------------------------------------- other inputs
 
-CHINESE = ["微信电商为什么走不通,用户的购买习惯很难改变。", "朋友圈卖面膜的微商越来越多,信任却越来越少。", "物流和货源是社区电商的两大难题。"]
-TRADITIONAL = ["微信電商為什麼走不通,用戶的購買習慣很難改變。", "朋友圈賣面膜的微商越來越多,信任卻越來越少。", "物流和貨源是社區電商的兩大難題。"]
+CHINESE = [
+    "微信电商为什么走不通,用户的购买习惯很难改变。",
+    "朋友圈卖面膜的微商越来越多,信任却越来越少。",
+    "物流和货源是社区电商的两大难题。",
+]
+TRADITIONAL = [
+    "微信電商為什麼走不通,用戶的購買習慣很難改變。",
+    "朋友圈賣面膜的微商越來越多,信任卻越來越少。",
+    "物流和貨源是社區電商的兩大難題。",
+]
 
 
 @pytest.mark.parametrize(
     "lines, encoding, expected",
-    [(CHINESE, "utf-8", "utf-8"), (CHINESE, "utf-8-sig", "utf-8-sig"), (CHINESE, "gbk", "gb18030"),
-     (CHINESE, "gb18030", "gb18030"), (TRADITIONAL, "big5", "big5")],
+    [
+        (CHINESE, "utf-8", "utf-8"),
+        (CHINESE, "utf-8-sig", "utf-8-sig"),
+        (CHINESE, "gbk", "gb18030"),
+        (CHINESE, "gb18030", "gb18030"),
+        (TRADITIONAL, "big5", "big5"),
+    ],
 )
 def test_encodings_are_detected_and_reported(tmp_path, params, lines, encoding, expected):
     path = tmp_path / "posts.txt"
@@ -225,17 +253,32 @@ def test_folder_of_txt_files_gives_one_article_per_file(tmp_path, params):
 
 def test_csv_extra_columns_pass_through(tmp_path, params):
     path = tmp_path / "posts.csv"
-    frame = pd.DataFrame({"post": ["p1", "p2", "p3", "p4"], "content": CHINESE + [CHINESE[0]],
-                          "user": ["u1", "u2", "u1", "u2"], "likes": ["3", "0", "12", "1"]})
+    frame = pd.DataFrame(
+        {
+            "post": ["p1", "p2", "p3", "p4"],
+            "content": CHINESE + [CHINESE[0]],
+            "user": ["u1", "u2", "u1", "u2"],
+            "likes": ["3", "0", "12", "1"],
+        }
+    )
     frame.to_csv(path, index=False)
-    corpus_params = dict(params["corpus"], text_column="content", id_column="post", group_column="user",
-                         duplicates=dict(params["corpus"]["duplicates"], keep="first"))
+    corpus_params = dict(
+        params["corpus"],
+        text_column="content",
+        id_column="post",
+        group_column="user",
+        duplicates=dict(params["corpus"]["duplicates"], keep="first"),
+    )
     prepared = prepare_corpus(path, corpus_params)
     documents = prepared.documents
     assert documents["doc_id"].tolist() == ["p1", "p2", "p3"]
     assert documents["likes"].tolist() == ["3", "0", "12"]
-    assert documents["user"].tolist() == documents["article_id"].map(
-        dict(zip(prepared.articles["article_id"], prepared.articles["article_title"]))).tolist()
+    assert (
+        documents["user"].tolist()
+        == documents["article_id"]
+        .map(dict(zip(prepared.articles["article_id"], prepared.articles["article_title"])))
+        .tolist()
+    )
     assert documents.loc[0, "duplicates"] == "p4"
     assert prepared.removed["doc_id"].tolist() == ["p4"]
 
@@ -243,14 +286,26 @@ def test_csv_extra_columns_pass_through(tmp_path, params):
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
 def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch, suffix):
     """Tables are read in chunks of corpus.CHUNK_ROWS rows: the result does not depend on it."""
-    texts = [CHINESE[0], "用户的购买习惯很难改变。", CHINESE[1], "好", CHINESE[2], "信任却越来越少。",
-             CHINESE[0] + "!", CHINESE[2], None, CHINESE[1]]
+    texts = [
+        CHINESE[0],
+        "用户的购买习惯很难改变。",
+        CHINESE[1],
+        "好",
+        CHINESE[2],
+        "信任却越来越少。",
+        CHINESE[0] + "!",
+        CHINESE[2],
+        None,
+        CHINESE[1],
+    ]
     frame = pd.DataFrame({"text": texts, "post": [f"p{i}" for i in range(len(texts))]})
     path = tmp_path / f"posts.{suffix}"
     if suffix == "csv":
         frame.to_csv(path, index=False)
     elif suffix == "jsonl":
-        path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")), encoding="utf-8")
+        path.write_text(
+            "\n".join(json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")), encoding="utf-8"
+        )
     else:
         frame.to_parquet(path)
     corpus_params = dict(params["corpus"], id_column="post")
@@ -266,7 +321,9 @@ def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch,
 
 def test_jsonl_and_parquet_tables(tmp_path, params):
     jsonl = tmp_path / "posts.jsonl"
-    jsonl.write_text("\n".join(json.dumps({"text": t, "n": i}, ensure_ascii=False) for i, t in enumerate(CHINESE)), encoding="utf-8")
+    jsonl.write_text(
+        "\n".join(json.dumps({"text": t, "n": i}, ensure_ascii=False) for i, t in enumerate(CHINESE)), encoding="utf-8"
+    )
     documents = prepare_corpus(jsonl, params["corpus"]).documents
     assert documents["text"].tolist() == CHINESE and documents["n"].tolist() == [0, 1, 2]
     parquet = tmp_path / "posts.parquet"
@@ -280,8 +337,13 @@ def test_jsonl_and_parquet_tables(tmp_path, params):
     [
         ("posts.csv", "a,b\n1,2\n", {}, "posts.csv: which column holds the text"),
         ("posts.csv", "a,b\n1,2\n", {"text_column": "body"}, "posts.csv: no column 'body'"),
-        ("posts.jsonl", '[1]\n{oops\n', {}, "posts.jsonl: no line is a JSON object (first bad: line 1"),
-        ("posts.csv", "text,id\n微信,1\n电商,1\n社交,1\n", {"id_column": "id"}, "posts.csv: id column 'id' is not an id"),
+        ("posts.jsonl", "[1]\n{oops\n", {}, "posts.jsonl: no line is a JSON object (first bad: line 1"),
+        (
+            "posts.csv",
+            "text,id\n微信,1\n电商,1\n社交,1\n",
+            {"id_column": "id"},
+            "posts.csv: id column 'id' is not an id",
+        ),
         ("posts.csv", "text\n好\n", {}, "posts.csv: no paragraphs with text were found (1 paragraph: shorter than"),
         ("posts.xlsx", "", {}, "posts.xlsx: unsupported file type"),
         ("empty.txt", "\n\n", {}, "empty.txt: no paragraphs with text"),

@@ -4,6 +4,7 @@ The name mapping and parsers live in tools/sync_environment.py (the script that
 writes environment.yml from the lock); they are imported from there so the
 test and the generator cannot disagree about what a conda name means.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -110,8 +111,9 @@ def test_environment_lists_every_direct_dependency(pyproject, environment):
 
 def test_environment_installs_the_project(environment):
     pip_sections = [entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict)]
-    assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e .", \
+    assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e .", (
         "environment.yml's pip section must end with '-e .'"
+    )
     assert environment["name"] == "zhtopics"
     assert environment["channels"] == ["conda-forge"]
 
@@ -123,17 +125,20 @@ def test_environment_python_matches_requires_python(pyproject, environment):
     assert re.fullmatch(r"\d+\.\d+", python), f"pin python to a series (X.Y), not {python!r}"
     major, minor = map(int, python.split("."))
     # every release of the pinned series is allowed, and nothing next to it
-    assert f"{major}.{minor}.0" in requires and f"{major}.{minor}.99" in requires, \
+    assert f"{major}.{minor}.0" in requires and f"{major}.{minor}.99" in requires, (
         f"python={python} is not allowed by requires-python {requires}"
-    assert f"{major}.{minor - 1}.99" not in requires and f"{major}.{minor + 1}.0" not in requires, \
+    )
+    assert f"{major}.{minor - 1}.99" not in requires and f"{major}.{minor + 1}.0" not in requires, (
         f"requires-python {requires} allows more than python {python}"
+    )
     assert python == sync.python_series(pyproject)
 
 
 def test_environment_yml_is_what_sync_environment_writes(pyproject, lock):
     current = (ROOT / "environment.yml").read_text(encoding="utf-8")
-    assert current == sync.render_environment(pyproject, lock), \
+    assert current == sync.render_environment(pyproject, lock), (
         "environment.yml is stale: run `python3 tools/sync_environment.py` (or `make lock`)"
+    )
 
 
 def test_running_interpreter_matches_requires_python(pyproject):
@@ -148,5 +153,6 @@ def test_installed_version_equals_lock(name, lock):
         installed = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         pytest.fail(f"{name} is not installed in {sys.prefix}; run `make venv`")
-    assert installed == lock[name], \
+    assert installed == lock[name], (
         f"{name} {installed} is installed but requirements.lock pins {lock[name]}; run `make venv`"
+    )

@@ -54,41 +54,108 @@ def tables() -> dict:
     """Small stand-ins for every table the figures read (not the project's files)."""
     engines, ks, seeds = ["gensim", "tomotopy"], [2, 3, 4], [1, 2]
     rng = np.random.default_rng(0)
-    sweep = pd.DataFrame([
-        {"engine": e, "k": k, "seed": s, "c_v": 0.4 + 0.01 * k + 0.02 * rng.random(),
-         "c_npmi": -0.2 + 0.03 * rng.random(), "u_mass": -8.0 - rng.random(), "diversity": 0.8 + 0.1 * rng.random(),
-         "seconds": 0.1 + 0.01 * s}
-        for e in engines for k in ks for s in seeds
-    ])
-    stability = pd.DataFrame([{"engine": e, "k": k, "stability": 0.9 - 0.05 * k, "stability_sd": 0.03, "pairs": 1}
-                              for e in engines for k in ks])
-    choice = {"engine": "tomotopy", "k": 3, "metric": "c_v", "min_stability": 0.6, "tolerance": 0.02,
-              "best": {"engine": "tomotopy", "k": 4, "metric_mean": 0.45, "metric_sd": 0.02}}
+    sweep = pd.DataFrame(
+        [
+            {
+                "engine": e,
+                "k": k,
+                "seed": s,
+                "c_v": 0.4 + 0.01 * k + 0.02 * rng.random(),
+                "c_npmi": -0.2 + 0.03 * rng.random(),
+                "u_mass": -8.0 - rng.random(),
+                "diversity": 0.8 + 0.1 * rng.random(),
+                "seconds": 0.1 + 0.01 * s,
+            }
+            for e in engines
+            for k in ks
+            for s in seeds
+        ]
+    )
+    stability = pd.DataFrame(
+        [
+            {"engine": e, "k": k, "stability": 0.9 - 0.05 * k, "stability_sd": 0.03, "pairs": 1}
+            for e in engines
+            for k in ks
+        ]
+    )
+    choice = {
+        "engine": "tomotopy",
+        "k": 3,
+        "metric": "c_v",
+        "min_stability": 0.6,
+        "tolerance": 0.02,
+        "best": {"engine": "tomotopy", "k": 4, "metric_mean": 0.45, "metric_sd": 0.02},
+    }
     words = ["微信电商", "物流", "朋友圈", "公众号", "信任", "流量"]
-    topics = pd.DataFrame([{"topic": t, "rank": r + 1, "word": words[(t + r) % len(words)], "weight": 0.3 / (r + 1)}
-                           for t in range(3) for r in range(4)])
-    labels = pd.DataFrame({"topic": [0, 1, 2], "label": ["流量与红利", "物流 · 朋友圈", "信任与品质"],
-                           "theme_en": ["traffic and dividends", None, "trust and quality"]})
-    article_topics = pd.DataFrame({
-        "article_id": ["a01", "a02", "a03"], "article_title": ["微信电商走不通的八个理由", "一个很长很长很长很长很长很长很长的文章标题", "空"],
-        "paragraphs": [3, 2, 1], "tokens": [30, 20, 0], "dominant_topic": [0, 2, None],
-        "topic_0": [0.7, 0.1, np.nan], "topic_1": [0.2, 0.3, np.nan], "topic_2": [0.1, 0.6, np.nan],
-    })
-    engine_comparison = pd.DataFrame({
-        "engine": ["tomotopy", "gensim"], "k": [3, 3], "seed": [1, 2], "chosen": [True, False],
-        "c_v": [0.45, 0.41], "c_npmi": [-0.05, -0.17], "u_mass": [-8.1, -8.5], "diversity": [0.9, 0.7],
-        "stability": [0.75, 0.61],
-    })
+    topics = pd.DataFrame(
+        [
+            {"topic": t, "rank": r + 1, "word": words[(t + r) % len(words)], "weight": 0.3 / (r + 1)}
+            for t in range(3)
+            for r in range(4)
+        ]
+    )
+    labels = pd.DataFrame(
+        {
+            "topic": [0, 1, 2],
+            "label": ["流量与红利", "物流 · 朋友圈", "信任与品质"],
+            "theme_en": ["traffic and dividends", None, "trust and quality"],
+        }
+    )
+    article_topics = pd.DataFrame(
+        {
+            "article_id": ["a01", "a02", "a03"],
+            "article_title": ["微信电商走不通的八个理由", "一个很长很长很长很长很长很长很长的文章标题", "空"],
+            "paragraphs": [3, 2, 1],
+            "tokens": [30, 20, 0],
+            "dominant_topic": [0, 2, None],
+            "topic_0": [0.7, 0.1, np.nan],
+            "topic_1": [0.2, 0.3, np.nan],
+            "topic_2": [0.1, 0.6, np.nan],
+        }
+    )
+    engine_comparison = pd.DataFrame(
+        {
+            "engine": ["tomotopy", "gensim"],
+            "k": [3, 3],
+            "seed": [1, 2],
+            "chosen": [True, False],
+            "c_v": [0.45, 0.41],
+            "c_npmi": [-0.05, -0.17],
+            "u_mass": [-8.1, -8.5],
+            "diversity": [0.9, 0.7],
+            "stability": [0.75, 0.61],
+        }
+    )
     topic_word = rng.dirichlet(np.full(6, 0.3), size=3)
     return {
-        "articles": pd.DataFrame({"article_id": ["a01", "a02"], "article_title": ["微信电商走不通的八个理由", "微商失败的十大原因"],
-                                  "paragraphs_kept": [5, 0], "duplicates_elsewhere": [0, 4]}),
+        "articles": pd.DataFrame(
+            {
+                "article_id": ["a01", "a02"],
+                "article_title": ["微信电商走不通的八个理由", "微商失败的十大原因"],
+                "paragraphs_kept": [5, 0],
+                "duplicates_elsewhere": [0, 4],
+            }
+        ),
         "documents": pd.DataFrame({"doc_id": [f"d{i}" for i in range(20)], "n_chars": rng.integers(10, 120, 20)}),
-        "removed": pd.DataFrame({"reason": ["site boilerplate", "exact duplicate of a01-p002",
-                                            "near duplicate (Jaccard 0.87) of a01-p003", "byline"]}),
+        "removed": pd.DataFrame(
+            {
+                "reason": [
+                    "site boilerplate",
+                    "exact duplicate of a01-p002",
+                    "near duplicate (Jaccard 0.87) of a01-p003",
+                    "byline",
+                ]
+            }
+        ),
         "term_counts": pd.Series({"微信电商": 30, "物流": 12, "朋友圈": 9, "公众号": 7, "信任": 5, "流量": 5}),
-        "sweep": sweep, "stability": stability, "choice": choice, "topics": topics, "labels": labels,
-        "article_topics": article_topics, "engine_comparison": engine_comparison, "topic_word": topic_word,
+        "sweep": sweep,
+        "stability": stability,
+        "choice": choice,
+        "topics": topics,
+        "labels": labels,
+        "article_topics": article_topics,
+        "engine_comparison": engine_comparison,
+        "topic_word": topic_word,
     }
 
 
@@ -113,8 +180,11 @@ def _draw(fig: Figure, caplog) -> list[str]:
     with caplog.at_level(logging.DEBUG, logger="matplotlib"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(io.BytesIO(), format="png")
-    logged = [r.getMessage() for r in caplog.records
-              if r.levelno >= logging.WARNING or "missing from" in r.getMessage() or "not found" in r.getMessage()]
+    logged = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING or "missing from" in r.getMessage() or "not found" in r.getMessage()
+    ]
     return [str(w.message) for w in caught] + logged
 
 
@@ -240,7 +310,8 @@ def test_project_glossary_covers_the_themes():
     assert len(glossary) >= 60
     themes = yaml.safe_load((PROJECT_ROOT / "data" / "lexicon" / "themes.yaml").read_text(encoding="utf-8"))["themes"]
     assert {theme["name"]: glossary.get(theme["name"]) for theme in themes} == {
-        theme["name"]: theme["name_en"] for theme in themes}
+        theme["name"]: theme["name_en"] for theme in themes
+    }
     terms = pd.read_csv(PROJECT_ROOT / "data" / "lexicon" / "glossary.csv")["term"]
     assert not terms.duplicated().any()
 
@@ -269,15 +340,33 @@ themes:
     enabled: false
 """
 SENTENCES = {
-    "物流": ["物流配送太慢，消费者等待快递的时间太长。", "货源不稳定，商家的库存经常不足。", "供应商发货延迟，物流成本不断上升。",
-           "快递公司送货慢，商品在仓库里积压。", "商家没有稳定的货源，物流配送也跟不上。", "消费者抱怨快递太慢，商家只好更换供应商。",
-           "库存管理混乱，物流成本越来越高。"],
-    "信任": ["朋友圈卖货让朋友失去信任，口碑越来越差。", "商品质量没有保障，消费者不再信任微商。", "售后服务缺失，品质问题没人负责。",
-           "熟人之间的信任被消耗，朋友纷纷拉黑微商。", "质量差的面膜伤害了口碑，消费者失去信任。", "微商代理囤货，朋友圈充满广告，信任下降。",
-           "品质和售后决定口碑，没有保障就没有信任。"],
-    "流量": ["公众号的流量有限，粉丝很难转化为购买。", "微信搜索不开放，商家拿不到流量红利。", "淘宝拥有海量流量，用户习惯在淘宝购物。",
-           "公众号粉丝增长缓慢，推广费用越来越高。", "流量红利消失以后，商家的广告效果变差。", "用户的购买习惯在淘宝，微信电商很难获得流量。",
-           "粉丝转化率低，公众号很难带来购买。"],
+    "物流": [
+        "物流配送太慢，消费者等待快递的时间太长。",
+        "货源不稳定，商家的库存经常不足。",
+        "供应商发货延迟，物流成本不断上升。",
+        "快递公司送货慢，商品在仓库里积压。",
+        "商家没有稳定的货源，物流配送也跟不上。",
+        "消费者抱怨快递太慢，商家只好更换供应商。",
+        "库存管理混乱，物流成本越来越高。",
+    ],
+    "信任": [
+        "朋友圈卖货让朋友失去信任，口碑越来越差。",
+        "商品质量没有保障，消费者不再信任微商。",
+        "售后服务缺失，品质问题没人负责。",
+        "熟人之间的信任被消耗，朋友纷纷拉黑微商。",
+        "质量差的面膜伤害了口碑，消费者失去信任。",
+        "微商代理囤货，朋友圈充满广告，信任下降。",
+        "品质和售后决定口碑，没有保障就没有信任。",
+    ],
+    "流量": [
+        "公众号的流量有限，粉丝很难转化为购买。",
+        "微信搜索不开放，商家拿不到流量红利。",
+        "淘宝拥有海量流量，用户习惯在淘宝购物。",
+        "公众号粉丝增长缓慢，推广费用越来越高。",
+        "流量红利消失以后，商家的广告效果变差。",
+        "用户的购买习惯在淘宝，微信电商很难获得流量。",
+        "粉丝转化率低，公众号很难带来购买。",
+    ],
 }
 
 
@@ -293,16 +382,29 @@ def small_run(tmp_path_factory) -> OutputPaths:
     config = root / "small.yaml"
     config.write_text(SMALL_CONFIG, encoding="utf-8")
     out = root / "out"
-    assert main(["run", str(texts), "--out", str(out), "--config", str(config), "-q", "--no-figures", "--no-report"]) == 0
+    assert (
+        main(["run", str(texts), "--out", str(out), "--config", str(config), "-q", "--no-figures", "--no-report"]) == 0
+    )
     return OutputPaths(out)
 
 
 EXPECTED = {
-    "corpus_paragraphs_per_article.png", "corpus_paragraph_lengths.png", "corpus_removed.png",
-    "vocabulary_top_terms.png", "vocabulary_wordcloud.png", "model_choice_coherence.png", "model_choice_coherence.svg",
-    "model_choice_stability.png", "model_choice_stability.svg", "engines_comparison.png", "engines_fit_seconds.png",
+    "corpus_paragraphs_per_article.png",
+    "corpus_paragraph_lengths.png",
+    "corpus_removed.png",
+    "vocabulary_top_terms.png",
+    "vocabulary_wordcloud.png",
+    "model_choice_coherence.png",
+    "model_choice_coherence.svg",
+    "model_choice_stability.png",
+    "model_choice_stability.svg",
+    "engines_comparison.png",
+    "engines_fit_seconds.png",
     "topics_top_words.png",
-    "topics_top_words.svg", "topics_similarity.png", "articles_topics_heatmap.png", "articles_topics_heatmap.svg",
+    "topics_top_words.svg",
+    "topics_similarity.png",
+    "articles_topics_heatmap.png",
+    "articles_topics_heatmap.svg",
 }
 
 
@@ -343,11 +445,14 @@ def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path
         write_figures(OutputPaths(copy), params)
 
 
-@pytest.mark.parametrize("section, message", [
-    ({"formats": ["svg"]}, "must include png"),
-    ({"formats": ["png", "gif"]}, "must include png"),
-    ({"colour": "red"}, "unknown parameter 'figures.colour'"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ({"formats": ["svg"]}, "must include png"),
+        ({"formats": ["png", "gif"]}, "must include png"),
+        ({"colour": "red"}, "unknown parameter 'figures.colour'"),
+    ],
+)
 def test_figure_settings_are_checked(section, message):
     with pytest.raises(ZhtopicsError, match=re.escape(message)):
         figures.figure_settings({"figures": section})
@@ -361,10 +466,16 @@ def test_engine_comparison_panels(tables):
 
     everything = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"])
     assert len(everything.axes) == len(ENGINE_PANELS) and "seconds per fit" in titles(everything)
-    steady = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"],
-                                    panels=[p for p in ENGINE_PANELS if p not in TIMING_PANELS])
+    steady = plot_engine_comparison(
+        tables["engine_comparison"],
+        tables["sweep"],
+        tables["stability"],
+        panels=[p for p in ENGINE_PANELS if p not in TIMING_PANELS],
+    )
     assert "seconds per fit" not in titles(steady) and "diamond = final model" in steady.get_suptitle()
-    timing = plot_engine_comparison(tables["engine_comparison"], tables["sweep"], tables["stability"], panels=TIMING_PANELS)
+    timing = plot_engine_comparison(
+        tables["engine_comparison"], tables["sweep"], tables["stability"], panels=TIMING_PANELS
+    )
     assert titles(timing) == ["seconds per fit"] and "diamond" not in timing.get_suptitle()
     with pytest.raises(ValueError, match="panels"):
         plot_engine_comparison(tables["engine_comparison"], tables["sweep"], panels=["speed"])

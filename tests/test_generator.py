@@ -106,8 +106,21 @@ def test_planted_topics_are_recovered_by_the_pipeline(tmp_path):
     config = tmp_path / "small.yaml"
     config.write_text(SMALL_CONFIG, encoding="utf-8")
     out = tmp_path / "out"
-    argv = ["run", str(corpus), "--out", str(out), "--text-column", "text", "--k", "5", "--config", str(config),
-            "-q", "--no-figures", "--no-report"]
+    argv = [
+        "run",
+        str(corpus),
+        "--out",
+        str(out),
+        "--text-column",
+        "text",
+        "--k",
+        "5",
+        "--config",
+        str(config),
+        "-q",
+        "--no-figures",
+        "--no-report",
+    ]
     assert main(argv) == 0
     doc_topics = pd.read_csv(out / "results" / "doc_topics.csv", usecols=["gen_id", "planted_topic"])
     assert doc_topics["planted_topic"].tolist() == truth.planted_topic[doc_topics["gen_id"]].tolist()

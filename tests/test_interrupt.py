@@ -42,15 +42,15 @@ themes:
 #: Where to kill the run: a glob below the output folder; the run is killed as soon as a
 #: file matching it is created or replaced. In pipeline order.
 KILL_POINTS = [
-    "data/interim/*",                 # prepare writing its tables
-    ".cache/stages/prepare.json",     # prepare recorded, segment starting
+    "data/interim/*",  # prepare writing its tables
+    ".cache/stages/prepare.json",  # prepare recorded, segment starting
     "data/processed/tokens.parquet",  # segment writing
-    ".cache/sweep/*.json",            # the sweep's first run cached, the others fitting
-    "results/sweep.csv",              # sweep written, stability and training next
-    "models/*/topic_word.npy",        # a final model being saved
-    "results/topics.csv",             # training writing its tables
-    "results/topic_labels.csv",       # themes writing
-    "results/summary.md",             # every stage recorded and the summary written, manifest next
+    ".cache/sweep/*.json",  # the sweep's first run cached, the others fitting
+    "results/sweep.csv",  # sweep written, stability and training next
+    "models/*/topic_word.npy",  # a final model being saved
+    "results/topics.csv",  # training writing its tables
+    "results/topic_labels.csv",  # themes writing
+    "results/summary.md",  # every stage recorded and the summary written, manifest next
 ]
 #: Kill points of a ``--force`` rerun over a complete folder (outputs and records present).
 FORCED_KILL_POINTS = ["results/topics.csv", "results/topic_labels.csv"]
@@ -59,8 +59,21 @@ TIMING_COLUMNS = {"sweep.csv": ["seconds"], "engine_comparison.csv": ["seconds_m
 
 
 def _command(out: Path, config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "zhtopics", "run", str(SEED_FILE), "--out", str(out), "--config", str(config),
-            "--no-figures", "--no-report", "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "zhtopics",
+        "run",
+        str(SEED_FILE),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        "--no-figures",
+        "--no-report",
+        "-q",
+        *extra,
+    ]
 
 
 def _snapshot(out: Path, pattern: str) -> dict[Path, tuple]:
@@ -159,8 +172,7 @@ def test_killed_runs_complete_to_the_same_results(tiny_config, reference):
     assert results_of(out) == reference
     assert leftovers(out) == []  # temporary files of the killed writers were cleaned up
 
-    forced = [point for point in FORCED_KILL_POINTS
-              if run_and_kill(_command(out, tiny_config, "--force"), out, point)]
+    forced = [point for point in FORCED_KILL_POINTS if run_and_kill(_command(out, tiny_config, "--force"), out, point)]
     print(f"--force rerun killed at {forced}")
     assert forced, "no --force rerun was killed"
     final = subprocess.run(_command(out, tiny_config), capture_output=True, text=True)

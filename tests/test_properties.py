@@ -34,8 +34,13 @@ from zhtopics.corpus import (
 
 def bounded(max_examples: int):
     """Derandomized settings: same examples every run, no deadline, no example database."""
-    return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 NORMALIZE = TextNormalizer()
@@ -81,12 +86,39 @@ def test_normalizer_with_opencc_never_fails(text):
 
 # ----------------------------------------------------------------------------- markup
 
-PLAIN = st.text(alphabet=st.one_of(CHINESE, st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="<>&")),
-                max_size=12)
-TAGS = st.sampled_from(["<b>", "</b>", '<span class="x">', "</span>", '<a href="http://x.cn/?a=1&b=2">', "</a>",
-                        "<br/>", "<br>", "<p>", "</p>", "<div id='d'>", "</div>", "<li>", "<!-- 广告 -->", "<img src=x />"])
-ENTITIES = st.sampled_from([("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#20013;", "中"),
-                            ("&#x6587;", "文"), ("&nbsp;", "\xa0")])
+PLAIN = st.text(
+    alphabet=st.one_of(CHINESE, st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="<>&")), max_size=12
+)
+TAGS = st.sampled_from(
+    [
+        "<b>",
+        "</b>",
+        '<span class="x">',
+        "</span>",
+        '<a href="http://x.cn/?a=1&b=2">',
+        "</a>",
+        "<br/>",
+        "<br>",
+        "<p>",
+        "</p>",
+        "<div id='d'>",
+        "</div>",
+        "<li>",
+        "<!-- 广告 -->",
+        "<img src=x />",
+    ]
+)
+ENTITIES = st.sampled_from(
+    [
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", '"'),
+        ("&#20013;", "中"),
+        ("&#x6587;", "文"),
+        ("&nbsp;", "\xa0"),
+    ]
+)
 
 
 @bounded(1500)
@@ -102,8 +134,14 @@ def test_strip_markup_never_fails_and_reports_every_change(text):
 
 
 @bounded(1000)
-@given(st.lists(st.one_of(PLAIN.map(lambda t: ("text", t)), TAGS.map(lambda t: ("tag", t)),
-                          ENTITIES.map(lambda e: ("entity", e))), max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            PLAIN.map(lambda t: ("text", t)), TAGS.map(lambda t: ("tag", t)), ENTITIES.map(lambda e: ("entity", e))
+        ),
+        max_size=12,
+    )
+)
 def test_strip_markup_keeps_all_the_text_between_tags(pieces):
     html = "".join(p if kind != "entity" else p[0] for kind, p in pieces)
     expected = "".join(p if kind == "text" else p[1] if kind == "entity" else "" for kind, p in pieces)
@@ -124,14 +162,22 @@ def test_duplicate_key_keeps_letters_and_digits_and_ignores_punctuation(text, pu
 
 
 @bounded(300)
-@given(st.lists(st.sampled_from(["微信电商走不通。", "微信电商, 走不通!", "物流是难题。", "信任很难建立。", "", "好"]),
-                max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(["微信电商走不通。", "微信电商, 走不通!", "物流是难题。", "信任很难建立。", "", "好"]),
+        max_size=30,
+    )
+)
 def test_duplicate_groups_do_not_depend_on_hash_collisions(texts):
     """Equal hashes are only candidates: with every hash colliding the groups are the same."""
     true_groups = find_duplicate_groups(texts, near=False)
     assert find_duplicate_groups(texts, near=False, hashes=[0] * len(texts)) == true_groups
-    assert find_duplicate_groups(pd.Series(texts, dtype="str"), near=False,
-                                 hashes=key_hashes([duplicate_key(t) for t in texts])) == true_groups
+    assert (
+        find_duplicate_groups(
+            pd.Series(texts, dtype="str"), near=False, hashes=key_hashes([duplicate_key(t) for t in texts])
+        )
+        == true_groups
+    )
     keys = [duplicate_key(t) for t in texts]
     for members, similarity in true_groups:
         assert len({keys[i] for i in members}) == 1 and set(similarity.values()) == {1.0}
@@ -142,10 +188,28 @@ def test_duplicate_groups_do_not_depend_on_hash_collisions(texts):
 # ----------------------------------------------------------------------------- parsers
 
 LINES = st.lists(FILE_TEXT.map(NORMALIZE), max_size=25)
-DOCSHARE_PIECES = ["微信电商走不通", "合集下载", "下载文档前请自行甄别文档内容的完整性", "相关文档", "【期刊名称】《商业价值》",
-                   "【作者】张三", "【摘要】微信电商的问题很多。", "【相关文献】", "1.农资电商此路走不通", "文/倪卫涛", "倪卫涛",
-                   "一、社交与电商", "这一行被", "截断了。", "”他说。", "用户的购买习惯很难改变。", "", "", "(一)物流",
-                   "微信电商走不通用户的习惯"]
+DOCSHARE_PIECES = [
+    "微信电商走不通",
+    "合集下载",
+    "下载文档前请自行甄别文档内容的完整性",
+    "相关文档",
+    "【期刊名称】《商业价值》",
+    "【作者】张三",
+    "【摘要】微信电商的问题很多。",
+    "【相关文献】",
+    "1.农资电商此路走不通",
+    "文/倪卫涛",
+    "倪卫涛",
+    "一、社交与电商",
+    "这一行被",
+    "截断了。",
+    "”他说。",
+    "用户的购买习惯很难改变。",
+    "",
+    "",
+    "(一)物流",
+    "微信电商走不通用户的习惯",
+]
 DOCSHARE_LINES = st.lists(st.one_of(st.sampled_from(DOCSHARE_PIECES), FILE_TEXT.map(NORMALIZE)), max_size=25)
 
 
@@ -183,23 +247,42 @@ def scratch(tmp_path_factory):
     return tmp_path_factory.mktemp("properties")
 
 
-ROW_TEXTS = st.sampled_from(["微信电商走不通。", "微信电商,走不通!", "物流是社区电商的难题。", "所以物流是社区电商的难题。",
-                             "信任很难建立,朋友圈的熟人关系有限。", "", "好", "<b>信任</b>很难建立,朋友圈的熟人关系有限。"])
+ROW_TEXTS = st.sampled_from(
+    [
+        "微信电商走不通。",
+        "微信电商,走不通!",
+        "物流是社区电商的难题。",
+        "所以物流是社区电商的难题。",
+        "信任很难建立,朋友圈的熟人关系有限。",
+        "",
+        "好",
+        "<b>信任</b>很难建立,朋友圈的熟人关系有限。",
+    ]
+)
 
 
 @bounded(60)
-@given(st.lists(st.tuples(ROW_TEXTS, st.sampled_from(["u1", "u2", "u3"])), min_size=1, max_size=25),
-       st.sampled_from(["csv", "jsonl", "parquet"]), st.integers(1, 4))
+@given(
+    st.lists(st.tuples(ROW_TEXTS, st.sampled_from(["u1", "u2", "u3"])), min_size=1, max_size=25),
+    st.sampled_from(["csv", "jsonl", "parquet"]),
+    st.integers(1, 4),
+)
 def test_reading_in_chunks_changes_nothing(scratch, corpus_params, monkeypatch_module, rows, kind, chunk_rows):
     """Tables read in chunks of 1-4 rows give the tables read in one chunk (duplicates across chunks included)."""
-    frame = pd.DataFrame({"text": [text for text, _ in rows], "user": [user for _, user in rows],
-                          "id": [f"p{i % 7}" for i in range(len(rows))]})
+    frame = pd.DataFrame(
+        {
+            "text": [text for text, _ in rows],
+            "user": [user for _, user in rows],
+            "id": [f"p{i % 7}" for i in range(len(rows))],
+        }
+    )
     path = scratch / f"chunks.{kind}"
     if kind == "csv":
         frame.to_csv(path, index=False)
     elif kind == "jsonl":
-        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict("records")),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in frame.to_dict("records")), encoding="utf-8"
+        )
     else:
         frame.to_parquet(path)
     params = dict(corpus_params, group_column="user", id_column="id")
@@ -231,9 +314,11 @@ def monkeypatch_module():
 
 # ----------------------------------------------------------------------------- reader fuzzing
 
-GOOD_ROWS = [{"text": "微信电商为什么走不通。用户的购买习惯很难改变。", "user": "u1", "n": 1},
-             {"text": "朋友圈卖面膜的微商越来越多,信任却越来越少。", "user": "u2", "n": 2},
-             {"text": "<p>物流和货源是社区电商的两大难题。</p>", "user": "u1", "n": 3}]
+GOOD_ROWS = [
+    {"text": "微信电商为什么走不通。用户的购买习惯很难改变。", "user": "u1", "n": 1},
+    {"text": "朋友圈卖面膜的微商越来越多,信任却越来越少。", "user": "u2", "n": 2},
+    {"text": "<p>物流和货源是社区电商的两大难题。</p>", "user": "u1", "n": 3},
+]
 
 
 def valid_file(kind: str) -> bytes:
@@ -250,7 +335,7 @@ def valid_file(kind: str) -> bytes:
         frame.to_parquet(buffer)
         return buffer.getvalue()
     if kind == "docshare.txt":
-        return "合集标题\n\n合集下载\n\n第一篇\n\n第一篇\n\n第一篇开头的一句话。\n\n这一行被\n截断了。\n\n相关文档\n".encode("utf-8")
+        return "合集标题\n\n合集下载\n\n第一篇\n\n第一篇\n\n第一篇开头的一句话。\n\n这一行被\n截断了。\n\n相关文档\n".encode()
     return "\n".join(row["text"] for row in GOOD_ROWS).encode("big5", errors="replace")
 
 
@@ -260,10 +345,10 @@ KINDS = ["txt", "docshare.txt", "csv", "tsv", "jsonl", "parquet"]
 def damaged(kind: str):
     """Random bytes, or a valid file truncated and with some bytes overwritten."""
     good = valid_file(kind)
-    edited = st.tuples(st.integers(0, len(good)), st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)),
-                                                           max_size=4))
-    return st.one_of(st.binary(max_size=200),
-                     edited.map(lambda e: bytes(_overwrite(good, e[1]))[: e[0]]))
+    edited = st.tuples(
+        st.integers(0, len(good)), st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), max_size=4)
+    )
+    return st.one_of(st.binary(max_size=200), edited.map(lambda e: bytes(_overwrite(good, e[1]))[: e[0]]))
 
 
 def _overwrite(data: bytes, edits) -> bytearray:

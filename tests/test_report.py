@@ -41,16 +41,24 @@ def test_notebooks_are_numbered_paired_and_without_outputs():
         notebook = nbformat.read(path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         assert all(not cell.outputs and cell.execution_count is None for cell in code), f"{path.name} has outputs"
-        assert "parameters" in code[0].metadata.get("tags", []), f"{path.name}: first code cell is not tagged parameters"
+        assert "parameters" in code[0].metadata.get("tags", []), (
+            f"{path.name}: first code cell is not tagged parameters"
+        )
         paired = jupytext.read(path.with_suffix(".py"))
         assert [c.source for c in paired.cells] == [c.source for c in notebook.cells], f"{path.name} and its .py differ"
 
 
 def test_network_references_finds_fetches_only():
-    page = ('<script src="https://cdn.example/require.js"></script><link href="//fonts.example/x.css">'
-            '<style>a{background:url(http://x.example/a.png)}</style><img src="data:image/png;base64,AAA">'
-            '<script>var ns = "http://www.w3.org/2000/svg";</script><a href="02-segmentation.html">next</a>')
-    assert network_references(page) == ["https://cdn.example/require.js", "//fonts.example/x.css", "http://x.example/a.png"]
+    page = (
+        '<script src="https://cdn.example/require.js"></script><link href="//fonts.example/x.css">'
+        '<style>a{background:url(http://x.example/a.png)}</style><img src="data:image/png;base64,AAA">'
+        '<script>var ns = "http://www.w3.org/2000/svg";</script><a href="02-segmentation.html">next</a>'
+    )
+    assert network_references(page) == [
+        "https://cdn.example/require.js",
+        "//fonts.example/x.css",
+        "http://x.example/a.png",
+    ]
 
 
 @pytest.fixture(scope="module")

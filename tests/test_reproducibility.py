@@ -54,8 +54,12 @@ TIMING_FIGURES = {"figures/engines_fit_seconds.png"}
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for folder in ("results", "figures") for p in sorted((root / folder).rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for folder in ("results", "figures")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +70,29 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
     corpus.mkdir()
     shutil.copy(SEED_FILE, corpus)
     (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
-    runs = [subprocess.Popen(  # side by side: independent folders
-        [sys.executable, "-m", "zhtopics", "run", "corpus", "--out", name, "--config", "tiny.yaml", "--no-report", "-q"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONHASHSEED": hash_seed}) for name, hash_seed in (("first", "1"), ("second", "2"))]
+    runs = [
+        subprocess.Popen(  # side by side: independent folders
+            [
+                sys.executable,
+                "-m",
+                "zhtopics",
+                "run",
+                "corpus",
+                "--out",
+                name,
+                "--config",
+                "tiny.yaml",
+                "--no-report",
+                "-q",
+            ],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        for name, hash_seed in (("first", "1"), ("second", "2"))
+    ]
     for run in runs:
         _, stderr = run.communicate(timeout=300)
         assert run.returncode == 0, stderr
@@ -79,8 +102,15 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
 def test_two_runs_write_identical_results_and_figures(two_runs):
     first, second = map(_files, two_runs)
     assert set(first) == set(second)
-    assert {"results/topics.csv", "results/topics_gensim.csv", "results/doc_topics.csv", "figures/topic_map.html",
-            "figures/topics_top_words.svg", *TIMING_TABLES, *TIMING_FIGURES} <= set(first)
+    assert {
+        "results/topics.csv",
+        "results/topics_gensim.csv",
+        "results/doc_topics.csv",
+        "figures/topic_map.html",
+        "figures/topics_top_words.svg",
+        *TIMING_TABLES,
+        *TIMING_FIGURES,
+    } <= set(first)
     exceptions = {*TIMING_TABLES, *TIMING_FIGURES, f"results/{MANIFEST_NAME}"}
     differing = sorted(name for name in set(first) - exceptions if first[name] != second[name])
     assert differing == []
@@ -96,8 +126,8 @@ def _png_text_chunks(data: bytes) -> dict[bytes, bytes]:
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     chunks, position = {}, 8
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        body = data[position + 8:position + 8 + length]
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
         if kind in (b"tEXt", b"zTXt", b"iTXt"):
             keyword, _, text = body.partition(b"\0")
             chunks[keyword] = zlib.decompress(text[1:]) if kind == b"zTXt" else text
@@ -150,7 +180,9 @@ def small_run(tmp_path) -> Path:
     config = tmp_path / "smaller.yaml"
     config.write_text(SMALLER, encoding="utf-8")
     out = tmp_path / "run"
-    assert main(["run", str(corpus), "--out", str(out), "--config", str(config), "--no-figures", "--no-report", "-q"]) == 0
+    assert (
+        main(["run", str(corpus), "--out", str(out), "--config", str(config), "--no-figures", "--no-report", "-q"]) == 0
+    )
     return out
 
 
@@ -206,9 +238,15 @@ def test_the_manifest_describes_the_folder_or_is_not_there(small_run):
     assert manifest["command"][:2] == ["zhtopics", "run"] and manifest["input"]["path"] == "../corpus.txt"
     assert manifest["options"] == {"k": None, "figures": False, "report": False}
     assert set(manifest["results"]["files"]) == {
-        f"results/{p.name}" for p in (small_run / "results").iterdir() if p.name != MANIFEST_NAME}
+        f"results/{p.name}" for p in (small_run / "results").iterdir() if p.name != MANIFEST_NAME
+    }
     assert manifest["results"]["timings"]["results/sweep.csv"]["columns"] == ["seconds"]
-    assert set(manifest["lexicon"]) == {"segment.userdict", "segment.stopwords_file", "segment.allowlist", "themes.file"}
+    assert set(manifest["lexicon"]) == {
+        "segment.userdict",
+        "segment.stopwords_file",
+        "segment.allowlist",
+        "themes.file",
+    }
     assert main(["summary", "--out", str(small_run), "-q"]) == 0
     assert manifest_file.exists()  # the summary is written from results/: nothing else changes
     assert main(["themes", "--out", str(small_run), "-q"]) == 0

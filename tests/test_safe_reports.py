@@ -73,11 +73,19 @@ PLANTED = [
 
 #: Theme names become topic labels (the corpus stage never sees them).
 THEMES = [
-    {"id": "logistics", "name": "</script><script>window.__pwned=1</script>物流", "name_en": "<b>logistics</b>",
-     "seeds": PLANTED[0][:5]},
+    {
+        "id": "logistics",
+        "name": "</script><script>window.__pwned=1</script>物流",
+        "name_en": "<b>logistics</b>",
+        "seeds": PLANTED[0][:5],
+    },
     {"id": "trust", "name": "[信任](javascript:window.__pwned=1)", "name_en": "{{ 7*7 }}", "seeds": PLANTED[1][:5]},
-    {"id": "traffic", "name": '<img src=x onerror="window.__pwned=1">流量', "name_en": "**traffic** $x$",
-     "seeds": PLANTED[2][:5]},
+    {
+        "id": "traffic",
+        "name": '<img src=x onerror="window.__pwned=1">流量',
+        "name_en": "**traffic** $x$",
+        "seeds": PLANTED[2][:5],
+    },
 ]
 LATIN_WORDS = ["script", "onerror", "alert"]  # kept through segmentation by the test's allow-list
 
@@ -133,12 +141,19 @@ def test_script_json_keeps_the_value_and_cannot_end_the_script():
     assert json.loads(text) == {**data, "n": 3}
     parsed = _parse(f"<script>var data = {text};</script><p>after</p>")
     assert parsed.tags == ["script", "p"] and parsed.text.endswith("after")
-    assert active_content(f"<script>{library_script()[len('<script>'):-len('</script>')]}</script>") == []
+    assert active_content(f"<script>{library_script()[len('<script>') : -len('</script>')]}</script>") == []
 
 
 @settings(max_examples=400, deadline=None, database=None)
-@given(st.lists(st.one_of(st.sampled_from(PAYLOADS + list(string.punctuation) + ["\n\n", "    ", "1. ", "# ", "www.x.cn"]),
-                          st.characters(blacklist_categories=("Cs",))), max_size=12).map("".join))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(PAYLOADS + list(string.punctuation) + ["\n\n", "    ", "1. ", "# ", "www.x.cn"]),
+            st.characters(blacklist_categories=("Cs",)),
+        ),
+        max_size=12,
+    ).map("".join)
+)
 def test_escape_markdown_renders_exactly_the_text(value):
     """Through nbconvert's own Markdown renderer: no element but the paragraph, the text unchanged."""
     rendered = _parse(markdown2html("文本 " + escape_markdown(value)))
@@ -148,7 +163,7 @@ def test_escape_markdown_renders_exactly_the_text(value):
 
 def test_topic_map_shows_payload_labels_terms_and_title_as_text():
     model = synthetic_model()
-    model["vocab"] = PAYLOADS + model["vocab"][len(PAYLOADS):]
+    model["vocab"] = PAYLOADS + model["vocab"][len(PAYLOADS) :]
     prepared = prepare_topic_map(**model)
     labels = [PAYLOADS[i] for i in range(K)]
     page = topic_map_html(prepared, labels, title=PAYLOADS[0], embed_font=False)
@@ -161,8 +176,13 @@ def test_topic_map_shows_payload_labels_terms_and_title_as_text():
 
 
 def test_footer_and_index_escape_what_they_show():
-    manifest = {"git_commit": PAYLOADS[0], "params_hash": PAYLOADS[1], "corpus_sha256": PAYLOADS[5],
-                "date": PAYLOADS[7], "versions": {PAYLOADS[3]: PAYLOADS[10]}}
+    manifest = {
+        "git_commit": PAYLOADS[0],
+        "params_hash": PAYLOADS[1],
+        "corpus_sha256": PAYLOADS[5],
+        "date": PAYLOADS[7],
+        "versions": {PAYLOADS[3]: PAYLOADS[10]},
+    }
     page = index_html([('x" onmouseover="window.__pwned=1', PAYLOADS[1])], manifest)
     assert active_content(page) == []
     assert active_content(footer_html(manifest)) == []
@@ -177,8 +197,13 @@ def test_active_content_finds_what_injected_markup_would_run():
     # Markdown renders these into links: why data goes into Markdown only escaped
     for payload in PAYLOADS[5:7]:
         assert active_content(markdown2html(payload)), payload
-    for page in ('<meta http-equiv="refresh" content="0;url=x">', '<a href=" java\tscript:x">a</a>',
-                 '<base href="x">', '<script src="x.js"></script>', "<p><script>unterminated"):
+    for page in (
+        '<meta http-equiv="refresh" content="0;url=x">',
+        '<a href=" java\tscript:x">a</a>',
+        '<base href="x">',
+        '<script src="x.js"></script>',
+        "<p><script>unterminated",
+    ):
         assert active_content(page), page
     # the maps' own scripts pass, a draw script with anything but JSON data does not
     fragment = topic_map_fragment(prepare_topic_map(**synthetic_model()), div_id="m", embed_font=False)
@@ -194,14 +219,19 @@ def test_notebook_rendering_escapes_tables_and_markdown(browser, tmp_path):
     prepared = prepare_topic_map(**synthetic_model())
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_markdown_cell("# 报告 · report"))
-    for data in ({"text/html": table._repr_html_(), "text/plain": repr(table)},
-                 {"text/markdown": markdown, "text/plain": markdown},
-                 {"text/html": topic_map_fragment(prepared, PAYLOADS[:K]), "text/plain": "map"}):
+    for data in (
+        {"text/html": table._repr_html_(), "text/plain": repr(table)},
+        {"text/markdown": markdown, "text/plain": markdown},
+        {"text/html": topic_map_fragment(prepared, PAYLOADS[:K]), "text/plain": "map"},
+    ):
         cell = nbformat.v4.new_code_cell("display(...)")
         cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
         notebook.cells.append(cell)
-    page = notebook_html(notebook, "report", footer_html({"git_commit": PAYLOADS[0], "params_hash": "",
-                                                         "corpus_sha256": "", "date": "", "versions": {}}))
+    page = notebook_html(
+        notebook,
+        "report",
+        footer_html({"git_commit": PAYLOADS[0], "params_hash": "", "corpus_sha256": "", "date": "", "versions": {}}),
+    )
     assert active_content(page) == []
     path = tmp_path / "report.html"
     path.write_text(page, encoding="utf-8")
@@ -224,7 +254,9 @@ def test_topic_map_term_hover_shows_the_term_as_text(browser, tmp_path):
         "var term = arguments[0], t = Array.from(document.querySelectorAll('#topic-map text.terms'))"
         ".filter(function (e) { return e.textContent === term; })[0];"
         "if (!t) { return null; } t.dispatchEvent(new MouseEvent('mouseover'));"
-        "return document.querySelector('#topic-map .circleGuideTitle').textContent;", term)
+        "return document.querySelector('#topic-map .circleGuideTitle').textContent;",
+        term,
+    )
     assert hovered == f"Conditional topic distribution given term = '{term}'"
 
 
@@ -233,9 +265,13 @@ def test_redact_paths_replaces_whole_folders_in_printed_output(tmp_path):
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stderr", text=f"{PROJECT_ROOT}/.venv/lib/x.py:1: Warning\n"
-                               f"{out}/results/a.csv\nhttp://example.cn{tempfile.gettempdir()}/x "
-                               f"{tempfile.gettempdir()}files\n"),
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text=f"{PROJECT_ROOT}/.venv/lib/x.py:1: Warning\n"
+            f"{out}/results/a.csv\nhttp://example.cn{tempfile.gettempdir()}/x "
+            f"{tempfile.gettempdir()}files\n",
+        ),
         nbformat.v4.new_output("display_data", data={"text/plain": str(out)}),
     ]
     notebook.cells.append(cell)
@@ -257,14 +293,20 @@ def _corpus(n_docs: int = 60) -> pd.DataFrame:
     rows = []
     for i in range(n_docs):
         words = list(rng.choice(PLANTED[i % 3], 20))
-        sentences = ["".join(words[j:j + 4]) for j in range(0, 20, 4)]
+        sentences = ["".join(words[j : j + 4]) for j in range(0, 20, 4)]
         text = "，".join(sentences) + "。"
         if i % 3 == 0:
             text += " " + " ".join(LATIN_WORDS)
         if i < 2 * len(PAYLOADS):
             text = PAYLOADS[i % len(PAYLOADS)] + text
-        rows.append({"id": f"d{i:03d}", "text": text, "title": f"{PAYLOADS[i % 8]}文章{i % 8}",
-                     "note": PAYLOADS[(i + 1) % len(PAYLOADS)]})
+        rows.append(
+            {
+                "id": f"d{i:03d}",
+                "text": text,
+                "title": f"{PAYLOADS[i % 8]}文章{i % 8}",
+                "note": PAYLOADS[(i + 1) % len(PAYLOADS)],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -279,11 +321,28 @@ def payload_run(tmp_path_factory) -> OutputPaths:
     allowlist = root / "allowlist.txt"
     allowlist.write_text("\n".join(word.upper() for word in LATIN_WORDS) + "\n", encoding="utf-8")
     config = root / "small.yaml"
-    params = {**SMALL_RUN, "themes": {**SMALL_RUN["themes"], "file": str(themes)}, "segment": {"allowlist": str(allowlist)}}
+    params = {
+        **SMALL_RUN,
+        "themes": {**SMALL_RUN["themes"], "file": str(themes)},
+        "segment": {"allowlist": str(allowlist)},
+    }
     config.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     out = root / "out"
-    argv = ["run", str(source), "--out", str(out), "--config", str(config), "--text-column", "text",
-            "--id-column", "id", "--group-column", "title", "-q"]
+    argv = [
+        "run",
+        str(source),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        "--text-column",
+        "text",
+        "--id-column",
+        "id",
+        "--group-column",
+        "title",
+        "-q",
+    ]
     assert main(argv) == 0
     return OutputPaths(out)
 
@@ -320,8 +379,10 @@ def test_pipeline_pages_run_nothing_injected_and_show_payloads_as_text(browser, 
         _assert_nothing_ran(browser, page, maps=1 if page.name in ("04-topics.html", "topic_map.html") else 0)
         shown[page.name] = _normal(browser.text())
         if page.name == "topic_map.html":
-            terms = browser.script("return Array.from(document.querySelectorAll('text.terms'))"
-                                   ".map(function (t) { return t.textContent; });")
+            terms = browser.script(
+                "return Array.from(document.querySelectorAll('text.terms'))"
+                ".map(function (t) { return t.textContent; });"
+            )
             assert {word.lower() for word in terms} & set(LATIN_WORDS), "the Latin payload words should be terms"
     for label in labels:
         assert _normal(label) in shown["04-topics.html"] and _normal(label) in shown["topic_map.html"], label
@@ -334,8 +395,9 @@ def test_pipeline_pages_run_nothing_injected_and_show_payloads_as_text(browser, 
 def _local_path_pattern(out: Path) -> re.Pattern:
     """This machine's folders (output, project, Python, home, temporary folder), as whole paths."""
     folders = {form for form, _ in _local_folders(out)} | {str(out), str(out.resolve()), str(PROJECT_ROOT)}
-    return re.compile(r"(?<![\w.-])(" + "|".join(re.escape(f) for f in sorted(folders, key=len, reverse=True))
-                      + r")(?![\w.-])")
+    return re.compile(
+        r"(?<![\w.-])(" + "|".join(re.escape(f) for f in sorted(folders, key=len, reverse=True)) + r")(?![\w.-])"
+    )
 
 
 _BASE64_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
@@ -359,7 +421,7 @@ def test_no_report_or_figure_shows_a_local_folder(payload_run):
         for text in texts:
             match = pattern.search(_BASE64_DATA.sub("", text))
             if match:
-                leaks.append(f"{path.relative_to(out)}: ...{text[max(0, match.start() - 60):match.end() + 40]!r}")
+                leaks.append(f"{path.relative_to(out)}: ...{text[max(0, match.start() - 60) : match.end() + 40]!r}")
     assert leaks == []
     parameters = (out / "reports" / "01-corpus.html").read_text(encoding="utf-8")
     assert re.search(r'out_dir</span> <span class="o">=</span> <span class="s2">"\."</span>', parameters)

@@ -10,8 +10,7 @@ import pytest
 from gensim.corpora import Dictionary, MmCorpus
 
 from zhtopics.config import ZhtopicsError
-from zhtopics.segment import (FILTER_REASONS, Segmenter, apply_phrases, load_segmented, segment_documents,
-                              segment_texts)
+from zhtopics.segment import FILTER_REASONS, Segmenter, apply_phrases, load_segmented, segment_documents, segment_texts
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +76,16 @@ def test_seed_outputs_line_up_with_documents(seed_outputs, seed_prepared):
 
 def test_filter_extremes_uses_params():
     documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": ["物流货源物流", "物流信任", "信任口碑"]})
-    params = {"userdict": None, "stopwords_iso": None, "stopwords_file": None, "allowed_pos": [],
-              "min_token_chars": 2, "allowlist": None, "phrases": {"enabled": False},
-              "filter_extremes": {"no_below": 2, "no_above": 1.0, "keep_n": 100}}
+    params = {
+        "userdict": None,
+        "stopwords_iso": None,
+        "stopwords_file": None,
+        "allowed_pos": [],
+        "min_token_chars": 2,
+        "allowlist": None,
+        "phrases": {"enabled": False},
+        "filter_extremes": {"no_below": 2, "no_above": 1.0, "keep_n": 100},
+    }
     segmented = segment_documents(documents, params)
     assert sorted(segmented.dictionary.token2id) == ["信任", "物流"]
     assert segmented.tokens["n_in_dictionary"].tolist() == [2, 2, 1]
@@ -137,12 +143,15 @@ def test_unknown_backend_is_a_parameter_error(params):
         Segmenter(dict(params["segment"], backend="pkuseg"))
 
 
-@pytest.mark.parametrize("sentence", [
-    "我认为,微信电商没有红利,小商家将无法玩转微信电商。",
-    "社交电商一度成为了互联网行业的新宠儿,但是其却遭受了屡屡挫败。",
-    "朋友圈里的代理商卖三无产品,售后服务和物流都跟不上,用户的信任度越来越低。",
-    "阿里巴巴和京东都想在移动互联网上做社交,腾讯的微信小店也在尝试。",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "我认为,微信电商没有红利,小商家将无法玩转微信电商。",
+        "社交电商一度成为了互联网行业的新宠儿,但是其却遭受了屡屡挫败。",
+        "朋友圈里的代理商卖三无产品,售后服务和物流都跟不上,用户的信任度越来越低。",
+        "阿里巴巴和京东都想在移动互联网上做社交,腾讯的微信小店也在尝试。",
+    ],
+)
 def test_rjieba_tokens_equal_jieba_tokens(segmenter, rjieba_segmenter, sentence):
     assert rjieba_segmenter.tokens(sentence) == segmenter.tokens(sentence)
 
@@ -231,7 +240,9 @@ def test_streamed_stage_equals_the_in_memory_one(params, seed_prepared, tmp_path
     from zhtopics.engines import ModelInput
     from zhtopics.segment import segment_corpus, write_segmented
 
-    segment_params = dict(params["segment"], phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"})
+    segment_params = dict(
+        params["segment"], phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}
+    )
     in_memory, streamed = OutputPaths(tmp_path / "memory"), OutputPaths(tmp_path / "streamed")
     for paths in (in_memory, streamed):
         write_prepared(seed_prepared, paths)
@@ -242,14 +253,28 @@ def test_streamed_stage_equals_the_in_memory_one(params, seed_prepared, tmp_path
     assert summary == reference.summary
     assert any("_" in word for word in reference.dictionary.token2id) == phrases
     tokens, dictionary, bow = load_segmented(streamed)
-    pd.testing.assert_frame_equal(tokens.assign(tokens=tokens["tokens"].map(list)),
-                                  reference.tokens.assign(tokens=reference.tokens["tokens"].map(list)), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        tokens.assign(tokens=tokens["tokens"].map(list)),
+        reference.tokens.assign(tokens=reference.tokens["tokens"].map(list)),
+        check_dtype=False,
+    )
     assert dictionary.token2id == reference.dictionary.token2id
-    assert (dictionary.dfs, dictionary.cfs, dictionary.num_docs) == (reference.dictionary.dfs, reference.dictionary.cfs,
-                                                                    reference.dictionary.num_docs)
+    assert (dictionary.dfs, dictionary.cfs, dictionary.num_docs) == (
+        reference.dictionary.dfs,
+        reference.dictionary.cfs,
+        reference.dictionary.num_docs,
+    )
     assert list(bow) == list(MmCorpus(str(in_memory.bow)))
-    for name in ("dictionary.gensim", "dictionary.txt", "corpus.mm", "token_filter.csv", "segment_summary.json",
-                 "bow_ids.int32", "bow_counts.int32", "bow_offsets.int64"):
+    for name in (
+        "dictionary.gensim",
+        "dictionary.txt",
+        "corpus.mm",
+        "token_filter.csv",
+        "segment_summary.json",
+        "bow_ids.int32",
+        "bow_counts.int32",
+        "bow_offsets.int64",
+    ):
         assert (streamed.processed / name).read_bytes() == (in_memory.processed / name).read_bytes(), name
     assert ModelInput.load(streamed).fingerprint() == ModelInput.load(in_memory).fingerprint()
     assert np.array_equal(ModelInput.load(streamed).bow.lengths(), reference.tokens["n_in_dictionary"].to_numpy())

@@ -14,8 +14,14 @@ from .conftest import make_planted_input
 
 SMALL = {
     "engines": {"gensim": {"passes": 5, "iterations": 50}, "tomotopy": {"iterations": 100}},
-    "sweep": {"engines": ["gensim", "tomotopy"], "k": [2, 3], "seeds": [1, 2], "coherence_topn": 5,
-              "diversity_topn": 5, "processes": 2},
+    "sweep": {
+        "engines": ["gensim", "tomotopy"],
+        "k": [2, 3],
+        "seeds": [1, 2],
+        "coherence_topn": 5,
+        "diversity_topn": 5,
+        "processes": 2,
+    },
 }
 
 

@@ -25,10 +25,10 @@ def _topics(*rows):
 
 def test_topics_are_named_after_the_theme_their_top_words_carry():
     topic_word = _topics(
-        [5, 4, 3, 0, 0, 1, 1, 1],   # logistics
-        [0, 0, 0, 6, 4, 1, 1, 1],   # trust
-        [0, 0, 0, 0, 0, 5, 4, 3],   # neither: labelled by its top words
-        [3, 1, 0, 0, 0, 0, 2, 0],   # logistics again, weaker
+        [5, 4, 3, 0, 0, 1, 1, 1],  # logistics
+        [0, 0, 0, 6, 4, 1, 1, 1],  # trust
+        [0, 0, 0, 0, 0, 5, 4, 3],  # neither: labelled by its top words
+        [3, 1, 0, 0, 0, 0, 2, 0],  # logistics again, weaker
     )
     labels = label_topics(topic_word, VOCABULARY, THEMES, topn=5, min_score=0.3)
     assert labels["label"].tolist() == ["物流与货源", "信任与品质", "微信 · 电商 · 用户", "物流与货源(物流)"]
@@ -44,11 +44,17 @@ def test_min_score_decides_whether_a_theme_names_a_topic():
 
 
 def test_evidence_is_the_highest_share_paragraphs_with_tokens():
-    doc_topics = pd.DataFrame({
-        "doc_id": ["d1", "d2", "d3", "d4"], "text": ["a", "b", "c", "d"], "n_tokens": [5, 5, 0, 5],
-        "topic_0": [0.9, 0.2, 0.95, 0.6], "topic_1": [0.1, 0.8, 0.05, 0.4],
-        "article_id": ["a1", "a1", "a2", "a2"], "article_title": ["A", "A", "B", "B"],
-    })
+    doc_topics = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2", "d3", "d4"],
+            "text": ["a", "b", "c", "d"],
+            "n_tokens": [5, 5, 0, 5],
+            "topic_0": [0.9, 0.2, 0.95, 0.6],
+            "topic_1": [0.1, 0.8, 0.05, 0.4],
+            "article_id": ["a1", "a1", "a2", "a2"],
+            "article_title": ["A", "A", "B", "B"],
+        }
+    )
     evidence = topic_evidence(doc_topics, 2, per_topic=2)
     assert evidence[evidence["topic"] == 0]["doc_id"].tolist() == ["d1", "d4"]  # d3 has no tokens
     assert evidence[evidence["topic"] == 1]["article_title"].tolist() == ["A", "B"]
@@ -65,8 +71,13 @@ def test_themes_file_of_the_project_loads_and_bad_files_are_named(tmp_path):
 
 def test_guided_model_puts_each_theme_in_its_seeded_topic(planted):
     themes = [{"id": f"t{i}", "name": f"T{i}", "seeds": words[:2]} for i, words in enumerate(PLANTED_TOPICS)]
-    fitted, topic_themes = fit_guided(planted, themes, {"extra_topics": 1, "seed_prior": 1.0, "other_prior": 0.01},
-                                      {"alpha": 0.1, "eta": 0.01, "iterations": 300}, seed=1)
+    fitted, topic_themes = fit_guided(
+        planted,
+        themes,
+        {"extra_topics": 1, "seed_prior": 1.0, "other_prior": 0.01},
+        {"alpha": 0.1, "eta": 0.01, "iterations": 300},
+        seed=1,
+    )
     assert fitted.k == 4 and topic_themes == ["t0", "t1", "t2", ""]
     for index, words in enumerate(PLANTED_TOPICS):
         top = set(fitted.top_words(planted.dictionary, 6)[index])

@@ -23,9 +23,38 @@ from zhtopics.topic_map import (
 )
 
 K, V, D = 4, 30, 20
-WORDS = ["微信", "电商", "平台", "流量", "红利", "物流", "货源", "快递", "库存", "信任", "口碑", "品质", "售后", "朋友圈",
-         "代理", "面膜", "社交", "熟人", "用户", "商家", "消费者", "商品", "营销", "广告", "粉丝", "推广", "创业", "失败",
-         "企业", "市场"]
+WORDS = [
+    "微信",
+    "电商",
+    "平台",
+    "流量",
+    "红利",
+    "物流",
+    "货源",
+    "快递",
+    "库存",
+    "信任",
+    "口碑",
+    "品质",
+    "售后",
+    "朋友圈",
+    "代理",
+    "面膜",
+    "社交",
+    "熟人",
+    "用户",
+    "商家",
+    "消费者",
+    "商品",
+    "营销",
+    "广告",
+    "粉丝",
+    "推广",
+    "创业",
+    "失败",
+    "企业",
+    "市场",
+]
 
 
 def synthetic_model(seed: int = 0, k: int = K, d: int = D) -> dict:
@@ -37,13 +66,18 @@ def synthetic_model(seed: int = 0, k: int = K, d: int = D) -> dict:
     rng = np.random.default_rng(seed)
     topic_word = rng.dirichlet(np.full(V, 0.3), k) * 0.3
     for i in range(k):
-        topic_word[i, 7 * i: 7 * i + 7] += np.linspace(0.2, 0.05, 7)
+        topic_word[i, 7 * i : 7 * i + 7] += np.linspace(0.2, 0.05, 7)
         topic_word[i, 7 * i] += 0.2 * (i + 1)
     topic_word /= topic_word.sum(axis=1, keepdims=True)
     doc_topic = rng.dirichlet(np.linspace(2.0, 0.3, k), d)
     doc_lengths = rng.integers(5, 60, d)
-    return {"topic_word": topic_word, "doc_topic": doc_topic, "doc_lengths": doc_lengths, "vocab": list(WORDS),
-            "term_frequency": rng.integers(1, 80, V)}
+    return {
+        "topic_word": topic_word,
+        "doc_topic": doc_topic,
+        "doc_lengths": doc_lengths,
+        "vocab": list(WORDS),
+        "term_frequency": rng.integers(1, 80, V),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +97,7 @@ def page(prepared) -> str:
 
 def _page_data(page: str) -> dict:
     """The LDAvis data of a page; strict JSON (NaN or Infinity are errors)."""
+
     def refuse(constant):
         raise ValueError(f"{constant} in the page data")
 
@@ -126,14 +161,21 @@ def test_unusable_inputs_are_clear_errors(model):
 
 
 def test_network_references_finds_fetches_only():
-    assert network_references('<script src="https://cdn.example.org/d3.js"></script>') == ["https://cdn.example.org/d3.js"]
+    assert network_references('<script src="https://cdn.example.org/d3.js"></script>') == [
+        "https://cdn.example.org/d3.js"
+    ]
     assert network_references("<link rel=stylesheet href='//x'>") == ["//x"]
     assert network_references("<style>body { background: url(http://x.org/a.png) }</style>") == ["http://x.org/a.png"]
     assert network_references('<style>@import "https://x.org/a.css";</style>') == ["https://x.org/a.css"]
     assert network_references('<svg><a xlink:href="http://x.org/p.pdf"></a></svg>') == ["http://x.org/p.pdf"]
     # namespace URIs and URLs in comments or strings of a script are data, not fetches
-    assert network_references('<script>var ns = "http://www.w3.org/2000/svg"; // https://d3js.org\n'
-                              '.attr("xlink:href", "http://vis.stanford.edu/x.pdf")</script>') == []
+    assert (
+        network_references(
+            '<script>var ns = "http://www.w3.org/2000/svg"; // https://d3js.org\n'
+            '.attr("xlink:href", "http://vis.stanford.edu/x.pdf")</script>'
+        )
+        == []
+    )
     assert network_references('<a href="#top"></a><img src="data:image/png;base64,AAAA">') == []
 
 
@@ -218,10 +260,12 @@ def _write_model(root, model, engine="tomotopy", with_labels=True) -> OutputPath
     (paths.results / "model_choice.json").write_text(json.dumps({"engine": engine, "k": K}), encoding="utf-8")
     if with_labels:
         pd.DataFrame({"topic": range(K), "label": [f"标签{i}" for i in range(K)]}).to_csv(
-            paths.results / "topic_labels.csv", index=False)
+            paths.results / "topic_labels.csv", index=False
+        )
     paths.processed.mkdir(parents=True)
-    pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(docs))], "tokens": docs,
-                  "n_tokens": lengths, "n_in_dictionary": lengths}).to_parquet(paths.tokens)
+    pd.DataFrame(
+        {"doc_id": [f"d{i}" for i in range(len(docs))], "tokens": docs, "n_tokens": lengths, "n_in_dictionary": lengths}
+    ).to_parquet(paths.tokens)
     return paths
 
 
@@ -231,7 +275,9 @@ def test_page_data_cannot_end_its_script(model):
     page = topic_map_html(prepare_topic_map(**model), embed_font=False)
     data = re.search(r"var data = (\{.*\});\n", page).group(1)
     assert not set("<>&\u2028\u2029") & set(data)
-    assert set(model["vocab"][:3]) <= set(_page_data(page)["tinfo"]["Term"]) | set(_page_data(page)["token.table"]["Term"])
+    assert set(model["vocab"][:3]) <= set(_page_data(page)["tinfo"]["Term"]) | set(
+        _page_data(page)["token.table"]["Term"]
+    )
     assert active_content(page) == []
 
 

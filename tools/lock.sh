@@ -5,6 +5,10 @@
 # the pins in environment.yml from it (tools/sync_environment.py) so the two
 # never drift.  Run via `make lock`.
 #
+# Existing pins are kept: the install is constrained by the current requirements.lock,
+# so adding a dependency pins only it and what it needs (UPGRADE=1 re-resolves every
+# package to its newest release instead).
+#
 # Resolution uses PyPI only: pip config files and PIP_FIND_LINKS /
 # PIP_EXTRA_INDEX_URL / PIP_CONSTRAINT from this machine are ignored, so the
 # lock never names a version that exists only in a local wheel directory.
@@ -34,9 +38,17 @@ mkdir "$tmp/project"
 cp pyproject.toml "$tmp/project/"
 [ -d src ] && cp -r src "$tmp/project/"
 
-echo ">> pip install \".[dev]\""
-how='pip install ".[dev]"'
-if ! "${pip[@]}" install "$tmp/project[dev]"; then
+constraints=()
+how_pins="newest releases"
+if [ -z "${UPGRADE:-}" ] && [ -f requirements.lock ]; then
+    grep -E '^[A-Za-z0-9]' requirements.lock > "$tmp/constraints.txt"
+    constraints=(-c "$tmp/constraints.txt")
+    how_pins="existing pins kept (constraints: the previous requirements.lock)"
+fi
+
+echo ">> pip install \".[dev]\" ($how_pins)"
+how="pip install \".[dev]\", $how_pins"
+if ! "${pip[@]}" install "${constraints[@]}" "$tmp/project[dev]"; then
     how='pip install of [project.dependencies] + dev extra read from pyproject.toml (the project itself failed to build)'
     echo ">> installing the project itself failed (is src/ incomplete?);" \
          "installing its dependencies from pyproject.toml instead" >&2
@@ -47,7 +59,7 @@ for requirement in project["dependencies"] + project["optional-dependencies"]["d
     print(requirement)
 PY
 )
-    "${pip[@]}" install "${deps[@]}"
+    "${pip[@]}" install "${constraints[@]}" "${deps[@]}"
 fi
 "${pip[@]}" check
 

@@ -15,6 +15,7 @@ Usage:
 
 Standard library only (Python >= 3.11 for tomllib).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,6 +62,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "pyyaml": "pyyaml",
     "psutil": "psutil",
     "rjieba": PIP,  # Rust jieba binding; not on conda-forge
+    "ruff": "ruff",
     "scipy": "scipy",
     "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge
@@ -84,10 +86,7 @@ def conda_to_pypi(conda_name: str) -> str:
     try:
         return reverse[normalize(conda_name)]
     except KeyError:
-        raise KeyError(
-            f"conda package {conda_name!r} has no entry in CONDA_NAMES "
-            f"({Path(__file__).name})"
-        ) from None
+        raise KeyError(f"conda package {conda_name!r} has no entry in CONDA_NAMES ({Path(__file__).name})") from None
 
 
 def load_pyproject(path: Path = PYPROJECT) -> dict:
@@ -191,15 +190,13 @@ def render_environment(pyproject: dict | None = None, pins: dict[str, str] | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if environment.yml is out of date")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if environment.yml is out of date")
     args = parser.parse_args(argv)
     text = render_environment()
     current = ENVIRONMENT.read_text(encoding="utf-8") if ENVIRONMENT.exists() else None
     if args.check:
         if current != text:
-            print(f"{ENVIRONMENT.name} is out of date: run python3 tools/{Path(__file__).name}",
-                  file=sys.stderr)
+            print(f"{ENVIRONMENT.name} is out of date: run python3 tools/{Path(__file__).name}", file=sys.stderr)
             return 1
         print(f"{ENVIRONMENT.name} is up to date")
         return 0

@@ -46,8 +46,11 @@ def _expand(paths: list[Path]) -> list[Path]:
     files = []
     for path in paths:
         if path.is_dir():
-            files += [p for p in path.rglob("*")
-                      if p.is_file() and "__pycache__" not in p.parts and not within_temporary(p, path)]
+            files += [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and not within_temporary(p, path)
+            ]
         elif path.is_file() and not is_temporary(path):
             files.append(path)
     return sorted(set(files))

@@ -45,8 +45,18 @@ KEEP_MANIFEST = {"summary", "report"}
 #: Folders below ``--out`` that zhtopics writes (leftover temporary files are removed from them).
 OUTPUT_FOLDERS = ("data/interim", "data/processed", ".cache", "models", "results", "figures", "reports")
 #: OSError numbers that are the user's environment, not a bug: exit status 2 with one line.
-USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC, errno.EROFS,
-               errno.EDQUOT, errno.ENAMETOOLONG, errno.ELOOP}
+USER_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOENT,
+    errno.EISDIR,
+    errno.ENOTDIR,
+    errno.ENOSPC,
+    errno.EROFS,
+    errno.EDQUOT,
+    errno.ENAMETOOLONG,
+    errno.ELOOP,
+}
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -55,8 +65,13 @@ def _overrides(args: argparse.Namespace) -> dict:
     if getattr(args, "k", None) is not None:
         overrides["sweep"] = {"k": [args.k]}
     corpus = {}
-    for flag, key in (("text_column", "text_column"), ("id_column", "id_column"),
-                      ("group_column", "group_column"), ("encoding", "encoding"), ("txt_format", "txt_format")):
+    for flag, key in (
+        ("text_column", "text_column"),
+        ("id_column", "id_column"),
+        ("group_column", "group_column"),
+        ("encoding", "encoding"),
+        ("txt_format", "txt_format"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             corpus[key] = value
@@ -78,23 +93,35 @@ def cmd_prepare(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
     write_prepared(prepared, paths)
     for _, source in prepared.sources.iterrows():
         if source.get("status", "ok") in ("ok", "warning"):
-            _say(args, f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
-                  f"{source['articles']} articles, {source['paragraphs']} paragraphs"
-                  + (f" ({source['problem']})" if source.get("status") == "warning" else ""))
+            _say(
+                args,
+                f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
+                f"{source['articles']} articles, {source['paragraphs']} paragraphs"
+                + (f" ({source['problem']})" if source.get("status") == "warning" else ""),
+            )
         else:
             _say(args, f"{source['source_file']}: {source['status']}: {source['problem']}")
-    altered = f", {altered_path(paths)} ({len(prepared.altered)} changed, with the original text)" \
-        if getattr(prepared, "altered", None) is not None and len(prepared.altered) else ""
-    _say(args, f"wrote {paths.documents} ({len(prepared.documents)} paragraphs) and "
-          f"{paths.removed} ({len(prepared.removed)} removals with reasons){altered}")
+    altered = (
+        f", {altered_path(paths)} ({len(prepared.altered)} changed, with the original text)"
+        if getattr(prepared, "altered", None) is not None and len(prepared.altered)
+        else ""
+    )
+    _say(
+        args,
+        f"wrote {paths.documents} ({len(prepared.documents)} paragraphs) and "
+        f"{paths.removed} ({len(prepared.removed)} removals with reasons){altered}",
+    )
 
 
 def cmd_segment(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
     from zhtopics.segment import segment_corpus
 
     summary = segment_corpus(paths, params["segment"])
-    _say(args, f"wrote {paths.processed}/: {summary['documents']} documents, {summary['tokens_in_dictionary']} tokens, "
-          f"vocabulary {summary['vocabulary']}")
+    _say(
+        args,
+        f"wrote {paths.processed}/: {summary['documents']} documents, {summary['tokens_in_dictionary']} tokens, "
+        f"vocabulary {summary['vocabulary']}",
+    )
 
 
 def _sweep(args: argparse.Namespace, params: dict, paths: OutputPaths):
@@ -112,8 +139,11 @@ def _sweep(args: argparse.Namespace, params: dict, paths: OutputPaths):
 
 def cmd_sweep(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
     _, runs, stability, _ = _sweep(args, params, paths)
-    _say(args, f"wrote {paths.results}/sweep.csv ({len(runs)} runs: {runs['engine'].nunique()} engines, "
-               f"K {runs['k'].min()}-{runs['k'].max()}, {runs['seed'].nunique()} seeds) and stability.csv")
+    _say(
+        args,
+        f"wrote {paths.results}/sweep.csv ({len(runs)} runs: {runs['engine'].nunique()} engines, "
+        f"K {runs['k'].min()}-{runs['k'].max()}, {runs['seed'].nunique()} seeds) and stability.csv",
+    )
 
 
 def cmd_train(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
@@ -123,9 +153,12 @@ def cmd_train(args: argparse.Namespace, params: dict, paths: OutputPaths) -> Non
     choice, models = train_final(data, params, runs, stability, typicality, paths, force_k=getattr(args, "k", None))
     write_results(choice, models, data, paths, runs, params["train"]["topn"])
     chosen = models[choice["engine"]]
-    _say(args, f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "
-               f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
-               f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/")
+    _say(
+        args,
+        f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "
+        f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
+        f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/",
+    )
 
 
 def cmd_themes(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
@@ -179,52 +212,119 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
 
     results, models = paths.results, paths.models
     segment_params = params["segment"]
-    lexicon = [resolve(segment_params[key]) for key in ("userdict", "stopwords_file", "allowlist") if segment_params.get(key)]
+    lexicon = [
+        resolve(segment_params[key]) for key in ("userdict", "stopwords_file", "allowlist") if segment_params.get(key)
+    ]
 
     def model_dirs(prefix: str) -> list[Path]:
-        return sorted(p for p in models.glob("*_k*")
-                      if p.name.startswith("guided_") == (prefix == "guided_") and not is_temporary(p))
+        return sorted(
+            p
+            for p in models.glob("*_k*")
+            if p.name.startswith("guided_") == (prefix == "guided_") and not is_temporary(p)
+        )
 
-    train_files = ["sweep.csv", "stability.csv", "model_choice.json", "topics.csv", "doc_topics.csv",
-                   "article_topics.csv", "engine_comparison.csv"]
-    plan = [
-        {"name": "prepare", "run": cmd_prepare, "inputs": lambda: [args.input], "params": params["corpus"],
-         "code": ["config.py", "corpus.py", "encodings.py"], "outputs": lambda: [paths.interim]},
-        {"name": "segment", "run": cmd_segment, "inputs": lambda: [paths.documents, *lexicon],
-         # processes and chunk_size change how fast, not what: they do not re-run the stage
-         "params": {k: v for k, v in segment_params.items() if k not in ("processes", "chunk_size")},
-         "code": ["config.py", "corpus.py", "encodings.py", "segment.py"], "outputs": lambda: [paths.processed]},
-        {"name": "train", "run": cmd_train, "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, paths.removed],
-         "params": {key: params[key] for key in ("engines", "sweep", "selection", "train")},
-         "code": ["engines.py", "sweep.py", "train.py"],
-         "outputs": lambda: [*(results / name for name in train_files), *results.glob("topics_*.csv"), *model_dirs("")]},
-        {"name": "themes", "run": cmd_themes,
-         "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, *(results / name for name in train_files),
-                            *model_dirs(""), resolve(params["themes"]["file"])],
-         "params": {key: params[key] for key in ("themes", "engines", "sweep")},
-         "code": ["engines.py", "sweep.py", "train.py", "themes.py"],
-         "outputs": lambda: [*(results.glob(name) for name in ("topic_labels.csv", "topic_evidence.csv",
-                                                                 "theme_seed_coverage.csv", "guided_*")),
-                             *model_dirs("guided_")]},
+    train_files = [
+        "sweep.csv",
+        "stability.csv",
+        "model_choice.json",
+        "topics.csv",
+        "doc_topics.csv",
+        "article_topics.csv",
+        "engine_comparison.csv",
     ]
+    plan = [
+        {
+            "name": "prepare",
+            "run": cmd_prepare,
+            "inputs": lambda: [args.input],
+            "params": params["corpus"],
+            "code": ["config.py", "corpus.py", "encodings.py"],
+            "outputs": lambda: [paths.interim],
+        },
+        {
+            "name": "segment",
+            "run": cmd_segment,
+            "inputs": lambda: [paths.documents, *lexicon],
+            # processes and chunk_size change how fast, not what: they do not re-run the stage
+            "params": {k: v for k, v in segment_params.items() if k not in ("processes", "chunk_size")},
+            "code": ["config.py", "corpus.py", "encodings.py", "segment.py"],
+            "outputs": lambda: [paths.processed],
+        },
+        {
+            "name": "train",
+            "run": cmd_train,
+            "inputs": lambda: [paths.tokens, paths.dictionary, paths.documents, paths.removed],
+            "params": {key: params[key] for key in ("engines", "sweep", "selection", "train")},
+            "code": ["engines.py", "sweep.py", "train.py"],
+            "outputs": lambda: [
+                *(results / name for name in train_files),
+                *results.glob("topics_*.csv"),
+                *model_dirs(""),
+            ],
+        },
+        {
+            "name": "themes",
+            "run": cmd_themes,
+            "inputs": lambda: [
+                paths.tokens,
+                paths.dictionary,
+                paths.documents,
+                *(results / name for name in train_files),
+                *model_dirs(""),
+                resolve(params["themes"]["file"]),
+            ],
+            "params": {key: params[key] for key in ("themes", "engines", "sweep")},
+            "code": ["engines.py", "sweep.py", "train.py", "themes.py"],
+            "outputs": lambda: [
+                *(
+                    results.glob(name)
+                    for name in ("topic_labels.csv", "topic_evidence.csv", "theme_seed_coverage.csv", "guided_*")
+                ),
+                *model_dirs("guided_"),
+            ],
+        },
+    ]
+
     def upstream() -> list[Path]:
         # Everything stages 1-5 wrote (summary.md and the run manifest are written last, from these).
-        return [paths.interim, paths.processed, models,
-                *(p for p in results.glob("*") if p.name not in ("summary.md", "run_manifest.json"))]
+        return [
+            paths.interim,
+            paths.processed,
+            models,
+            *(p for p in results.glob("*") if p.name not in ("summary.md", "run_manifest.json")),
+        ]
 
     if not args.no_figures:
-        plan.append({"name": "figures", "run": cmd_figures, "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
-                     "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
-                     "code": ["figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py"],
-                     "outputs": lambda: [paths.root / "figures"]})
+        plan.append(
+            {
+                "name": "figures",
+                "run": cmd_figures,
+                "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
+                "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
+                "code": ["figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py"],
+                "outputs": lambda: [paths.root / "figures"],
+            }
+        )
     if not args.no_report:
         from zhtopics.report import NOTEBOOKS
 
-        plan.append({"name": "report", "run": cmd_report, "inputs": lambda: upstream() + [NOTEBOOKS],
-                     "params": {"segment": segment_params},
-                     "code": ["report.py", "figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py",
-                              "templates/offline/index.html.j2"],
-                     "outputs": lambda: [paths.root / "reports"]})
+        plan.append(
+            {
+                "name": "report",
+                "run": cmd_report,
+                "inputs": lambda: upstream() + [NOTEBOOKS],
+                "params": {"segment": segment_params},
+                "code": [
+                    "report.py",
+                    "figures.py",
+                    "zhtopics.mplstyle",
+                    "topic_map.py",
+                    "results.py",
+                    "templates/offline/index.html.j2",
+                ],
+                "outputs": lambda: [paths.root / "reports"],
+            }
+        )
     return plan
 
 
@@ -261,9 +361,14 @@ def cmd_run(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
         cache.record(name, key, _flatten(stage["outputs"]()))
         logger.info("%s finished in %.1f s", name, time.perf_counter() - started)
     cmd_summary(args, params, paths)
-    manifest = write_run_manifest(paths, params, input_path=args.input, argv=getattr(args, "argv", None) or [],
-                                  options={"k": args.k, "figures": not args.no_figures, "report": not args.no_report},
-                                  config=args.config)
+    manifest = write_run_manifest(
+        paths,
+        params,
+        input_path=args.input,
+        argv=getattr(args, "argv", None) or [],
+        options={"k": args.k, "figures": not args.no_figures, "report": not args.no_report},
+        config=args.config,
+    )
     _say(args, f"wrote {manifest}")
 
 
@@ -284,16 +389,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
         _say(args, f"verified: the re-run reproduces all {outcome.compared} recorded files of {args.manifest}")
         return 0
     problems = len(outcome.changed) + len(outcome.differences)
-    print(f"zhtopics: verify: {problems} difference{'s' if problems != 1 else ''} from {args.manifest} "
-          f"({outcome.compared} recorded files compared)", file=sys.stderr)
+    print(
+        f"zhtopics: verify: {problems} difference{'s' if problems != 1 else ''} from {args.manifest} "
+        f"({outcome.compared} recorded files compared)",
+        file=sys.stderr,
+    )
     return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="zhtopics", description="Topic models of Chinese texts.",
+        prog="zhtopics",
+        description="Topic models of Chinese texts.",
         epilog="exit status: 0 success; 1 internal error (a bug), or verify found differences; "
-               "2 bad input or parameters, or the output folder is in use by another run; 130 interrupted")
+        "2 bad input or parameters, or the output folder is in use by another run; 130 interrupted",
+    )
     parser.add_argument("--version", action="version", version=f"zhtopics {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--out", type=Path, default=Path("."), help="output folder (default: current folder)")
@@ -306,15 +416,25 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--id-column", help="table column with a unique id per row")
     inputs.add_argument("--group-column", help="table column grouping rows (article, author, ...)")
     inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
-    inputs.add_argument("--format", dest="txt_format", choices=["auto", "docshare", "lines"],
-                        help="how to read .txt files (default: corpus.txt_format in params.yaml)")
+    inputs.add_argument(
+        "--format",
+        dest="txt_format",
+        choices=["auto", "docshare", "lines"],
+        help="how to read .txt files (default: corpus.txt_format in params.yaml)",
+    )
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("--k", type=int, help="fix the number of topics (the sweep runs only this K)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("prepare", parents=[inputs, common], help="stage 1: read and clean input into data/interim/")
-    sub.add_parser("segment", parents=[common], help="stage 2: tokens, Dictionary and bag of words into data/processed/")
-    sub.add_parser("sweep", parents=[model, common], help="stage 3: engines x K x seeds, coherence and stability into results/")
-    sub.add_parser("train", parents=[model, common], help="stage 4: choose engine and K, fit the final models into models/")
+    sub.add_parser(
+        "segment", parents=[common], help="stage 2: tokens, Dictionary and bag of words into data/processed/"
+    )
+    sub.add_parser(
+        "sweep", parents=[model, common], help="stage 3: engines x K x seeds, coherence and stability into results/"
+    )
+    sub.add_parser(
+        "train", parents=[model, common], help="stage 4: choose engine and K, fit the final models into models/"
+    )
     sub.add_parser("themes", parents=[common], help="stage 5: name topics, evidence paragraphs, guided model")
     summary = sub.add_parser("summary", parents=[common], help="results/summary.md (and README findings) from results/")
     summary.add_argument("--readme", type=Path, help="also replace the findings section of this README")
@@ -325,7 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
     sub.add_parser("figures", parents=[common], help="stage 6: figures/ (PNG, SVG) and the offline topic map")
     sub.add_parser("report", parents=[common], help="stage 7: execute notebooks/ into self-contained reports/*.html")
-    verify = sub.add_parser("verify", help="re-run a recorded run (results/run_manifest.json) and report files that differ")
+    verify = sub.add_parser(
+        "verify", help="re-run a recorded run (results/run_manifest.json) and report files that differ"
+    )
     verify.add_argument("manifest", type=Path, help="the run's results/run_manifest.json")
     verify.add_argument("--keep", action="store_true", help="keep the re-run's temporary folder")
     verify.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
@@ -337,12 +459,23 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     """Default: the stages print a short summary and log warnings; ``-v`` logs each step,
     ``-vv`` adds debug messages and the libraries' (gensim's) own logging."""
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.INFO if verbose >= 2 else logging.WARNING)
+    logging.basicConfig(
+        format="%(levelname)s %(name)s: %(message)s", level=logging.INFO if verbose >= 2 else logging.WARNING
+    )
     logging.getLogger("zhtopics").setLevel(level)
 
 
-COMMANDS = {"prepare": cmd_prepare, "segment": cmd_segment, "sweep": cmd_sweep, "train": cmd_train,
-            "themes": cmd_themes, "figures": cmd_figures, "report": cmd_report, "summary": cmd_summary, "run": cmd_run}
+COMMANDS = {
+    "prepare": cmd_prepare,
+    "segment": cmd_segment,
+    "sweep": cmd_sweep,
+    "train": cmd_train,
+    "themes": cmd_themes,
+    "figures": cmd_figures,
+    "report": cmd_report,
+    "summary": cmd_summary,
+    "run": cmd_run,
+}
 
 
 def _drop_run_manifest(paths: OutputPaths) -> None:
@@ -393,13 +526,18 @@ def output_lock(root: Path) -> Iterator[None]:
     try:
         lock.acquire(blocking=False)
     except Timeout:
-        raise ZhtopicsError(f"{root} is in use by another zhtopics run (pid {_lock_holder(lock_file)}); "
-                            "wait for it or use another --out") from None
+        raise ZhtopicsError(
+            f"{root} is in use by another zhtopics run (pid {_lock_holder(lock_file)}); "
+            "wait for it or use another --out"
+        ) from None
     except OSError as error:
         if error.errno not in (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP):
             raise
-        logger.warning("%s: the file system does not support locks (%s); not protected against a second run",
-                       lock_file, error.strerror)
+        logger.warning(
+            "%s: the file system does not support locks (%s); not protected against a second run",
+            lock_file,
+            error.strerror,
+        )
         yield
         return
     try:
@@ -458,8 +596,10 @@ def _main(args: argparse.Namespace) -> int:
         print(f"zhtopics: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        if not isinstance(error, (PermissionError, FileNotFoundError, IsADirectoryError, NotADirectoryError)) \
-                and error.errno not in USER_ERRNOS:
+        if (
+            not isinstance(error, (PermissionError, FileNotFoundError, IsADirectoryError, NotADirectoryError))
+            and error.errno not in USER_ERRNOS
+        ):
             return _internal_error(error, args.verbose)
         where = f"{error.filename}: " if error.filename else ""
         print(f"zhtopics: error: {where}{error.strerror or error}", file=sys.stderr)

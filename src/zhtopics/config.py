@@ -118,13 +118,21 @@ class OutputPaths:
 
 #: Human names of the types a parameter may have, for error messages.
 _TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a mapping"}
-_LIST_NAMES = {bool: "a list of true/false values", int: "a list of integers", float: "a list of numbers",
-               str: "a list of strings"}
+_LIST_NAMES = {
+    bool: "a list of true/false values",
+    int: "a list of integers",
+    float: "a list of numbers",
+    str: "a list of strings",
+}
 
 #: Parameters whose value may be null although their default is not (the code treats null as "none" / "all").
 NULL_ALLOWED = {
-    "segment.userdict", "segment.stopwords_iso", "segment.stopwords_file", "segment.allowlist",
-    "segment.filter_extremes.keep_n", "sweep.coherence_docs",
+    "segment.userdict",
+    "segment.stopwords_iso",
+    "segment.stopwords_file",
+    "segment.allowlist",
+    "segment.filter_extremes.keep_n",
+    "sweep.coherence_docs",
 }
 
 #: Parameters that accept more than the type of their default (the default is one form among several).
@@ -145,30 +153,47 @@ def _is_list_of(check, value: Any) -> bool:
 
 
 def _is_k_range(value: Any) -> bool:
-    return (isinstance(value, dict) and {"start", "stop"} <= set(value) <= {"start", "stop", "step"}
-            and all(_is_int(v) for v in value.values()))
+    return (
+        isinstance(value, dict)
+        and {"start", "stop"} <= set(value) <= {"start", "stop", "step"}
+        and all(_is_int(v) for v in value.values())
+    )
 
 
-ALTERNATIVES.update({
-    # the numbers of topics: {start, stop, step} (stop included), a list, or one K
-    "sweep.k": ("a mapping {start, stop, step} of integers, a list of integers or an integer",
-                lambda v: _is_k_range(v) or _is_list_of(_is_int, v) or _is_int(v)),
-    # gensim LdaModel's alpha: 'symmetric', 'asymmetric', 'auto', a number or one number per topic
-    "engines.gensim.alpha": ("a string ('symmetric', 'asymmetric', 'auto'), a number or a list of numbers",
-                             lambda v: isinstance(v, str) or _is_number(v) or _is_list_of(_is_number, v)),
-    # gensim LdaModel's eta (default null): 'symmetric', 'auto', a number or one number per word
-    "engines.gensim.eta": ("null, a string ('symmetric', 'auto'), a number or a list of numbers",
-                           lambda v: v is None or isinstance(v, str) or _is_number(v) or _is_list_of(_is_number, v)),
-    # tomotopy LDAModel's alpha: a number or one number per topic
-    "engines.tomotopy.alpha": ("a number or a list of numbers", lambda v: _is_number(v) or _is_list_of(_is_number, v)),
-    # null-default parameters, with the type they take otherwise
-    "corpus.text_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
-    "corpus.id_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
-    "corpus.group_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
-    "corpus.opencc": ("null or a string (an OpenCC configuration such as t2s)", lambda v: v is None or isinstance(v, str)),
-    "segment.chunk_size": ("null or an integer", lambda v: v is None or _is_int(v)),
-    "topic_map.font_file": ("null or a string (a font file)", lambda v: v is None or isinstance(v, str)),
-})
+ALTERNATIVES.update(
+    {
+        # the numbers of topics: {start, stop, step} (stop included), a list, or one K
+        "sweep.k": (
+            "a mapping {start, stop, step} of integers, a list of integers or an integer",
+            lambda v: _is_k_range(v) or _is_list_of(_is_int, v) or _is_int(v),
+        ),
+        # gensim LdaModel's alpha: 'symmetric', 'asymmetric', 'auto', a number or one number per topic
+        "engines.gensim.alpha": (
+            "a string ('symmetric', 'asymmetric', 'auto'), a number or a list of numbers",
+            lambda v: isinstance(v, str) or _is_number(v) or _is_list_of(_is_number, v),
+        ),
+        # gensim LdaModel's eta (default null): 'symmetric', 'auto', a number or one number per word
+        "engines.gensim.eta": (
+            "null, a string ('symmetric', 'auto'), a number or a list of numbers",
+            lambda v: v is None or isinstance(v, str) or _is_number(v) or _is_list_of(_is_number, v),
+        ),
+        # tomotopy LDAModel's alpha: a number or one number per topic
+        "engines.tomotopy.alpha": (
+            "a number or a list of numbers",
+            lambda v: _is_number(v) or _is_list_of(_is_number, v),
+        ),
+        # null-default parameters, with the type they take otherwise
+        "corpus.text_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
+        "corpus.id_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
+        "corpus.group_column": ("null or a string", lambda v: v is None or isinstance(v, str)),
+        "corpus.opencc": (
+            "null or a string (an OpenCC configuration such as t2s)",
+            lambda v: v is None or isinstance(v, str),
+        ),
+        "segment.chunk_size": ("null or an integer", lambda v: v is None or _is_int(v)),
+        "topic_map.font_file": ("null or a string (a font file)", lambda v: v is None or isinstance(v, str)),
+    }
+)
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -307,8 +332,9 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def load_params(config: str | Path | None = None, overrides: dict | None = None,
-                overrides_source: str = "command line") -> dict:
+def load_params(
+    config: str | Path | None = None, overrides: dict | None = None, overrides_source: str = "command line"
+) -> dict:
     """Read ``params.yaml``, then merge a user's config file and explicit overrides over it.
 
     Every key of the config file and of the overrides must exist in ``params.yaml`` and

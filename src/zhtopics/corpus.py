@@ -225,8 +225,45 @@ _MARKUP = re.compile(
 )
 # Tags that separate text (replaced by a space, so words on either side are not glued).
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr "
-    "li main nav ol p pre section table tbody td tfoot th thead title tr ul".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    ]
 )
 # Tags whose content is code, not text.
 SKIPPED_TAGS = frozenset({"script", "style"})
@@ -319,9 +356,7 @@ def parse_lines(lines: list[str], source_file: str, title: str) -> Parsed:
     parsed = Parsed(articles=[{"title": title, "source_file": source_file, "first_line": 1}])
     for number, line in enumerate(lines, start=1):
         if line:
-            parsed.paragraphs.append(
-                {"article": 0, "text": line, "lines": [number], "line_joins": ""}
-            )
+            parsed.paragraphs.append({"article": 0, "text": line, "lines": [number], "line_joins": ""})
     return parsed
 
 
@@ -348,10 +383,10 @@ def _title_lines(lines: list[str], collection_title: str | None) -> set[int]:
         previous = lines[nonblank[position - 1]] if position > 0 else None
         following = lines[nonblank[position + 1]] if position + 1 < len(nonblank) else None
         if (
-            line == collection_title
-            or line == following
-            or line == previous
-            or (following is not None and following.startswith(line) and len(following) > len(line))
+            line in (collection_title, following, previous)
+            or following is not None
+            and following.startswith(line)
+            and len(following) > len(line)
         ):
             titles.add(i)
     return titles
@@ -398,7 +433,12 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
         is_continuation = current is not None and (
             lines[i - 1][-1] not in SENTENCE_END or (len(current["lines"]) == 1 and _is_heading(current["text"]))
         )
-        if current is None and line[0] in CLOSING_QUOTES and parsed.paragraphs and parsed.paragraphs[-1]["article"] == len(parsed.articles) - 1:
+        if (
+            current is None
+            and line[0] in CLOSING_QUOTES
+            and parsed.paragraphs
+            and parsed.paragraphs[-1]["article"] == len(parsed.articles) - 1
+        ):
             current, is_continuation = parsed.paragraphs[-1], True
         reason = next((why for pattern, why in DOCSHARE_BOILERPLATE.items() if re.search(pattern, line)), None)
         field_match = JOURNAL_FIELD.match(line)
@@ -409,7 +449,12 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
             remove(i, reason)
             current, in_related_list = None, False
         elif i in titles and not is_continuation:
-            if last_title_index is not None and lines[last_title_index] == line and parsed.articles and not _has_text_since(parsed, len(parsed.articles) - 1):
+            if (
+                last_title_index is not None
+                and lines[last_title_index] == line
+                and parsed.articles
+                and not _has_text_since(parsed, len(parsed.articles) - 1)
+            ):
                 remove(i, "title repeated")
             else:
                 parsed.articles.append({"title": line, "source_file": source_file, "first_line": i + 1})
@@ -430,7 +475,9 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
                 line = field_match["value"].strip()
             in_related_list = False
             if not parsed.articles:
-                parsed.articles.append({"title": Path(source_file).stem, "source_file": source_file, "first_line": i + 1})
+                parsed.articles.append(
+                    {"title": Path(source_file).stem, "source_file": source_file, "first_line": i + 1}
+                )
             if is_continuation and current is not None:
                 kind = "heading" if len(current["lines"]) == 1 and _is_heading(current["text"]) else "broken line"
                 notes["headings_joined" if kind == "heading" else "broken_lines_joined"] += 1
@@ -475,7 +522,12 @@ def _strip_leading_titles(parsed: Parsed, authors: set[str]) -> None:
             match = re.match(rf"^(?:文|作者|撰文)\s*[/:／]\s*{re.escape(author)}", text)
             if match and len(text) > match.end():
                 parsed.removed.append(
-                    {"lines": paragraph["lines"][:1], "article": article, "reason": "byline at paragraph start", "text": match.group(0)}
+                    {
+                        "lines": paragraph["lines"][:1],
+                        "article": article,
+                        "reason": "byline at paragraph start",
+                        "text": match.group(0),
+                    }
                 )
                 text = text[match.end() :]
                 break
@@ -512,8 +564,13 @@ class TableChunk:
 
 
 def _progress(path: Path, total: int, unit: str):
-    return tqdm(total=total, desc=f"reading {path.name}", unit=unit, unit_scale=True,
-                disable=path.stat().st_size < PROGRESS_BYTES)
+    return tqdm(
+        total=total,
+        desc=f"reading {path.name}",
+        unit=unit,
+        unit_scale=True,
+        disable=path.stat().st_size < PROGRESS_BYTES,
+    )
 
 
 def _replace_surrogates(value):
@@ -590,11 +647,19 @@ class TableReader:
         first_row = 1
         with open(path, "rb") as handle, _progress(path, size, "B") as bar:
             try:
-                reader = pd.read_csv(handle, sep=TABLE_SUFFIXES[self.suffix], dtype=str, keep_default_na=False,
-                                     chunksize=self.chunk_rows, encoding=self.decoding.encoding,
-                                     encoding_errors=self.decoding.errors)
+                reader = pd.read_csv(
+                    handle,
+                    sep=TABLE_SUFFIXES[self.suffix],
+                    dtype=str,
+                    keep_default_na=False,
+                    chunksize=self.chunk_rows,
+                    encoding=self.decoding.encoding,
+                    encoding_errors=self.decoding.errors,
+                )
             except pd.errors.EmptyDataError:
-                raise InputError(path, "empty file" if size == 0 else "no header row: the file holds only blank lines") from None
+                raise InputError(
+                    path, "empty file" if size == 0 else "no header row: the file holds only blank lines"
+                ) from None
             except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as error:
                 raise InputError(path, f"not a valid {kind} file ({_first_line(error)})") from None
             with reader:
@@ -646,8 +711,9 @@ class TableReader:
                     if changed:
                         chunk.altered.append((len(records), SURROGATE_REASON, line))
                 if damaged:
-                    chunk.altered.append((len(records), REPLACED_REASON,
-                                          raw.decode(decoding.encoding, errors="backslashreplace")))
+                    chunk.altered.append(
+                        (len(records), REPLACED_REASON, raw.decode(decoding.encoding, errors="backslashreplace"))
+                    )
                 records.append(record)
                 chunk.labels.append(f"line {number}")
                 valid += 1
@@ -659,8 +725,9 @@ class TableReader:
                     records, chunk = [], TableChunk(pd.DataFrame(), [])
             bar.update(handle.tell() - bar.n)
         if valid == 0 and first_problem is not None:
-            raise InputError(path, f"no line is a JSON object (first bad: {first_problem}); expected one JSON object "
-                                   "per line")
+            raise InputError(
+                path, f"no line is a JSON object (first bad: {first_problem}); expected one JSON object per line"
+            )
         if records or chunk.skipped or not yielded:
             chunk.frame = _records_frame(records)
             yield chunk
@@ -709,8 +776,10 @@ def _records_frame(records: list[dict]) -> pd.DataFrame:
     columns: dict[str, None] = {}
     for record in records:
         columns.update(dict.fromkeys(record))
-    return pd.DataFrame({column: pd.Series([record.get(column) for record in records], dtype=object)
-                         for column in columns}, index=pd.RangeIndex(len(records)))
+    return pd.DataFrame(
+        {column: pd.Series([record.get(column) for record in records], dtype=object) for column in columns},
+        index=pd.RangeIndex(len(records)),
+    )
 
 
 def _first_line(error: Exception) -> str:
@@ -743,8 +812,9 @@ def key_hashes(keys: Sequence[str]) -> np.ndarray:
     try:
         return pd.util.hash_array(array, categorize=False)
     except UnicodeEncodeError:  # lone surrogates (never in normalised text): hash a stand-in
-        return pd.util.hash_array(np.asarray([_SURROGATE.sub("\ufffd", k) for k in keys], dtype=object),
-                                  categorize=False)
+        return pd.util.hash_array(
+            np.asarray([_SURROGATE.sub("\ufffd", k) for k in keys], dtype=object), categorize=False
+        )
 
 
 def _shingles(key: str, size: int) -> set[str]:
@@ -773,7 +843,7 @@ def _minhashes(shingle_lists: Iterable[list[bytes]], num_perm: int) -> Iterator:
     for shingles in shingle_lists:
         minhash = base.copy()
         for start in range(0, len(shingles), 20_000):
-            minhash.update_batch(shingles[start:start + 20_000])
+            minhash.update_batch(shingles[start : start + 20_000])
         yield minhash
 
 
@@ -823,8 +893,12 @@ def find_duplicate_groups(
     result = []
     for members in groups:
         head = exact_first[members[0]]
-        similarity = {member: 1.0 if exact_first[member] == head else
-                      round(_jaccard(keys[head], keys[exact_first[member]], shingle_size), 3) for member in members}
+        similarity = {
+            member: 1.0
+            if exact_first[member] == head
+            else round(_jaccard(keys[head], keys[exact_first[member]], shingle_size), 3)
+            for member in members
+        }
         result.append((members, similarity))
     return result
 
@@ -867,8 +941,12 @@ def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_d
 
     near_keys: dict[int, str] = {}
     if near and distinct > max_near_docs:
-        logger.warning("near-duplicate detection skipped: %d distinct paragraphs > corpus.duplicates.max_docs=%d "
-                       "(exact duplicates are still removed)", distinct, max_near_docs)
+        logger.warning(
+            "near-duplicate detection skipped: %d distinct paragraphs > corpus.duplicates.max_docs=%d "
+            "(exact duplicates are still removed)",
+            distinct,
+            max_near_docs,
+        )
         near = False
     if near:
         from datasketch import MinHashLSH
@@ -882,15 +960,23 @@ def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_d
             elif len(key) >= shingle_size * 2:
                 near_keys[i] = key
         if too_long:
-            logger.info("%d paragraphs longer than %d characters left out of near-duplicate detection "
-                        "(exact duplicates still count)", too_long, NEAR_MAX_CHARS)
+            logger.info(
+                "%d paragraphs longer than %d characters left out of near-duplicate detection "
+                "(exact duplicates still count)",
+                too_long,
+                NEAR_MAX_CHARS,
+            )
         # One pass: each paragraph's MinHash is made, queried against the earlier ones and
         # inserted; shingles are hashed with CRC-32 (deterministic, much faster than SHA-1).
-        signatures = _minhashes(([s.encode("utf-8") for s in sorted(_shingles(key, shingle_size))]
-                                 for key in near_keys.values()), num_perm)
+        signatures = _minhashes(
+            ([s.encode("utf-8") for s in sorted(_shingles(key, shingle_size))] for key in near_keys.values()), num_perm
+        )
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         for i, minhash in tqdm(
-            zip(near_keys, signatures), total=len(near_keys), desc="near duplicates", unit="para",
+            zip(near_keys, signatures),
+            total=len(near_keys),
+            desc="near duplicates",
+            unit="para",
             disable=len(near_keys) < 20000,
         ):
             for j in lsh.query(minhash):
@@ -919,8 +1005,16 @@ class PreparedCorpus:
 
 
 DOCUMENT_COLUMNS = [
-    "doc_id", "article_id", "article_title", "position", "text", "n_chars",
-    "source_file", "source_lines", "line_joins", "duplicates",
+    "doc_id",
+    "article_id",
+    "article_title",
+    "position",
+    "text",
+    "n_chars",
+    "source_file",
+    "source_lines",
+    "line_joins",
+    "duplicates",
 ]
 REMOVED_COLUMNS = ["source_file", "lines", "article_id", "doc_id", "reason", "duplicate_of", "text"]
 SOURCE_COUNTS = ("bytes", "replaced_bytes", "articles", "paragraphs", "removed_lines", "altered")
@@ -971,8 +1065,18 @@ class _ParagraphStore:
     duplicates resolved: a few numbers, the cleaned text and its provenance strings.
     """
 
-    COLUMNS = ("article", "position", "text", "n_chars", "file", "source_lines", "line_joins", "given_id",
-               "key_hash", "drop")
+    COLUMNS = (
+        "article",
+        "position",
+        "text",
+        "n_chars",
+        "file",
+        "source_lines",
+        "line_joins",
+        "given_id",
+        "key_hash",
+        "drop",
+    )
 
     def __init__(self, block_rows: int):
         self.block_rows = block_rows
@@ -993,18 +1097,22 @@ class _ParagraphStore:
         buffer = self._buffer
         if not buffer["text"]:
             return
-        self._blocks.append(pd.DataFrame({
-            "article": np.asarray(buffer["article"], dtype=np.int64),
-            "position": np.asarray(buffer["position"], dtype=np.int64),
-            "text": pd.array(buffer["text"], dtype="str"),
-            "n_chars": np.asarray(buffer["n_chars"], dtype=np.int64),
-            "file": np.asarray(buffer["file"], dtype=np.int32),
-            "source_lines": pd.array(buffer["source_lines"], dtype="str"),
-            "line_joins": pd.array(buffer["line_joins"], dtype="str"),
-            "given_id": pd.array(buffer["given_id"], dtype="str"),
-            "key_hash": np.concatenate(self._hashes) if self._hashes else np.empty(0, dtype=np.uint64),
-            "drop": np.asarray(buffer["drop"], dtype=np.int8),
-        }))
+        self._blocks.append(
+            pd.DataFrame(
+                {
+                    "article": np.asarray(buffer["article"], dtype=np.int64),
+                    "position": np.asarray(buffer["position"], dtype=np.int64),
+                    "text": pd.array(buffer["text"], dtype="str"),
+                    "n_chars": np.asarray(buffer["n_chars"], dtype=np.int64),
+                    "file": np.asarray(buffer["file"], dtype=np.int32),
+                    "source_lines": pd.array(buffer["source_lines"], dtype="str"),
+                    "line_joins": pd.array(buffer["line_joins"], dtype="str"),
+                    "given_id": pd.array(buffer["given_id"], dtype="str"),
+                    "key_hash": np.concatenate(self._hashes) if self._hashes else np.empty(0, dtype=np.uint64),
+                    "drop": np.asarray(buffer["drop"], dtype=np.int8),
+                }
+            )
+        )
         self._buffer = {column: [] for column in self.COLUMNS}
         self._hashes = []
 
@@ -1076,41 +1184,96 @@ class _CorpusBuilder:
         if altered:
             unit = "row" if path.suffix.lower() in TABLE_SUFFIXES else "line"
             problems.append(f"{altered} {unit}{'s' * (altered > 1)} altered, see altered.csv")
-        logger.info("%s: %s, encoding %s, %d articles, %d paragraphs", source_file, info["format"], info["encoding"],
-                    articles, paragraphs)
+        logger.info(
+            "%s: %s, encoding %s, %d articles, %d paragraphs",
+            source_file,
+            info["format"],
+            info["encoding"],
+            articles,
+            paragraphs,
+        )
         for problem in problems:
             logger.warning("%s: %s", path, problem)
         status = "ok" if not problems else "warning"
         if paragraphs == 0:
             status = "empty"
             problems.append(info.get("empty") or "no paragraphs")
-        self.sources.append(self._source_row(path, info["format"], info["encoding"], status, problems, info["replaced"],
-                                             articles, paragraphs, removed, altered, info.get("notes", {})))
+        self.sources.append(
+            self._source_row(
+                path,
+                info["format"],
+                info["encoding"],
+                status,
+                problems,
+                info["replaced"],
+                articles,
+                paragraphs,
+                removed,
+                altered,
+                info.get("notes", {}),
+            )
+        )
 
     def add_unreadable(self, path: Path, error: InputError, fmt: str) -> None:
         """Record a file of a folder that could not be read: skipped, with the reason."""
         logger.warning("%s: skipped: %s", path, error.problem)
-        self.removed.append({"source_file": path.name, "lines": "", "article": None, "reason": f"file skipped: {error.problem}",
-                             "text": ""})
+        self.removed.append(
+            {
+                "source_file": path.name,
+                "lines": "",
+                "article": None,
+                "reason": f"file skipped: {error.problem}",
+                "text": "",
+            }
+        )
         self.sources.append(self._source_row(path, fmt, "", "skipped", [error.problem], 0, 0, 0, 1, 0, {}))
 
     def add_ignored(self, path: Path) -> None:
         """Record an entry of a folder that is not read (not a .txt file)."""
         problem = "subfolder: not read" if path.is_dir() else "not a .txt file: not read"
         size = path.stat().st_size if path.is_file() else None
-        self.sources.append({"source_file": path.name, "path": str(path), "format": "", "encoding": "", "bytes": size,
-                             "sha256": "", "status": "ignored", "problem": problem, "replaced_bytes": 0, "articles": 0,
-                             "paragraphs": 0, "removed_lines": 0, "altered": 0})
+        self.sources.append(
+            {
+                "source_file": path.name,
+                "path": str(path),
+                "format": "",
+                "encoding": "",
+                "bytes": size,
+                "sha256": "",
+                "status": "ignored",
+                "problem": problem,
+                "replaced_bytes": 0,
+                "articles": 0,
+                "paragraphs": 0,
+                "removed_lines": 0,
+                "altered": 0,
+            }
+        )
 
     @staticmethod
-    def _source_row(path, fmt, encoding, status, problems, replaced, articles, paragraphs, removed, altered, notes) -> dict:
+    def _source_row(
+        path, fmt, encoding, status, problems, replaced, articles, paragraphs, removed, altered, notes
+    ) -> dict:
         try:
             size, digest = path.stat().st_size, file_digest(path)
         except OSError:
             size, digest = None, ""
-        return {"source_file": path.name, "path": str(path), "format": fmt, "encoding": encoding, "bytes": size,
-                "sha256": digest, "status": status, "problem": "; ".join(problems), "replaced_bytes": replaced,
-                "articles": articles, "paragraphs": paragraphs, "removed_lines": removed, "altered": altered, **notes}
+        return {
+            "source_file": path.name,
+            "path": str(path),
+            "format": fmt,
+            "encoding": encoding,
+            "bytes": size,
+            "sha256": digest,
+            "status": status,
+            "problem": "; ".join(problems),
+            "replaced_bytes": replaced,
+            "articles": articles,
+            "paragraphs": paragraphs,
+            "removed_lines": removed,
+            "altered": altered,
+            **notes,
+        }
 
     def _clean(self, text: str) -> tuple[str, str | None]:
         """Strip markup (if any and if enabled): (text, reason it was altered or None)."""
@@ -1125,8 +1288,16 @@ class _CorpusBuilder:
         self.article_paragraphs.append(0)
         return len(self.articles) - 1
 
-    def _add_paragraphs(self, articles: list[int], texts: list[str], missing: list[bool] | None, labels: list[str],
-                        joins: list[str], file_index: int, given_ids: list[str | None] | None) -> None:
+    def _add_paragraphs(
+        self,
+        articles: list[int],
+        texts: list[str],
+        missing: list[bool] | None,
+        labels: list[str],
+        joins: list[str],
+        file_index: int,
+        given_ids: list[str | None] | None,
+    ) -> None:
         """Normalise and store paragraphs (in order); number them within their articles."""
         normalize, min_chars, counts = self.normalize, self.min_chars, self.article_paragraphs
         positions, cleaned, lengths, keys, drops = [], [], [], [], []
@@ -1144,11 +1315,20 @@ class _CorpusBuilder:
                 drops.append(MISSING_TEXT)
             else:
                 drops.append(EMPTY_TEXT if not text else TOO_SHORT)
-        self.store.extend({
-            "article": articles, "position": positions, "text": cleaned, "n_chars": lengths,
-            "file": [file_index] * len(texts), "source_lines": labels, "line_joins": joins,
-            "given_id": given_ids if given_ids is not None else [None] * len(texts), "drop": drops,
-        }, key_hashes(keys))
+        self.store.extend(
+            {
+                "article": articles,
+                "position": positions,
+                "text": cleaned,
+                "n_chars": lengths,
+                "file": [file_index] * len(texts),
+                "source_lines": labels,
+                "line_joins": joins,
+                "given_id": given_ids if given_ids is not None else [None] * len(texts),
+                "drop": drops,
+            },
+            key_hashes(keys),
+        )
 
     def _add_text(self, path: Path, file_index: int) -> tuple:
         source_file = path.name
@@ -1157,8 +1337,11 @@ class _CorpusBuilder:
         altered_lines: list[tuple[int, str, str]] = []  # (line number, reason, original)
         if decoding.replaced_bytes:
             escaped = data.decode(decoding.encoding, errors="backslashreplace").splitlines()
-            altered_lines += [(number, REPLACED_REASON, escaped[number - 1] if number <= len(escaped) else line)
-                              for number, line in enumerate(raw_lines, start=1) if "\ufffd" in line]
+            altered_lines += [
+                (number, REPLACED_REASON, escaped[number - 1] if number <= len(escaped) else line)
+                for number, line in enumerate(raw_lines, start=1)
+                if "\ufffd" in line
+            ]
         lines = []
         for number, line in enumerate(raw_lines, start=1):
             line, reason = self._clean(line)
@@ -1179,14 +1362,26 @@ class _CorpusBuilder:
             self._new_article(article["title"], source_file, article["first_line"])
         for row in parsed.removed:
             article = row.get("article")
-            self.removed.append({"source_file": source_file, "lines": _lines_label(row["lines"]),
-                                 "article": None if article is None else article + offset, "reason": row["reason"],
-                                 "text": row["text"]})
+            self.removed.append(
+                {
+                    "source_file": source_file,
+                    "lines": _lines_label(row["lines"]),
+                    "article": None if article is None else article + offset,
+                    "reason": row["reason"],
+                    "text": row["text"],
+                }
+            )
         first_paragraph = self.store.rows
         paragraphs = parsed.paragraphs
-        self._add_paragraphs([p["article"] + offset for p in paragraphs], [p["text"] for p in paragraphs], None,
-                             [_lines_label(p["lines"]) for p in paragraphs], [p["line_joins"] for p in paragraphs],
-                             file_index, None)
+        self._add_paragraphs(
+            [p["article"] + offset for p in paragraphs],
+            [p["text"] for p in paragraphs],
+            None,
+            [_lines_label(p["lines"]) for p in paragraphs],
+            [p["line_joins"] for p in paragraphs],
+            file_index,
+            None,
+        )
         if altered_lines:
             paragraph_of_line = {line: first_paragraph + k for k, p in enumerate(paragraphs) for line in p["lines"]}
             for number, reason, original in sorted(altered_lines):
@@ -1197,8 +1392,14 @@ class _CorpusBuilder:
             empty = "only whitespace"
         else:
             empty = "every line was removed (see removed.csv)"
-        return {"format": fmt, "encoding": decoding.encoding, "replaced": decoding.replaced_bytes, "notes": parsed.notes,
-                "problems": [], "empty": empty}
+        return {
+            "format": fmt,
+            "encoding": decoding.encoding,
+            "replaced": decoding.replaced_bytes,
+            "notes": parsed.notes,
+            "problems": [],
+            "empty": empty,
+        }
 
     def _add_table(self, path: Path, file_index: int) -> tuple:
         params, source_file = self.params, path.name
@@ -1216,7 +1417,9 @@ class _CorpusBuilder:
             if text_column is None:
                 columns = [str(c) for c in frame.columns]
                 if not columns:
-                    raise InputError(path, "empty file" if path.stat().st_size == 0 else "no rows: the file holds only blank lines")
+                    raise InputError(
+                        path, "empty file" if path.stat().st_size == 0 else "no rows: the file holds only blank lines"
+                    )
                 text_column = _table_column(path, columns, params.get("text_column"))
                 for option, column in (("--id-column", id_column), ("--group-column", group_column)):
                     if column is not None and column not in columns:
@@ -1226,7 +1429,9 @@ class _CorpusBuilder:
             for label, reason, raw in chunk.skipped:
                 invalid_lines += 1
                 first_invalid = first_invalid or f"{label}, {reason}"
-                self.removed.append({"source_file": source_file, "lines": label, "article": None, "reason": reason, "text": raw})
+                self.removed.append(
+                    {"source_file": source_file, "lines": label, "article": None, "reason": reason, "text": raw}
+                )
             n = len(frame)
             if n == 0:
                 continue
@@ -1245,7 +1450,9 @@ class _CorpusBuilder:
             given_ids = None
             if id_column is not None:
                 ids = frame[id_column]
-                given_ids = [None if absent else value for value, absent in zip(ids.astype(str).tolist(), ids.isna().tolist())]
+                given_ids = [
+                    None if absent else value for value, absent in zip(ids.astype(str).tolist(), ids.isna().tolist())
+                ]
             first_paragraph = self.store.rows
             texts, missing = [], []
             altered = list(chunk.altered)  # (row, reason, original)
@@ -1277,12 +1484,17 @@ class _CorpusBuilder:
                     used.add(name)
             self.extras.append(extras.rename(columns=rename))
         if invalid_lines:
-            problems.append(f"{invalid_lines} line{'s' * (invalid_lines > 1)} skipped, see removed.csv "
-                            f"(first: {first_invalid})")
+            problems.append(
+                f"{invalid_lines} line{'s' * (invalid_lines > 1)} skipped, see removed.csv (first: {first_invalid})"
+            )
         self.table_path, self.id_column = path, id_column
-        return {"format": f"table:{reader.suffix[1:]}", "encoding": reader.encoding_name,
-                "replaced": reader.decoding.replaced_bytes if reader.decoding else 0, "problems": problems,
-                "empty": "no rows"}
+        return {
+            "format": f"table:{reader.suffix[1:]}",
+            "encoding": reader.encoding_name,
+            "replaced": reader.decoding.replaced_bytes if reader.decoding else 0,
+            "problems": problems,
+            "empty": "no rows",
+        }
 
     # ------------------------------------------------------------------ the tables
 
@@ -1309,16 +1521,33 @@ class _CorpusBuilder:
         removed = []
         for row in self.removed:
             article = row["article"]
-            removed.append({"source_file": row["source_file"], "lines": row["lines"],
-                            "article_id": None if article is None else article_ids[article],
-                            "doc_id": None, "reason": row["reason"], "text": row["text"]})
+            removed.append(
+                {
+                    "source_file": row["source_file"],
+                    "lines": row["lines"],
+                    "article_id": None if article is None else article_ids[article],
+                    "doc_id": None,
+                    "reason": row["reason"],
+                    "text": row["text"],
+                }
+            )
         drop = rows["drop"].to_numpy()
-        reasons = {MISSING_TEXT: "missing text", EMPTY_TEXT: "empty text",
-                   TOO_SHORT: f"shorter than corpus.min_chars={self.min_chars}"}
+        reasons = {
+            MISSING_TEXT: "missing text",
+            EMPTY_TEXT: "empty text",
+            TOO_SHORT: f"shorter than corpus.min_chars={self.min_chars}",
+        }
         for i in np.flatnonzero(drop != KEPT).tolist():
-            removed.append({"source_file": source_file.iat[i], "lines": rows["source_lines"].iat[i],
-                            "article_id": article_id.iat[i], "doc_id": doc_id.iat[i], "reason": reasons[int(drop[i])],
-                            "text": rows["text"].iat[i]})
+            removed.append(
+                {
+                    "source_file": source_file.iat[i],
+                    "lines": rows["source_lines"].iat[i],
+                    "article_id": article_id.iat[i],
+                    "doc_id": doc_id.iat[i],
+                    "reason": reasons[int(drop[i])],
+                    "text": rows["text"].iat[i],
+                }
+            )
         kept_index = np.flatnonzero(drop == KEPT)
         if not len(kept_index):
             counts = pd.Series(drop).map(reasons).value_counts(sort=False)
@@ -1333,8 +1562,13 @@ class _CorpusBuilder:
         dup = params.get("duplicates", {})
         shingle_size = dup.get("shingle_size", 5)
         groups, exact_first, _ = _duplicate_groups(
-            kept["text"], dup.get("near", True), dup.get("threshold", 0.8), shingle_size, dup.get("num_perm", 128),
-            dup.get("max_docs", 200_000), kept["key_hash"].to_numpy(),
+            kept["text"],
+            dup.get("near", True),
+            dup.get("threshold", 0.8),
+            shingle_size,
+            dup.get("num_perm", 128),
+            dup.get("max_docs", 200_000),
+            kept["key_hash"].to_numpy(),
         )
         keep_rule = dup.get("keep", "longest_article")
         if keep_rule not in ("longest_article", "first"):
@@ -1359,16 +1593,21 @@ class _CorpusBuilder:
         # the removal records of the copies, column by column
         copy_texts = _take(kept["text"], dropped)
         reasons = [f"exact duplicate of {keeper_id}" for keeper_id in keeper_ids]
-        near_pairs = [(n, keeper) for n, (i, keeper) in enumerate(zip(dropped, keepers))
-                      if exact_first[i] != exact_first[keeper]]
+        near_pairs = [
+            (n, keeper) for n, (i, keeper) in enumerate(zip(dropped, keepers)) if exact_first[i] != exact_first[keeper]
+        ]
         keeper_texts = _take(kept["text"], [keeper for _, keeper in near_pairs])
         for (n, _), keeper_text in zip(near_pairs, keeper_texts):
             jaccard = _pair_similarity(copy_texts[n], keeper_text, shingle_size)
             reasons[n] = f"near duplicate (Jaccard {jaccard:.2f}) of {keeper_ids[n]}"
         removed_copies = {
-            "source_file": _take(kept_source_file, dropped), "lines": _take(kept["source_lines"], dropped),
-            "article_id": _take(kept["article_id"], dropped), "doc_id": copy_ids, "reason": reasons,
-            "duplicate_of": keeper_ids, "text": copy_texts,
+            "source_file": _take(kept_source_file, dropped),
+            "lines": _take(kept["source_lines"], dropped),
+            "article_id": _take(kept["article_id"], dropped),
+            "doc_id": copy_ids,
+            "reason": reasons,
+            "duplicate_of": keeper_ids,
+            "text": copy_texts,
         }
         del copy_texts, keeper_ids
         keep = np.ones(len(kept), dtype=bool)
@@ -1376,13 +1615,20 @@ class _CorpusBuilder:
         duplicates_column = np.full(len(kept), "", dtype=object)
         for keeper, copies in duplicates.items():
             duplicates_column[keeper] = "; ".join(copies)
-        documents = pd.DataFrame({
-            "doc_id": kept["doc_id"], "article_id": kept["article_id"],
-            "article_title": pd.Series(titles[kept_article], dtype="str"), "position": kept["position"],
-            "text": kept["text"], "n_chars": kept["n_chars"], "source_file": kept_source_file,
-            "source_lines": kept["source_lines"], "line_joins": kept["line_joins"],
-            "duplicates": pd.Series(duplicates_column, dtype="str"),
-        })
+        documents = pd.DataFrame(
+            {
+                "doc_id": kept["doc_id"],
+                "article_id": kept["article_id"],
+                "article_title": pd.Series(titles[kept_article], dtype="str"),
+                "position": kept["position"],
+                "text": kept["text"],
+                "n_chars": kept["n_chars"],
+                "source_file": kept_source_file,
+                "source_lines": kept["source_lines"],
+                "line_joins": kept["line_joins"],
+                "duplicates": pd.Series(duplicates_column, dtype="str"),
+            }
+        )
         documents = documents[keep].reset_index(drop=True)
         del kept, kept_source_file, duplicates_column
         extras = self._extras(kept_index[keep])
@@ -1390,7 +1636,8 @@ class _CorpusBuilder:
             documents = pd.concat([documents, extras], axis=1)
 
         articles = pd.DataFrame(self.articles, columns=["title", "source_file", "first_line"]).rename(
-            columns={"title": "article_title"})
+            columns={"title": "article_title"}
+        )
         articles.insert(0, "article_id", article_ids)
         counts_all = np.bincount(kept_article, minlength=len(self.articles))
         counts_kept = np.bincount(kept_article[keep], minlength=len(self.articles))
@@ -1398,24 +1645,44 @@ class _CorpusBuilder:
         articles["paragraphs_kept"] = counts_kept.astype(int)
         articles["duplicates_elsewhere"] = articles["paragraphs"] - articles["paragraphs_kept"]
         articles["first_line"] = articles["first_line"].astype(str)
-        articles = articles[["article_id", "article_title", "source_file", "first_line", "paragraphs",
-                             "paragraphs_kept", "duplicates_elsewhere"]]
+        articles = articles[
+            [
+                "article_id",
+                "article_title",
+                "source_file",
+                "first_line",
+                "paragraphs",
+                "paragraphs_kept",
+                "duplicates_elsewhere",
+            ]
+        ]
 
         altered = pd.DataFrame(
-            [(source, lines, None if number is None else doc_id.iat[number], reason, original)
-             for source, lines, number, reason, original in self.altered],
-            columns=ALTERED_COLUMNS)
-        logger.info("%d paragraphs kept of %d; %d duplicates and %d other removals recorded; %d alterations",
-                    len(documents), n_paragraphs, len(dropped), len(removed), len(altered))
+            [
+                (source, lines, None if number is None else doc_id.iat[number], reason, original)
+                for source, lines, number, reason, original in self.altered
+            ],
+            columns=ALTERED_COLUMNS,
+        )
+        logger.info(
+            "%d paragraphs kept of %d; %d duplicates and %d other removals recorded; %d alterations",
+            len(documents),
+            n_paragraphs,
+            len(dropped),
+            len(removed),
+            len(altered),
+        )
         sources = pd.DataFrame(self.sources)
         for column in sources.columns:  # counts stay integers where a file has none (ignored, not docshare)
-            if column in SOURCE_COUNTS or column in ("broken_lines_joined", "headings_joined"):
-                if sources[column].isna().any():
-                    sources[column] = sources[column].astype("Int64")
+            counts = column in SOURCE_COUNTS or column in ("broken_lines_joined", "headings_joined")
+            if counts and sources[column].isna().any():
+                sources[column] = sources[column].astype("Int64")
         return PreparedCorpus(
             documents=documents,
-            removed=pd.DataFrame({column: [row.get(column) for row in removed] + removed_copies[column]
-                              for column in REMOVED_COLUMNS}, columns=REMOVED_COLUMNS),
+            removed=pd.DataFrame(
+                {column: [row.get(column) for row in removed] + removed_copies[column] for column in REMOVED_COLUMNS},
+                columns=REMOVED_COLUMNS,
+            ),
             articles=articles,
             sources=sources,
             altered=altered,
@@ -1446,8 +1713,11 @@ class _CorpusBuilder:
         if n_repeated:
             first = doc_id.iat[int(np.flatnonzero(repeated)[0])]
             if n_repeated * 2 > len(doc_id):
-                raise InputError(path, f"id column '{self.id_column}' is not an id: {n_repeated} of {len(doc_id)} rows "
-                                       f"repeat an earlier value (e.g. '{first}'); use --group-column for groups")
+                raise InputError(
+                    path,
+                    f"id column '{self.id_column}' is not an id: {n_repeated} of {len(doc_id)} rows "
+                    f"repeat an earlier value (e.g. '{first}'); use --group-column for groups",
+                )
             taken = set(doc_id.tolist())
             suffix: dict[str, int] = {}
             values = doc_id.to_numpy(dtype=object).copy()
@@ -1461,7 +1731,9 @@ class _CorpusBuilder:
                 suffix[base] = number + 1
                 self.altered.append((source_file, labels.iat[i], i, "repeated id: suffix added", base))
             doc_id = pd.Series(values, dtype="str")
-            message = f"id column '{self.id_column}': {n_repeated} repeated ids made unique with a suffix (first: '{first}')"
+            message = (
+                f"id column '{self.id_column}': {n_repeated} repeated ids made unique with a suffix (first: '{first}')"
+            )
             logger.warning("%s: %s", path, message)
             self._note_table_problem(message)
         if missing.any():
@@ -1572,11 +1844,20 @@ def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
     paths.interim.mkdir(parents=True, exist_ok=True)
     with atomic_path(paths.documents) as temporary:
         prepared.documents.to_parquet(temporary, index=False)
-    for table, path in ((prepared.removed, paths.removed), (prepared.articles, paths.articles),
-                        (prepared.sources, paths.sources), (prepared.altered, altered_path(paths))):
+    for table, path in (
+        (prepared.removed, paths.removed),
+        (prepared.articles, paths.articles),
+        (prepared.sources, paths.sources),
+        (prepared.altered, altered_path(paths)),
+    ):
         write_csv(table, path)
-    logger.info("wrote %s (%d paragraphs), removed.csv (%d rows) and altered.csv (%d rows)", paths.documents,
-                len(prepared.documents), len(prepared.removed), len(prepared.altered))
+    logger.info(
+        "wrote %s (%d paragraphs), removed.csv (%d rows) and altered.csv (%d rows)",
+        paths.documents,
+        len(prepared.documents),
+        len(prepared.removed),
+        len(prepared.altered),
+    )
 
 
 def load_documents(paths: OutputPaths) -> pd.DataFrame:

@@ -23,14 +23,27 @@ logger = logging.getLogger(__name__)
 
 # Signatures of binary formats someone may rename to .txt/.csv (for a clear message).
 BINARY_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"), (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (e.g. .docx, .xlsx)"),
-    (b"\x1f\x8b", "a gzip archive"), (b"PAR1", "a Parquet file"), (b"\x7fELF", "an executable"),
-    (b"SQLite format 3\x00", "an SQLite database"), (b"\xd0\xcf\x11\xe0", "an old Office document (.doc, .xls)"),
-    (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf\x27\x1c", "a 7z archive"), (b"BZh", "a bzip2 archive"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (e.g. .docx, .xlsx)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.doc, .xls)"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"BZh", "a bzip2 archive"),
 )
-UNSUPPORTED_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
-                    (b"\xfe\xff", "UTF-16"))
+UNSUPPORTED_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 UTF8_BOM = b"\xef\xbb\xbf"
 BINARY_SNIFF_BYTES = 8000  # as git does: a NUL byte in the first 8000 bytes means binary
 # Tolerance for invalid bytes (decoded as U+FFFD and recorded), see the module docstring.
@@ -130,7 +143,7 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
     def blocks() -> Iterator[bytes]:
         if data is not None:
             for start in range(0, len(data), _BLOCK_BYTES):
-                yield data[start:start + _BLOCK_BYTES]
+                yield data[start : start + _BLOCK_BYTES]
             return
         with open(path, "rb") as handle:
             yield from iter(lambda: handle.read(_BLOCK_BYTES), b"")
@@ -155,7 +168,9 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
     if codec is None or not codec.startswith(("utf-16", "utf-32")):
         for bom, name in UNSUPPORTED_BOMS:
             if head.startswith(bom):
-                raise InputError(path, f"{name} text is not supported; convert it to UTF-8 (or pass --encoding {name.lower()})")
+                raise InputError(
+                    path, f"{name} text is not supported; convert it to UTF-8 (or pass --encoding {name.lower()})"
+                )
         kind = binary_kind(head)
         if kind is not None:
             raise InputError(path, f"looks like {kind}, not text")
@@ -173,8 +188,11 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
     if first == "utf-8-sig":
         if invalid_utf8 <= DAMAGED_INVALID_SHARE * size:
             return Decoding(first, invalid_utf8)
-        raise InputError(path, f"starts with a UTF-8 byte-order mark, but {invalid_utf8} of its {size} bytes are "
-                               "not UTF-8; convert it to UTF-8")
+        raise InputError(
+            path,
+            f"starts with a UTF-8 byte-order mark, but {invalid_utf8} of its {size} bytes are "
+            "not UTF-8; convert it to UTF-8",
+        )
     invalid = {first: invalid_utf8}
     for candidate in ("gb18030", "big5"):
         invalid[candidate] = _invalid_and_non_ascii(blocks(), candidate)[0]
@@ -187,8 +205,11 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
     if invalid[best] <= DAMAGED_INVALID_SHARE * size:
         return Decoding(best, invalid[best])
     share = invalid[best] / max(size, 1)
-    raise InputError(path, f"cannot decode as UTF-8, GB18030/GBK or Big5 (at best {share:.0%} of the bytes are "
-                           "invalid); convert it to UTF-8")
+    raise InputError(
+        path,
+        f"cannot decode as UTF-8, GB18030/GBK or Big5 (at best {share:.0%} of the bytes are "
+        "invalid); convert it to UTF-8",
+    )
 
 
 def _sample(path: Path) -> bytes:
@@ -196,7 +217,7 @@ def _sample(path: Path) -> bytes:
     with open(path, "rb") as handle:
         sample = handle.read(_CHARSET_SAMPLE_BYTES)
     cut = sample.rfind(b"\n")
-    return sample[:cut + 1] if len(sample) == _CHARSET_SAMPLE_BYTES and cut > 0 else sample
+    return sample[: cut + 1] if len(sample) == _CHARSET_SAMPLE_BYTES and cut > 0 else sample
 
 
 def _choose_chinese_encoding(data: bytes) -> str:

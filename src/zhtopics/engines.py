@@ -60,7 +60,9 @@ class BowCorpus:
         lengths = np.zeros(len(self), dtype=np.int64)
         filled = np.flatnonzero(np.diff(self.offsets) > 0)
         if len(filled):
-            lengths[filled] = np.add.reduceat(np.asarray(self.counts, dtype=np.int64), np.asarray(self.offsets[:-1])[filled])
+            lengths[filled] = np.add.reduceat(
+                np.asarray(self.counts, dtype=np.int64), np.asarray(self.offsets[:-1])[filled]
+            )
         return lengths
 
 
@@ -81,8 +83,15 @@ class ModelInput:
         ``texts`` is not held in memory (coherence needs word order).
     """
 
-    def __init__(self, dictionary: Dictionary, texts: list[list[str]] | None = None, doc_ids: list[str] | None = None,
-                 *, bow: BowCorpus | None = None, text_source=None):
+    def __init__(
+        self,
+        dictionary: Dictionary,
+        texts: list[list[str]] | None = None,
+        doc_ids: list[str] | None = None,
+        *,
+        bow: BowCorpus | None = None,
+        text_source=None,
+    ):
         self.dictionary = dictionary
         vocabulary = dictionary.token2id
         if texts is not None:
@@ -102,7 +111,7 @@ class ModelInput:
         self._text_source = text_source
 
     @classmethod
-    def load(cls, paths: OutputPaths) -> "ModelInput":
+    def load(cls, paths: OutputPaths) -> ModelInput:
         """Read stage 2's Dictionary and bag-of-words corpus (``corpus.mm``), streaming."""
         import pyarrow.parquet as pq
         from gensim.corpora import MmCorpus
@@ -117,23 +126,36 @@ class ModelInput:
         if all(path.exists() for path in arrays.values()):
             # memory maps: the pages are read from disk as training visits them, and are
             # the operating system's cache, not this process's memory
-            bow = BowCorpus(*(np.memmap(arrays[name], dtype=arrays[name].suffix[1:], mode="r") if arrays[name].stat().st_size
-                              else np.zeros(0, dtype=arrays[name].suffix[1:]) for name in ("ids", "counts", "offsets")))
+            bow = BowCorpus(
+                *(
+                    np.memmap(arrays[name], dtype=arrays[name].suffix[1:], mode="r")
+                    if arrays[name].stat().st_size
+                    else np.zeros(0, dtype=arrays[name].suffix[1:])
+                    for name in ("ids", "counts", "offsets")
+                )
+            )
         else:  # written before the arrays existed: read the Matrix Market file
             ids, counts, offsets = [], [], [0]
             for doc in MmCorpus(str(paths.bow)):
                 ids.extend(int(i) for i, _ in doc)
                 counts.extend(int(c) for _, c in doc)
                 offsets.append(len(ids))
-            bow = BowCorpus(np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), np.array(offsets, dtype=np.int64))
+            bow = BowCorpus(
+                np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), np.array(offsets, dtype=np.int64)
+            )
         doc_ids = pq.read_table(paths.tokens, columns=["doc_id"]).column("doc_id").to_pylist()
         if len(doc_ids) != len(bow):
-            raise InputError(paths.bow, f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: rerun `zhtopics segment`")
+            raise InputError(
+                paths.bow, f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: rerun `zhtopics segment`"
+            )
         with_tokens = int((np.diff(bow.offsets) > 0).sum())
         if not len(dictionary) or with_tokens < 2:
-            raise InputError(paths.dictionary, f"{len(dictionary)} words and {with_tokens} documents with "
-                             "tokens after filter_extremes: too little to model (give more documents, or lower "
-                             "segment.filter_extremes.no_below)")
+            raise InputError(
+                paths.dictionary,
+                f"{len(dictionary)} words and {with_tokens} documents with "
+                "tokens after filter_extremes: too little to model (give more documents, or lower "
+                "segment.filter_extremes.no_below)",
+            )
         vocabulary = dictionary.token2id
 
         def text_source(rows):
@@ -172,7 +194,7 @@ class ModelInput:
             return
         yield from self._text_stream(batch_size)
 
-    def reference(self, max_docs: int | None, seed: int = 0) -> "ModelInput":
+    def reference(self, max_docs: int | None, seed: int = 0) -> ModelInput:
         """The corpus coherence is computed on: all documents with tokens, or a fixed random
         sample of ``max_docs`` of them (the same sample every time)."""
         rows = np.flatnonzero(np.diff(self.bow.offsets) > 0)
@@ -237,8 +259,9 @@ class FittedModel:
         dictionary.save(str(folder / "dictionary.gensim"))
 
     @classmethod
-    def load(cls, folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float,
-             empty_docs: list[int]) -> "FittedModel":
+    def load(
+        cls, folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
+    ) -> FittedModel:
         """Read a model written by :meth:`save` (its library model, matrices and Dictionary)."""
         if engine == "gensim":
             from gensim.models import LdaModel
@@ -248,8 +271,17 @@ class FittedModel:
             import tomotopy as tp
 
             native = tp.LDAModel.load(str(folder / "model.tomotopy"))
-        return cls(engine, k, seed, np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy"), seconds,
-                   params, empty_docs, native)
+        return cls(
+            engine,
+            k,
+            seed,
+            np.load(folder / "topic_word.npy"),
+            np.load(folder / "doc_topic.npy"),
+            seconds,
+            params,
+            empty_docs,
+            native,
+        )
 
 
 def _dense_doc_topics(model, bow: list, k: int) -> np.ndarray:
@@ -265,7 +297,9 @@ def fit_gensim(data: ModelInput, k: int, seed: int, params: dict) -> FittedModel
     from gensim.models import LdaModel
 
     started = time.perf_counter()
-    model = LdaModel(corpus=data.bow, id2word=data.dictionary, num_topics=k, random_state=seed, eval_every=None, **params)
+    model = LdaModel(
+        corpus=data.bow, id2word=data.dictionary, num_topics=k, random_state=seed, eval_every=None, **params
+    )
     model.lifecycle_events = None
     topic_word = model.get_topics().astype(np.float64)
     topic_word /= topic_word.sum(axis=1, keepdims=True)
@@ -276,7 +310,9 @@ def fit_gensim(data: ModelInput, k: int, seed: int, params: dict) -> FittedModel
     return FittedModel("gensim", k, seed, topic_word, doc_topic, time.perf_counter() - started, params, empty, model)
 
 
-def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors: dict[str, list[float]] | None = None) -> FittedModel:
+def fit_tomotopy(
+    data: ModelInput, k: int, seed: int, params: dict, word_priors: dict[str, list[float]] | None = None
+) -> FittedModel:
     """Fit tomotopy ``LDAModel`` by collapsed Gibbs sampling.
 
     Parameters
@@ -333,7 +369,9 @@ def fit_tomotopy(data: ModelInput, k: int, seed: int, params: dict, word_priors:
     doc_topic /= doc_topic.sum(axis=1, keepdims=True)
     empty = sorted(set(range(data.n_docs)) - set(added))
     all_params = dict(params, iterations=iterations, workers=workers, burn_in=burn_in, optim_interval=optim_interval)
-    return FittedModel("tomotopy", k, seed, topic_word, doc_topic, time.perf_counter() - started, all_params, empty, model)
+    return FittedModel(
+        "tomotopy", k, seed, topic_word, doc_topic, time.perf_counter() - started, all_params, empty, model
+    )
 
 
 def fit(engine: str, data: ModelInput, k: int, seed: int, params: dict) -> FittedModel:
@@ -351,6 +389,12 @@ def topic_word_table(fitted: FittedModel, dictionary: Dictionary, topn: int = 30
     order = np.argsort(-fitted.topic_word, axis=1, kind="stable")[:, :topn]
     for topic, ids in enumerate(order):
         for rank, word_id in enumerate(ids, start=1):
-            rows.append({"topic": topic, "rank": rank, "word": dictionary[int(word_id)],
-                         "weight": round(float(fitted.topic_word[topic, word_id]), 6)})
+            rows.append(
+                {
+                    "topic": topic,
+                    "rank": rank,
+                    "word": dictionary[int(word_id)],
+                    "weight": round(float(fitted.topic_word[topic, word_id]), 6),
+                }
+            )
     return pd.DataFrame(rows, columns=["topic", "rank", "word", "weight"])

@@ -166,8 +166,11 @@ def load_glossary(path: str | Path) -> dict[str, str]:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     if not {"term", "english"} <= set(table.columns):
         raise InputError(path, f"expected columns term,english, found {','.join(table.columns)}")
-    return {term.strip(): english.strip() for term, english in zip(table["term"], table["english"])
-            if term.strip() and english.strip()}
+    return {
+        term.strip(): english.strip()
+        for term, english in zip(table["term"], table["english"])
+        if term.strip() and english.strip()
+    }
 
 
 def gloss(term: str, glossary: Mapping[str, str] | None) -> str:
@@ -196,8 +199,13 @@ def _label_english(row: Mapping, glossary: Mapping[str, str]) -> str | None:
     return None
 
 
-def topic_names(labels: pd.DataFrame | None, topics: Sequence[int], glossary: Mapping[str, str] | None = None,
-                separator: str = " ", width: int | None = None) -> list[str]:
+def topic_names(
+    labels: pd.DataFrame | None,
+    topics: Sequence[int],
+    glossary: Mapping[str, str] | None = None,
+    separator: str = " ",
+    width: int | None = None,
+) -> list[str]:
     """One name per topic: ``"i: label"``, with ``(English)`` after ``separator`` when glossed.
 
     Parameters
@@ -278,8 +286,15 @@ def _say_empty(ax: Axes, message: str) -> None:
     ax.set_axis_off()
 
 
-def _barh(ax: Axes, labels: Sequence[str], values: Sequence[float], color: str = "C0",
-          value_format: str | None = "{:.0f}", label_size: float | None = None, label: str | None = None):
+def _barh(
+    ax: Axes,
+    labels: Sequence[str],
+    values: Sequence[float],
+    color: str = "C0",
+    value_format: str | None = "{:.0f}",
+    label_size: float | None = None,
+    label: str | None = None,
+):
     """Horizontal bars, first item on top, optionally each value written at the bar's end.
 
     Returns the bars (a BarContainer)."""
@@ -309,9 +324,17 @@ def _line_with_band(ax: Axes, x, centre, low, high, color: str, label: str) -> N
 def _mark_choice(ax: Axes, x: float, y: float, text: str) -> None:
     """Ring the chosen setting and write what it is."""
     ax.scatter([x], [y], s=220, facecolors="none", edgecolors="black", linewidths=1.4, zorder=5)
-    ax.annotate(text, (x, y), xytext=(0, -34), textcoords="offset points", ha="center", fontsize=9,
-                color="black", arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=(0, -34),
+        textcoords="offset points",
+        ha="center",
+        fontsize=9,
+        color="black",
+        arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+    )
 
 
 def _integer_x(ax: Axes) -> None:
@@ -344,7 +367,9 @@ def plot_paragraphs_per_article(articles: pd.DataFrame) -> Figure:
     elsewhere = articles["duplicates_elsewhere"].to_numpy(dtype=int)
     _barh(ax, labels, kept, color="C0", value_format=None, label="kept")
     positions = np.arange(len(articles))
-    bars = ax.barh(positions, elsewhere, left=kept, color=MUTED, label="duplicate of a paragraph kept in another article")
+    bars = ax.barh(
+        positions, elsewhere, left=kept, color=MUTED, label="duplicate of a paragraph kept in another article"
+    )
     ax.bar_label(bars, labels=[str(total) for total in kept + elsewhere], padding=3, fontsize=8, color=TEXT)
     ax.set_xlim(0, 1.12 * max(1, (kept + elsewhere).max()))  # margins would stop at the stacked bars' sticky edges
     _integer_x(ax)
@@ -377,8 +402,11 @@ def plot_paragraph_lengths(documents: pd.DataFrame) -> Figure:
     median = float(np.median(lengths))
     ax.axvline(median, color="C3", linestyle="--", linewidth=1.2, label=f"median {median:.0f} characters")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="characters per paragraph (after cleaning)", ylabel="paragraphs",
-           title=f"Paragraph lengths ({lengths.size} paragraphs kept; bins of {step} characters)")
+    ax.set(
+        xlabel="characters per paragraph (after cleaning)",
+        ylabel="paragraphs",
+        title=f"Paragraph lengths ({lengths.size} paragraphs kept; bins of {step} characters)",
+    )
     ax.legend(loc="upper right")
     return fig
 
@@ -445,8 +473,9 @@ def _cloud_color(word, font_size, position, orientation, random_state=None, **kw
     return CLOUD_COLORS[random_state.randint(0, len(CLOUD_COLORS) - 1)]
 
 
-def plot_wordcloud(term_counts: pd.Series, glossary: Mapping[str, str] | None = None, max_words: int = 150,
-                   random_state: int = 0) -> Figure:
+def plot_wordcloud(
+    term_counts: pd.Series, glossary: Mapping[str, str] | None = None, max_words: int = 150, random_state: int = 0
+) -> Figure:
     """A word cloud of the terms, drawn with the bundled CJK font and a fixed layout.
 
     Parameters
@@ -476,9 +505,18 @@ def plot_wordcloud(term_counts: pd.Series, glossary: Mapping[str, str] | None = 
     if counts.empty:
         _say_empty(cloud_ax, "no terms")
         return fig
-    cloud = WordCloud(font_path=str(font_path()), width=1600, height=900, background_color="white",
-                      max_words=max_words, color_func=_cloud_color, prefer_horizontal=1.0, relative_scaling=0.5,
-                      margin=6, random_state=random_state)
+    cloud = WordCloud(
+        font_path=str(font_path()),
+        width=1600,
+        height=900,
+        background_color="white",
+        max_words=max_words,
+        color_func=_cloud_color,
+        prefer_horizontal=1.0,
+        relative_scaling=0.5,
+        margin=6,
+        random_state=random_state,
+    )
     cloud.generate_from_frequencies({str(term): float(count) for term, count in counts.items()})
     cloud_ax.imshow(cloud.to_array(), interpolation="bilinear")
     cloud_ax.set_axis_off()
@@ -487,8 +525,17 @@ def plot_wordcloud(term_counts: pd.Series, glossary: Mapping[str, str] | None = 
         glossed = [term for term in counts.index if term in glossary][:20]
         key_ax.set_axis_off()
         key_ax.set_title("largest words in English")
-        key_ax.text(0, 1, "\n".join(gloss(term, glossary) for term in glossed), va="top", ha="left",
-                    transform=key_ax.transAxes, fontsize=9, linespacing=1.6, color=TEXT)
+        key_ax.text(
+            0,
+            1,
+            "\n".join(gloss(term, glossary) for term in glossed),
+            va="top",
+            ha="left",
+            transform=key_ax.transAxes,
+            fontsize=9,
+            linespacing=1.6,
+            color=TEXT,
+        )
     return fig
 
 
@@ -535,13 +582,20 @@ def plot_coherence_by_k(sweep: pd.DataFrame, choice: Mapping, metrics: Sequence[
             ax.scatter(runs["k"] + offsets[engine], runs[metric], s=10, color=colors[engine], alpha=0.35, linewidths=0)
         if metric == choice.get("metric") and "best" in choice and "tolerance" in choice:
             best = choice["best"]
-            ax.axhline(best["metric_mean"] - choice["tolerance"], color=TEXT, linestyle=":", linewidth=1,
-                       label=f"best mean ({best['engine']}, K = {best['k']}) minus 1 seed sd")
+            ax.axhline(
+                best["metric_mean"] - choice["tolerance"],
+                color=TEXT,
+                linestyle=":",
+                linewidth=1,
+                label=f"best mean ({best['engine']}, K = {best['k']}) minus 1 seed sd",
+            )
         chosen = _choice_value(sweep, metric, choice)
         if chosen is not None:
             _mark_choice(ax, choice["k"], chosen, _choice_text(choice))
         _integer_x(ax)
-        ax.set(xlabel="number of topics K", ylabel=metric, title=f"{METRIC_TITLES.get(metric, metric)} (higher is better)")
+        ax.set(
+            xlabel="number of topics K", ylabel=metric, title=f"{METRIC_TITLES.get(metric, metric)} (higher is better)"
+        )
         ax.legend(loc="best")
     seeds = sweep["seed"].nunique()
     fig.suptitle(f"Coherence by number of topics: line = mean over {seeds} seeds, band = min to max, dots = seeds")
@@ -566,23 +620,36 @@ def plot_stability_by_k(stability: pd.DataFrame, choice: Mapping) -> Figure:
     colors = _engine_colors(stability["engine"])
     for engine, rows in stability.sort_values("k").groupby("engine", sort=True):
         sd = rows["stability_sd"].fillna(0.0) if "stability_sd" in rows else 0.0
-        _line_with_band(ax, rows["k"], rows["stability"], rows["stability"] - sd, rows["stability"] + sd,
-                        colors[engine], engine)
+        _line_with_band(
+            ax, rows["k"], rows["stability"], rows["stability"] - sd, rows["stability"] + sd, colors[engine], engine
+        )
     if choice.get("min_stability") is not None:
-        ax.axhline(choice["min_stability"], color=TEXT, linestyle=":", linewidth=1,
-                   label=f"min_stability {choice['min_stability']} (settings below are not eligible)")
+        ax.axhline(
+            choice["min_stability"],
+            color=TEXT,
+            linestyle=":",
+            linewidth=1,
+            label=f"min_stability {choice['min_stability']} (settings below are not eligible)",
+        )
     chosen = _choice_value(stability, "stability", choice)
     if chosen is not None:
         _mark_choice(ax, choice["k"], chosen, _choice_text(choice))
     _integer_x(ax)
-    ax.set(xlabel="number of topics K", ylabel="stability (mean best-match similarity of topics)",
-           title="Stability of the topics across seeds (band: ±1 sd over seed pairs)")
+    ax.set(
+        xlabel="number of topics K",
+        ylabel="stability (mean best-match similarity of topics)",
+        title="Stability of the topics across seeds (band: ±1 sd over seed pairs)",
+    )
     ax.legend(loc="best")
     return fig
 
 
-def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
-                           stability: pd.DataFrame | None = None, panels: Sequence[str] = ENGINE_PANELS) -> Figure:
+def plot_engine_comparison(
+    engine_comparison: pd.DataFrame,
+    sweep: pd.DataFrame,
+    stability: pd.DataFrame | None = None,
+    panels: Sequence[str] = ENGINE_PANELS,
+) -> Figure:
     """Both engines at the chosen K, side by side: coherence, stability, diversity, time.
 
     Parameters
@@ -626,12 +693,22 @@ def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
                 values = runs.loc[runs["engine"] == engine, metric].to_numpy(dtype=float)
                 sd = float(values.std(ddof=1)) if values.size > 1 else 0.0
             mean = float(values.mean())
-            ax.bar(x, mean, yerr=sd, color=colors[engine], alpha=0.8, width=0.6, capsize=4,
-                   error_kw={"elinewidth": 1, "ecolor": TEXT})
+            ax.bar(
+                x,
+                mean,
+                yerr=sd,
+                color=colors[engine],
+                alpha=0.8,
+                width=0.6,
+                capsize=4,
+                error_kw={"elinewidth": 1, "ecolor": TEXT},
+            )
             if values.size > 1:
                 ax.scatter(x + np.linspace(-0.15, 0.15, values.size), values, s=12, color="black", alpha=0.5, zorder=3)
             if metric in final.columns and metric != "stability":
-                ax.scatter([x], [final.loc[engine, metric]], marker="D", s=30, color="white", edgecolors="black", zorder=4)
+                ax.scatter(
+                    [x], [final.loc[engine, metric]], marker="D", s=30, color="white", edgecolors="black", zorder=4
+                )
             chosen = " (chosen)" if bool(final.loc[engine, "chosen"]) else ""
             ticks.append(f"{engine}{chosen}\n{mean:.3f} ± {sd:.3f}")
         ax.set_xticks(range(len(engines)), ticks, fontsize=8)
@@ -639,8 +716,10 @@ def plot_engine_comparison(engine_comparison: pd.DataFrame, sweep: pd.DataFrame,
         ax.grid(axis="x", visible=False)
         ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=10)
     diamonds = any(metric in final.columns and metric != "stability" for metric in panels)
-    fig.suptitle(f"Engines at K = {k}: bar = mean over {runs['seed'].nunique()} seeds ± 1 sd, "
-                 "dots = seeds" + (", diamond = final model" if diamonds else ""))
+    fig.suptitle(
+        f"Engines at K = {k}: bar = mean over {runs['seed'].nunique()} seeds ± 1 sd, "
+        "dots = seeds" + (", diamond = final model" if diamonds else "")
+    )
     return fig
 
 
@@ -654,8 +733,9 @@ def _stability_sd(stability: pd.DataFrame | None, engine: str, k: int) -> float:
 # ----------------------------------------------------------------------------- topics
 
 
-def plot_topic_words(topics: pd.DataFrame, labels: pd.DataFrame | None, n_words: int = 10,
-                     glossary: Mapping[str, str] | None = None) -> Figure:
+def plot_topic_words(
+    topics: pd.DataFrame, labels: pd.DataFrame | None, n_words: int = 10, glossary: Mapping[str, str] | None = None
+) -> Figure:
     """The top words of every topic, one small bar chart per topic in a grid.
 
     Parameters
@@ -681,13 +761,20 @@ def plot_topic_words(topics: pd.DataFrame, labels: pd.DataFrame | None, n_words:
     names = topic_names(labels, topic_ids, glossary, separator="\n", width=40)
     for ax, topic, name in zip(axes, topic_ids, names):
         words = topics[topics["topic"] == topic].sort_values("rank").head(n_words)
-        _barh(ax, [gloss(word, glossary) for word in words["word"]], words["weight"].to_numpy(), value_format=None,
-              label_size=9)
+        _barh(
+            ax,
+            [gloss(word, glossary) for word in words["word"]],
+            words["weight"].to_numpy(),
+            value_format=None,
+            label_size=9,
+        )
         ax.set_title(f"topic {name}", fontsize=10)
         ax.tick_params(axis="x", labelsize=7)
-    for ax in axes[len(topic_ids):]:
+    for ax in axes[len(topic_ids) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Top {n_words} words of each of the {len(topic_ids)} topics (bar: probability of the word in the topic)")
+    fig.suptitle(
+        f"Top {n_words} words of each of the {len(topic_ids)} topics (bar: probability of the word in the topic)"
+    )
     return fig
 
 
@@ -696,8 +783,9 @@ def _topic_columns(article_topics: pd.DataFrame) -> list[str]:
     return sorted(columns, key=lambda c: int(c[6:]))
 
 
-def plot_article_topic_heatmap(article_topics: pd.DataFrame, labels: pd.DataFrame | None,
-                               glossary: Mapping[str, str] | None = None) -> Figure:
+def plot_article_topic_heatmap(
+    article_topics: pd.DataFrame, labels: pd.DataFrame | None, glossary: Mapping[str, str] | None = None
+) -> Figure:
     """Articles (rows) by topics (columns): the share of each article's tokens per topic.
 
     Parameters
@@ -726,8 +814,15 @@ def plot_article_topic_heatmap(article_topics: pd.DataFrame, labels: pd.DataFram
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=top, aspect="auto")
     for (i, j), value in np.ndenumerate(shares):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=8,
-                    color="white" if value > 0.55 * top else TEXT)
+            ax.text(
+                j,
+                i,
+                f"{value:.0%}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if value > 0.55 * top else TEXT,
+            )
             if value == np.nanmax(shares[i]):  # the article's main topic, framed (the font has no bold)
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.2))
     rows = [f"{a} {shorten(t, 18)}" for a, t in zip(article_topics["article_id"], article_topics["article_title"])]
@@ -743,8 +838,9 @@ def plot_article_topic_heatmap(article_topics: pd.DataFrame, labels: pd.DataFram
     return fig
 
 
-def plot_topic_similarity(topic_word: np.ndarray, labels: pd.DataFrame | None,
-                          glossary: Mapping[str, str] | None = None) -> Figure:
+def plot_topic_similarity(
+    topic_word: np.ndarray, labels: pd.DataFrame | None, glossary: Mapping[str, str] | None = None
+) -> Figure:
     """A dendrogram of the topics: average-linkage clustering on Jensen–Shannon distance.
 
     Parameters
@@ -774,16 +870,26 @@ def plot_topic_similarity(topic_word: np.ndarray, labels: pd.DataFrame | None,
     # scipy's Jensen-Shannon distance uses the natural log; dividing by sqrt(ln 2) gives base 2, in [0, 1].
     distances = pdist(topic_word, metric="jensenshannon") / np.sqrt(np.log(2))
     tree = linkage(distances, method="average")
-    dendrogram(tree, labels=topic_names(labels, range(k), glossary, width=45), orientation="right", ax=ax,
-               color_threshold=0, above_threshold_color="C0", leaf_font_size=9)
+    dendrogram(
+        tree,
+        labels=topic_names(labels, range(k), glossary, width=45),
+        orientation="right",
+        ax=ax,
+        color_threshold=0,
+        above_threshold_color="C0",
+        leaf_font_size=9,
+    )
     # Topics are often nearly disjoint: start the axis a little below the lowest merge to show the structure.
     start = max(0.0, np.floor(10 * tree[:, 2].min()) / 10 - 0.1)
     ax.set_xlim(start, max(1.0, tree[:, 2].max()))
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel("Jensen-Shannon distance of the word distributions (0 = same, 1 = disjoint)")
-    ax.set_title("How similar the topics are (average-linkage clustering"
-                 + (f"; the axis starts at {start:.1f})" if start > 0 else ")"), loc="right")
+    ax.set_title(
+        "How similar the topics are (average-linkage clustering"
+        + (f"; the axis starts at {start:.1f})" if start > 0 else ")"),
+        loc="right",
+    )
     return fig
 
 
@@ -825,11 +931,19 @@ def load_figure_inputs(paths: OutputPaths) -> FigureInputs:
     from gensim.corpora import Dictionary
 
     results = paths.results
-    for path, command in ((paths.documents, "prepare"), (paths.removed, "prepare"), (paths.articles, "prepare"),
-                          (paths.dictionary, "segment"), (results / "sweep.csv", "sweep"),
-                          (results / "stability.csv", "sweep"), (results / "model_choice.json", "train"),
-                          (results / "topics.csv", "train"), (results / "article_topics.csv", "train"),
-                          (results / "engine_comparison.csv", "train"), (results / "topic_labels.csv", "themes")):
+    for path, command in (
+        (paths.documents, "prepare"),
+        (paths.removed, "prepare"),
+        (paths.articles, "prepare"),
+        (paths.dictionary, "segment"),
+        (results / "sweep.csv", "sweep"),
+        (results / "stability.csv", "sweep"),
+        (results / "model_choice.json", "train"),
+        (results / "topics.csv", "train"),
+        (results / "article_topics.csv", "train"),
+        (results / "engine_comparison.csv", "train"),
+        (results / "topic_labels.csv", "themes"),
+    ):
         _require(path, command)
     choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))
     topic_word = _require(paths.models / f"{choice['engine']}_k{choice['k']}" / "topic_word.npy", "train")
@@ -860,13 +974,17 @@ def figure_settings(params: Mapping) -> dict:
     given = dict(params.get("figures") or {})
     unknown = sorted(set(given) - set(FIGURE_DEFAULTS))
     if unknown:
-        raise ZhtopicsError(f"unknown parameter 'figures.{unknown[0]}' (known here: {', '.join(sorted(FIGURE_DEFAULTS))})")
+        raise ZhtopicsError(
+            f"unknown parameter 'figures.{unknown[0]}' (known here: {', '.join(sorted(FIGURE_DEFAULTS))})"
+        )
     settings = {**FIGURE_DEFAULTS, **given}
     formats = [str(f).lower().lstrip(".") for f in settings["formats"]]
     bad = [f for f in formats if f not in SAVE_METADATA]
     if bad or "png" not in formats:
-        raise ZhtopicsError(f"figures.formats: {formats} must include png and may add svg (every figure is a PNG; "
-                            f"svg is added for {', '.join(sorted(VECTOR_FIGURES))})")
+        raise ZhtopicsError(
+            f"figures.formats: {formats} must include png and may add svg (every figure is a PNG; "
+            f"svg is added for {', '.join(sorted(VECTOR_FIGURES))})"
+        )
     settings["formats"] = formats
     return settings
 
@@ -891,7 +1009,9 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
     return written
 
 
-def figure_makers(data: FigureInputs, settings: Mapping, glossary: Mapping[str, str] | None) -> dict[str, Callable[[], Figure]]:
+def figure_makers(
+    data: FigureInputs, settings: Mapping, glossary: Mapping[str, str] | None
+) -> dict[str, Callable[[], Figure]]:
     """File stem → function drawing that figure, in the order they are written."""
     return {
         "corpus_paragraphs_per_article": lambda: plot_paragraphs_per_article(data.articles),
@@ -902,10 +1022,14 @@ def figure_makers(data: FigureInputs, settings: Mapping, glossary: Mapping[str, 
         "model_choice_coherence": lambda: plot_coherence_by_k(data.sweep, data.choice),
         "model_choice_stability": lambda: plot_stability_by_k(data.stability, data.choice),
         "engines_comparison": lambda: plot_engine_comparison(
-            data.engine_comparison, data.sweep, data.stability,
-            panels=[panel for panel in ENGINE_PANELS if panel not in TIMING_PANELS]),
-        "engines_fit_seconds": lambda: plot_engine_comparison(data.engine_comparison, data.sweep, data.stability,
-                                                              panels=TIMING_PANELS),
+            data.engine_comparison,
+            data.sweep,
+            data.stability,
+            panels=[panel for panel in ENGINE_PANELS if panel not in TIMING_PANELS],
+        ),
+        "engines_fit_seconds": lambda: plot_engine_comparison(
+            data.engine_comparison, data.sweep, data.stability, panels=TIMING_PANELS
+        ),
         "topics_top_words": lambda: plot_topic_words(data.topics, data.labels, settings["topic_words"], glossary),
         "topics_similarity": lambda: plot_topic_similarity(data.topic_word, data.labels, glossary),
         "articles_topics_heatmap": lambda: plot_article_topic_heatmap(data.article_topics, data.labels, glossary),
@@ -948,5 +1072,5 @@ def write_figures(paths: OutputPaths, params: Mapping) -> list[Path]:
         formats = settings["formats"] if stem in VECTOR_FIGURES else ["png"]
         written += save_figure(fig, folder / stem, formats)
         fig.clear()  # the figure is not in pyplot's registry; clearing frees its artists now
-        logger.info("wrote %s", ", ".join(p.name for p in written[-len(formats):]))
+        logger.info("wrote %s", ", ".join(p.name for p in written[-len(formats) :]))
     return written

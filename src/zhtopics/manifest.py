@@ -54,8 +54,24 @@ MANIFEST_VERSION = 1
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 #: Distributions whose version can change what a run writes (recorded, and compared by verify).
 KEY_PACKAGES = (
-    "gensim", "tomotopy", "jieba", "rjieba", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "mplfonts",
-    "wordcloud", "pyLDAvis", "fonttools", "stopwordsiso", "opencc", "datasketch", "charset-normalizer", "PyYAML",
+    "gensim",
+    "tomotopy",
+    "jieba",
+    "rjieba",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "mplfonts",
+    "wordcloud",
+    "pyLDAvis",
+    "fonttools",
+    "stopwordsiso",
+    "opencc",
+    "datasketch",
+    "charset-normalizer",
+    "PyYAML",
 )
 #: Packages named in the footer of the HTML reports (zhtopics.report).
 FOOTER_PACKAGES = ("gensim", "tomotopy", "jieba", "pandas", "numpy", "matplotlib", "pyLDAvis", "nbconvert", "papermill")
@@ -65,8 +81,14 @@ TIMING_COLUMNS = ("seconds", "fit_seconds", "seconds_mean_over_seeds")
 #: figures/ that differ between two runs of the same inputs.
 TIMING_FIGURES = frozenset({"engines_fit_seconds"})
 #: Parameters naming input files other than the corpus (dotted key path).
-LEXICON_PARAMS = ("segment.userdict", "segment.stopwords_file", "segment.allowlist", "themes.file",
-                  "figures.glossary", "topic_map.font_file")
+LEXICON_PARAMS = (
+    "segment.userdict",
+    "segment.stopwords_file",
+    "segment.allowlist",
+    "themes.file",
+    "figures.glossary",
+    "topic_map.font_file",
+)
 
 
 # ----------------------------------------------------------------------------- provenance helpers
@@ -87,6 +109,7 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
         ``{"commit": <40 hex>, "dirty": bool}``; None when ``root`` is not a git work
         tree or git is not installed.
     """
+
     def git(*args: str) -> str | None:
         try:
             result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
@@ -105,8 +128,11 @@ def code_sha256(package: Path = Path(__file__).parent) -> str:
     """SHA-256 over the zhtopics package's files (modules, style file, templates), by
     relative path: it changes exactly when the code that computes the outputs changes."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and not within_temporary(p, package)):
+    for path in sorted(
+        p
+        for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not within_temporary(p, package)
+    ):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(file_digest(path).encode())
     return digest.hexdigest()
@@ -154,9 +180,14 @@ def provenance(paths: OutputPaths, params: dict) -> dict:
     versions = {"zhtopics": __version__}
     versions.update({name: version or "not installed" for name, version in package_versions(FOOTER_PACKAGES).items()})
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
-    return {"git_commit": commit, "params_hash": params_hash(params), "corpus_sha256": corpus_sha256(paths),
-            "versions": versions, "date": when.isoformat(timespec="seconds")}
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return {
+        "git_commit": commit,
+        "params_hash": params_hash(params),
+        "corpus_sha256": corpus_sha256(paths),
+        "versions": versions,
+        "date": when.isoformat(timespec="seconds"),
+    }
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -169,8 +200,11 @@ def input_files(input_path: Path) -> list[Path]:
     if input_path.is_dir():
         from zhtopics.corpus import TEXT_SUFFIXES
 
-        return sorted(p for p in input_path.iterdir()
-                      if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in input_path.iterdir()
+            if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith(".")
+        )
     return [input_path] if input_path.is_file() else []
 
 
@@ -286,8 +320,15 @@ def relative_command(argv: Sequence[str], cwd: Path | None = None) -> list[str]:
     return ["zhtopics", *(relative(str(token)) for token in argv)]
 
 
-def build_run_manifest(paths: OutputPaths, params: dict, *, input_path: Path, argv: Sequence[str],
-                       options: Mapping, config: Path | None = None) -> dict:
+def build_run_manifest(
+    paths: OutputPaths,
+    params: dict,
+    *,
+    input_path: Path,
+    argv: Sequence[str],
+    options: Mapping,
+    config: Path | None = None,
+) -> dict:
     """Everything :func:`write_run_manifest` records (see the module docstring).
 
     Parameters
@@ -311,19 +352,33 @@ def build_run_manifest(paths: OutputPaths, params: dict, *, input_path: Path, ar
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "command": relative_command(argv),
-        "zhtopics": {"version": __version__, "git_commit": git["commit"] if git else None,
-                     "git_dirty": git["dirty"] if git else None, "code_sha256": code_sha256()},
+        "zhtopics": {
+            "version": __version__,
+            "git_commit": git["commit"] if git else None,
+            "git_dirty": git["dirty"] if git else None,
+            "code_sha256": code_sha256(),
+        },
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
         "packages": package_versions(),
         "requirements_lock_sha256": lock_sha256(),
-        "input": {"path": Path(os.path.relpath(Path(input_path).resolve(), root.resolve())).as_posix(),
-                  "kind": "folder" if Path(input_path).is_dir() else "file",
-                  "files": input_hashes(Path(input_path))},
+        "input": {
+            "path": Path(os.path.relpath(Path(input_path).resolve(), root.resolve())).as_posix(),
+            "kind": "folder" if Path(input_path).is_dir() else "file",
+            "files": input_hashes(Path(input_path)),
+        },
         "lexicon": lexicon_hashes(params),
-        "config": None if config is None else {"path": Path(os.path.relpath(Path(config).resolve(), root.resolve())).as_posix(),
-                                               "sha256": file_digest(Path(config)) if Path(config).is_file() else None},
-        "options": {"k": options.get("k"), "figures": bool(options.get("figures")), "report": bool(options.get("report"))},
+        "config": None
+        if config is None
+        else {
+            "path": Path(os.path.relpath(Path(config).resolve(), root.resolve())).as_posix(),
+            "sha256": file_digest(Path(config)) if Path(config).is_file() else None,
+        },
+        "options": {
+            "k": options.get("k"),
+            "figures": bool(options.get("figures")),
+            "report": bool(options.get("report")),
+        },
         "params_sha256": params_hash(params),
         "params": params,
         "results": output_hashes(root, "results"),
@@ -343,8 +398,12 @@ def write_run_manifest(paths: OutputPaths, params: dict, **kwargs) -> Path:
     manifest = build_run_manifest(paths, params, **kwargs)
     target = paths.results / MANIFEST_NAME
     write_text(target, json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n")
-    logger.info("wrote %s (%d results files, %d figures)", target, len(manifest["results"]["files"]),
-                len(manifest["figures"]["files"]))
+    logger.info(
+        "wrote %s (%d results files, %d figures)",
+        target,
+        len(manifest["results"]["files"]),
+        len(manifest["figures"]["files"]),
+    )
     return target
 
 
@@ -368,7 +427,9 @@ def read_run_manifest(path: Path) -> dict:
         missing = sorted(needed - set(manifest)) if isinstance(manifest, dict) else sorted(needed)
         raise ZhtopicsError(f"{path}: not a zhtopics run manifest (no {', '.join(missing)})")
     if manifest["manifest_version"] != MANIFEST_VERSION:
-        raise ZhtopicsError(f"{path}: manifest version {manifest['manifest_version']}, this zhtopics reads {MANIFEST_VERSION}")
+        raise ZhtopicsError(
+            f"{path}: manifest version {manifest['manifest_version']}, this zhtopics reads {MANIFEST_VERSION}"
+        )
     return manifest
 
 

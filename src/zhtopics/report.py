@@ -32,7 +32,12 @@ from zhtopics.manifest import provenance as run_manifest
 from zhtopics.topic_map import active_content, font_face_css, network_references
 
 __all__ = [
-    "active_content", "escape_markdown", "list_notebooks", "network_references", "redact_paths", "run_manifest",
+    "active_content",
+    "escape_markdown",
+    "list_notebooks",
+    "network_references",
+    "redact_paths",
+    "run_manifest",
     "write_reports",
 ]
 
@@ -83,8 +88,11 @@ def escape_markdown(value) -> str:
 def _local_folders(out_dir: Path) -> list[tuple[str, str]]:
     """This machine's folders a report must not show, each with its stand-in, longest first."""
     named = [
-        (out_dir, "."), (PROJECT_ROOT, "<project>"), (Path(sys.prefix), "<python>"),
-        (Path(sys.base_prefix), "<python>"), (Path(tempfile.gettempdir()), "<tmp>"),
+        (out_dir, "."),
+        (PROJECT_ROOT, "<project>"),
+        (Path(sys.prefix), "<python>"),
+        (Path(sys.base_prefix), "<python>"),
+        (Path(tempfile.gettempdir()), "<tmp>"),
     ]
     try:
         named.append((Path.home(), "~"))
@@ -136,8 +144,11 @@ def footer_html(manifest: dict) -> str:
     """The provenance footer added at the end of every report."""
     versions = ", ".join(f"{name} {version}" for name, version in manifest["versions"].items())
     items = [
-        ("git commit", manifest["git_commit"]), ("params hash", manifest["params_hash"]),
-        ("corpus sha256", manifest["corpus_sha256"]), ("generated", manifest["date"]), ("packages", versions),
+        ("git commit", manifest["git_commit"]),
+        ("params hash", manifest["params_hash"]),
+        ("corpus sha256", manifest["corpus_sha256"]),
+        ("generated", manifest["date"]),
+        ("packages", versions),
     ]
     rows = "".join(f"<dt>{html.escape(k)}</dt><dd><code>{html.escape(str(v))}</code></dd>" for k, v in items)
     return (
@@ -171,8 +182,13 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
 
     try:
         return papermill.execute_notebook(
-            str(notebook), str(executed), parameters={"out_dir": "."}, kernel_name="python3",
-            cwd=str(out_dir), progress_bar=False, log_output=False,
+            str(notebook),
+            str(executed),
+            parameters={"out_dir": "."},
+            kernel_name="python3",
+            cwd=str(out_dir),
+            progress_bar=False,
+            log_output=False,
             extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}"],
         )
     except papermill.PapermillExecutionError as error:
@@ -212,7 +228,7 @@ def index_html(reports: list[tuple[str, str]], manifest: dict) -> str:
     items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>' for name, title in reports)
     return (
         '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>zhtopics reports</title>'
-        '<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}</style></head>'
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}</style></head>"
         f"<body><h1>zhtopics reports</h1><ol>{items}</ol>{footer_html(manifest)}</body></html>\n"
     )
 
@@ -250,17 +266,24 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
         executed = execute_notebook(notebook, paths.root.resolve(), executed_dir / notebook.name)
         redacted = redact_paths(executed, paths.root.resolve())
         if redacted:
-            logger.warning("%s: %d absolute paths in printed output replaced (see its stderr/stdout cells)",
-                           notebook.name, redacted)
+            logger.warning(
+                "%s: %d absolute paths in printed output replaced (see its stderr/stdout cells)",
+                notebook.name,
+                redacted,
+            )
         title = _title(executed)
         page = notebook_html(executed, title, footer)
         fetched = network_references(page)
         if fetched:
-            raise ZhtopicsError(f"{notebook.name}: the exported page would fetch {fetched[0]} (and {len(fetched) - 1} more)")
+            raise ZhtopicsError(
+                f"{notebook.name}: the exported page would fetch {fetched[0]} (and {len(fetched) - 1} more)"
+            )
         unsafe = active_content(page)
         if unsafe:
-            raise ZhtopicsError(f"{notebook.name}: the exported page would run code zhtopics did not write "
-                                f"(text reached it unescaped): {unsafe[0]} (and {len(unsafe) - 1} more)")
+            raise ZhtopicsError(
+                f"{notebook.name}: the exported page would run code zhtopics did not write "
+                f"(text reached it unescaped): {unsafe[0]} (and {len(unsafe) - 1} more)"
+            )
         target = reports / notebook.with_suffix(".html").name
         write_text(target, page)
         written.append(target)

@@ -36,7 +36,7 @@ class RunResults:
         self.paths = paths
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "RunResults":
+    def from_folder(cls, folder: str | Path) -> RunResults:
         return cls(OutputPaths(Path(folder).resolve()))
 
     def _file(self, path: Path, command: str) -> Path:

@@ -146,7 +146,9 @@ def load_stopwords(params: dict) -> set[str]:
     words: set[str] = set()
     if params.get("stopwords_iso"):
         if not stopwordsiso.has_lang(params["stopwords_iso"]):
-            raise InputError("params.yaml", f"segment.stopwords_iso: no stopwords-iso list for '{params['stopwords_iso']}'")
+            raise InputError(
+                "params.yaml", f"segment.stopwords_iso: no stopwords-iso list for '{params['stopwords_iso']}'"
+            )
         words |= set(stopwordsiso.stopwords(params["stopwords_iso"]))
     if params.get("stopwords_file"):
         words |= set(read_word_list(params["stopwords_file"]))
@@ -255,7 +257,10 @@ class Segmenter:
         """Words with their part-of-speech tags (jieba.posseg's tag set for both backends)."""
         if self.backend == "jieba":
             return [(pair.word, pair.flag) for pair in self.pos_tokenizer.cut(text)]
-        return [(word, self._rjieba_flag(word, tag)) for word, tag in self.tokenizer.tag(_LONE_SURROGATE.sub("\ufffd", text), True)]
+        return [
+            (word, self._rjieba_flag(word, tag))
+            for word, tag in self.tokenizer.tag(_LONE_SURROGATE.sub("\ufffd", text), True)
+        ]
 
     def _remember(self, key, word: str, flag: str) -> tuple[str | None, str]:
         reason, token = self.classify(word, flag)
@@ -357,8 +362,9 @@ def _processes(params: dict) -> int:
     return processes
 
 
-def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = None,
-                  progress: bool = True) -> tuple[list[list[str]], dict[str, Counter]]:
+def segment_texts(
+    texts: list[str], params: dict, segmenter: Segmenter | None = None, progress: bool = True
+) -> tuple[list[list[str]], dict[str, Counter]]:
     """Kept tokens of each text (in input order) and the removed tokens counted by reason.
 
     Inputs of at least two chunks of ``segment.chunk_size`` texts (null: 1000 for jieba,
@@ -389,9 +395,10 @@ def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = 
     processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
     if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
         chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
-    chunks = [texts[start:start + chunk_size] for start in range(0, len(texts), chunk_size)]
-    progress = dict(total=len(chunks), desc="segmenting", unit="chunk",
-                    disable=True if len(chunks) < 2 or not progress else None)
+    chunks = [texts[start : start + chunk_size] for start in range(0, len(texts), chunk_size)]
+    progress = dict(
+        total=len(chunks), desc="segmenting", unit="chunk", disable=True if len(chunks) < 2 or not progress else None
+    )
     counts: Counter = Counter()
     token_lists: list[list[str]] = []
     collecting = gc.isenabled()
@@ -414,8 +421,15 @@ def segment_texts(texts: list[str], params: dict, segmenter: Segmenter | None = 
     return token_lists, removed
 
 
-def _segment_in_workers(chunks: list[list[str]], params: dict, processes: int, segmenter: Segmenter | None,
-                        progress: dict, token_lists: list[list[str]], counts: Counter) -> None:
+def _segment_in_workers(
+    chunks: list[list[str]],
+    params: dict,
+    processes: int,
+    segmenter: Segmenter | None,
+    progress: dict,
+    token_lists: list[list[str]],
+    counts: Counter,
+) -> None:
     """segment_texts' parallel part: chunks in order → token_lists (interned) and counts."""
     import numpy as np
 
@@ -431,7 +445,8 @@ def _segment_in_workers(chunks: list[list[str]], params: dict, processes: int, s
     gc.freeze()  # the workers' garbage collections then leave the inherited objects (and pages) alone
     try:
         with multiprocessing.get_context("fork" if fork else "spawn").Pool(
-                processes, initializer=_init_worker, initargs=(params,)) as pool:
+            processes, initializer=_init_worker, initargs=(params,)
+        ) as pool:
             for chunk_vocabulary, ids, lengths, chunk_counts in tqdm(pool.imap(_segment_chunk, chunks), **progress):
                 # the chunk's tokens, each replaced by the one str shared by all chunks
                 shared = np.empty(len(chunk_vocabulary), dtype=object)
@@ -491,22 +506,35 @@ def segment_documents(documents: pd.DataFrame, params: dict) -> SegmentedCorpus:
     vocabulary_before = len(dictionary)
     _filter_extremes(dictionary, params)
     in_dictionary = [sum(count for _, count in dictionary.doc2bow(tokens)) for tokens in token_lists]
-    tokens = pd.DataFrame({
-        "doc_id": documents["doc_id"].to_numpy(),
-        "tokens": token_lists,
-        "n_tokens": [len(t) for t in token_lists],
-        "n_in_dictionary": in_dictionary,
-    })
+    tokens = pd.DataFrame(
+        {
+            "doc_id": documents["doc_id"].to_numpy(),
+            "tokens": token_lists,
+            "n_tokens": [len(t) for t in token_lists],
+            "n_in_dictionary": in_dictionary,
+        }
+    )
     empty = tokens.loc[tokens["n_in_dictionary"] == 0, "doc_id"].tolist()
-    summary = _summary(len(tokens), int(tokens["n_tokens"].sum()), int(sum(in_dictionary)), vocabulary_before,
-                       dictionary, params, empty)
-    return SegmentedCorpus(tokens=tokens, dictionary=dictionary, token_filter=token_filter_table(removed), summary=summary)
+    summary = _summary(
+        len(tokens),
+        int(tokens["n_tokens"].sum()),
+        int(sum(in_dictionary)),
+        vocabulary_before,
+        dictionary,
+        params,
+        empty,
+    )
+    return SegmentedCorpus(
+        tokens=tokens, dictionary=dictionary, token_filter=token_filter_table(removed), summary=summary
+    )
 
 
 def _filter_extremes(dictionary: Dictionary, params: dict) -> None:
     """``Dictionary.filter_extremes`` with ``segment.filter_extremes``; no timestamps kept."""
     fe = params.get("filter_extremes", {})
-    dictionary.filter_extremes(no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000))
+    dictionary.filter_extremes(
+        no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000)
+    )
     dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
 
 
@@ -515,21 +543,40 @@ def token_filter_table(removed: dict[str, Counter]) -> pd.DataFrame:
     rows = []
     for reason in FILTER_REASONS:
         counter = removed.get(reason, Counter())
-        rows.append({
-            "reason": reason, "tokens_removed": sum(counter.values()), "distinct_tokens": len(counter),
-            "examples": " ".join(word for word, _ in counter.most_common(20)),
-        })
+        rows.append(
+            {
+                "reason": reason,
+                "tokens_removed": sum(counter.values()),
+                "distinct_tokens": len(counter),
+                "examples": " ".join(word for word, _ in counter.most_common(20)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _summary(documents: int, tokens_kept: int, tokens_in_dictionary: int, vocabulary_before: int,
-             dictionary: Dictionary, params: dict, empty: list) -> dict:
+def _summary(
+    documents: int,
+    tokens_kept: int,
+    tokens_in_dictionary: int,
+    vocabulary_before: int,
+    dictionary: Dictionary,
+    params: dict,
+    empty: list,
+) -> dict:
     """``segment_summary.json``, logged as it is made."""
     if empty:
-        logger.warning("%d documents have no tokens left in the dictionary (kept as empty rows): %s",
-                       len(empty), ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else ""))
-    logger.info("segmented %d documents: %d tokens kept, vocabulary %d (of %d before filter_extremes)",
-                documents, tokens_kept, len(dictionary), vocabulary_before)
+        logger.warning(
+            "%d documents have no tokens left in the dictionary (kept as empty rows): %s",
+            len(empty),
+            ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else ""),
+        )
+    logger.info(
+        "segmented %d documents: %d tokens kept, vocabulary %d (of %d before filter_extremes)",
+        documents,
+        tokens_kept,
+        len(dictionary),
+        vocabulary_before,
+    )
     return {
         "documents": documents,
         "tokens_kept": tokens_kept,
@@ -546,8 +593,14 @@ def _summary(documents: int, tokens_kept: int, tokens_in_dictionary: int, vocabu
 # Documents read, segmented and written per batch: bounds the memory of the stage (about
 # 0.5 KB per document of ~60 characters in flight) whatever the size of the corpus.
 BATCH_DOCUMENTS = 100_000
-TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("tokens", pa.list_(pa.string())),
-                           ("n_tokens", pa.int64()), ("n_in_dictionary", pa.int64())])
+TOKENS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("tokens", pa.list_(pa.string())),
+        ("n_tokens", pa.int64()),
+        ("n_in_dictionary", pa.int64()),
+    ]
+)
 
 
 def bow_array_paths(paths: OutputPaths) -> dict[str, Path]:
@@ -555,8 +608,10 @@ def bow_array_paths(paths: OutputPaths) -> dict[str, Path]:
     byte order), read by :meth:`zhtopics.engines.ModelInput.load` as memory maps: ``ids``
     (int32 Dictionary ids) and ``counts`` (int32) of each document's words one after the
     other, ``offsets`` (int64, documents + 1) where each document starts."""
-    return {name: paths.processed / f"bow_{name}.{dtype}" for name, dtype in
-            (("ids", "int32"), ("counts", "int32"), ("offsets", "int64"))}
+    return {
+        name: paths.processed / f"bow_{name}.{dtype}"
+        for name, dtype in (("ids", "int32"), ("counts", "int32"), ("offsets", "int64"))
+    }
 
 
 def _token_batches(path: Path, batch_size: int, phrases=None):
@@ -608,22 +663,31 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         # 1. segment batch after batch
-        with pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer, \
-                tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar:
+        with (
+            pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer,
+            tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar,
+        ):
             for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
-                token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
+                token_lists, batch_removed = segment_texts(
+                    batch.column(1).to_pylist(), params, segmenter, progress=False
+                )
                 for reason, counter in batch_removed.items():
                     removed[reason].update(counter)
-                writer.write_table(pa.table([batch.column(0).cast(pa.string()), pa.array(token_lists, pa.list_(pa.string()))],
-                                            names=["doc_id", "tokens"]))
+                writer.write_table(
+                    pa.table(
+                        [batch.column(0).cast(pa.string()), pa.array(token_lists, pa.list_(pa.string()))],
+                        names=["doc_id", "tokens"],
+                    )
+                )
                 if not phrase_params.get("enabled"):
                     dictionary.add_documents(token_lists)
                 bar.update(batch.num_rows)
         # 2. phrases: learned from a stream, applied on the fly
         phrases = None
         if phrase_params.get("enabled"):
-            phrases = _learn_phrases((tokens for _, batch in _token_batches(unjoined, batch_size) for tokens in batch),
-                                     phrase_params)
+            phrases = _learn_phrases(
+                (tokens for _, batch in _token_batches(unjoined, batch_size) for tokens in batch), phrase_params
+            )
             for _, token_lists in _token_batches(unjoined, batch_size, phrases):
                 dictionary.add_documents(token_lists)
         vocabulary_before = len(dictionary)
@@ -637,8 +701,9 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
             token_file = stack.enter_context(atomic_path(paths.tokens))
             bow_file = stack.enter_context(atomic_path(paths.bow))
             writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
-            ids_file, counts_file, offsets_file = (stack.enter_context(open(arrays[name], "wb"))
-                                                   for name in ("ids", "counts", "offsets"))
+            ids_file, counts_file, offsets_file = (
+                stack.enter_context(open(arrays[name], "wb")) for name in ("ids", "counts", "offsets")
+            )
             offsets_file.write(np.zeros(1, dtype=np.int64).tobytes())
             position = [0]
 
@@ -647,9 +712,17 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
                     batch_bows = [dictionary.doc2bow(tokens) for tokens in token_lists]
                     n_tokens = [len(tokens) for tokens in token_lists]
                     in_dictionary = [sum(count for _, count in bow) for bow in batch_bows]
-                    writer.write_table(pa.table([doc_ids, pa.array(token_lists, pa.list_(pa.string())),
-                                                 pa.array(n_tokens, pa.int64()), pa.array(in_dictionary, pa.int64())],
-                                                schema=TOKENS_SCHEMA))
+                    writer.write_table(
+                        pa.table(
+                            [
+                                doc_ids,
+                                pa.array(token_lists, pa.list_(pa.string())),
+                                pa.array(n_tokens, pa.int64()),
+                                pa.array(in_dictionary, pa.int64()),
+                            ],
+                            schema=TOKENS_SCHEMA,
+                        )
+                    )
                     lengths = np.fromiter(map(len, batch_bows), dtype=np.int64, count=len(batch_bows))
                     flat = np.array([pair for bow in batch_bows for pair in bow], dtype=np.int32).reshape(-1, 2)
                     ids_file.write(np.ascontiguousarray(flat[:, 0]).tobytes())
@@ -683,14 +756,19 @@ def _learn_phrases(token_lists, params: dict):
     """gensim ``Phrases`` (frozen) learned from an iterable of token lists."""
     from gensim.models.phrases import Phrases
 
-    model = Phrases(token_lists, min_count=params.get("min_count", 5), threshold=params.get("threshold", 10.0),
-                    delimiter=params.get("delimiter", "_")).freeze()
+    model = Phrases(
+        token_lists,
+        min_count=params.get("min_count", 5),
+        threshold=params.get("threshold", 10.0),
+        delimiter=params.get("delimiter", "_"),
+    ).freeze()
     logger.info("phrases: %d collocations found", len(model.phrasegrams))
     return model
 
 
-def _write_dictionary_and_summaries(dictionary: Dictionary, token_filter: pd.DataFrame, summary: dict,
-                                    paths: OutputPaths) -> None:
+def _write_dictionary_and_summaries(
+    dictionary: Dictionary, token_filter: pd.DataFrame, summary: dict, paths: OutputPaths
+) -> None:
     with atomic_path(paths.dictionary) as temporary:
         dictionary.save(str(temporary))
     with atomic_path(paths.dictionary_text) as temporary:
@@ -708,7 +786,9 @@ def write_segmented(segmented: SegmentedCorpus, paths: OutputPaths) -> None:
 
     paths.processed.mkdir(parents=True, exist_ok=True)
     with atomic_path(paths.tokens) as temporary:
-        table = pa.Table.from_pandas(segmented.tokens.astype({"doc_id": str}), schema=TOKENS_SCHEMA, preserve_index=False)
+        table = pa.Table.from_pandas(
+            segmented.tokens.astype({"doc_id": str}), schema=TOKENS_SCHEMA, preserve_index=False
+        )
         pq.write_table(table, temporary)
     bows = list(segmented.bow())
     with atomic_path(paths.bow) as temporary:

@@ -27,7 +27,9 @@ END = "<!-- findings:end -->"
 def _table(frame: pd.DataFrame) -> str:
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    rows = ["| " + " | ".join(str(value).replace("|", "/") for value in row) + " |" for row in frame.itertuples(index=False)]
+    rows = [
+        "| " + " | ".join(str(value).replace("|", "/") for value in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join([header, rule, *rows])
 
 
@@ -39,8 +41,15 @@ def _number(value, digits: int = 3) -> str:
 def render_summary(paths: OutputPaths) -> str:
     """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
     results = paths.results
-    needed = [paths.documents, paths.removed, paths.segment_summary, results / "model_choice.json", results / "topic_labels.csv",
-              results / "article_topics.csv", results / "engine_comparison.csv"]
+    needed = [
+        paths.documents,
+        paths.removed,
+        paths.segment_summary,
+        results / "model_choice.json",
+        results / "topic_labels.csv",
+        results / "article_topics.csv",
+        results / "engine_comparison.csv",
+    ]
     missing = [str(p) for p in needed if not p.exists()]
     if missing:
         raise ZhtopicsError(f"{missing[0]}: not found; run `zhtopics run` first")
@@ -75,26 +84,35 @@ def render_summary(paths: OutputPaths) -> str:
         "",
         f"Both engines at K = {choice['k']} (the final model is each engine's most typical seed):",
         "",
-        _table(pd.DataFrame({
-            "engine": engines["engine"],
-            f"mean {metric} over seeds": engines[f"{metric}_mean_over_seeds"].map("{:.3f}".format)
-            + " ± " + engines[f"{metric}_sd_over_seeds"].map("{:.3f}".format),
-            "stability": engines["stability"].map(_number),
-            "final seed": engines["seed"],
-            "c_v": engines["c_v"].map("{:.3f}".format),
-            "c_npmi": engines["c_npmi"].map("{:.3f}".format),
-            "diversity": engines["diversity"].map("{:.2f}".format),
-        })),
+        _table(
+            pd.DataFrame(
+                {
+                    "engine": engines["engine"],
+                    f"mean {metric} over seeds": engines[f"{metric}_mean_over_seeds"].map("{:.3f}".format)
+                    + " ± "
+                    + engines[f"{metric}_sd_over_seeds"].map("{:.3f}".format),
+                    "stability": engines["stability"].map(_number),
+                    "final seed": engines["seed"],
+                    "c_v": engines["c_v"].map("{:.3f}".format),
+                    "c_npmi": engines["c_npmi"].map("{:.3f}".format),
+                    "diversity": engines["diversity"].map("{:.2f}".format),
+                }
+            )
+        ),
         "",
         "### Topics of the chosen model",
         "",
-        _table(pd.DataFrame({
-            "topic": labels["topic"],
-            "label": labels["label"],
-            "theme score": labels["score"].map("{:.2f}".format),
-            "runner-up theme": labels["runner_up"] + " " + labels["runner_up_score"].map("{:.2f}".format),
-            "top words": labels["top_words"],
-        })),
+        _table(
+            pd.DataFrame(
+                {
+                    "topic": labels["topic"],
+                    "label": labels["label"],
+                    "theme score": labels["score"].map("{:.2f}".format),
+                    "runner-up theme": labels["runner_up"] + " " + labels["runner_up_score"].map("{:.2f}".format),
+                    "top words": labels["top_words"],
+                }
+            )
+        ),
         "",
         "### Which article argues which theme",
         "",
@@ -103,16 +121,26 @@ def render_summary(paths: OutputPaths) -> str:
     topic_columns = [c for c in articles.columns if c.startswith("topic_")]
     rows = []
     for article in articles.itertuples(index=False):
-        shares = pd.Series({int(c.split("_")[1]): getattr(article, c) for c in topic_columns}).sort_values(ascending=False)
+        shares = pd.Series({int(c.split("_")[1]): getattr(article, c) for c in topic_columns}).sort_values(
+            ascending=False
+        )
         top = [f"{names[t]} {s:.0%}" for t, s in shares.head(2).items() if pd.notna(s)]
-        rows.append({"article": f"{article.article_id} {article.article_title}", "paragraphs": article.paragraphs,
-                     "main topics (token share)": "; ".join(top)})
+        rows.append(
+            {
+                "article": f"{article.article_id} {article.article_title}",
+                "paragraphs": article.paragraphs,
+                "main topics (token share)": "; ".join(top),
+            }
+        )
     lines += [_table(pd.DataFrame(rows)), ""]
     guided = results / "guided_metrics.json"
     if guided.exists():
         metrics = json.loads(guided.read_text(encoding="utf-8"))
-        lines += [f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
-                  f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.", ""]
+        lines += [
+            f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
+            f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -55,8 +55,15 @@ def coherence(topics: list[list[str]], data: ModelInput, measure: str) -> float:
     from gensim.models import CoherenceModel
 
     rows = range(data.n_docs)
-    model = CoherenceModel(topics=topics, texts=data.texts_of(rows), corpus=list(data.bow), dictionary=data.dictionary,
-                           coherence=measure, topn=len(topics[0]), processes=1)
+    model = CoherenceModel(
+        topics=topics,
+        texts=data.texts_of(rows),
+        corpus=list(data.bow),
+        dictionary=data.dictionary,
+        coherence=measure,
+        topn=len(topics[0]),
+        processes=1,
+    )
     return float(model.get_coherence())
 
 
@@ -128,11 +135,19 @@ def code_version() -> str:
 def run_key(fingerprint: str, engine: str, k: int, seed: int, params: dict) -> str:
     """Cache key of one run: input fingerprint, engine, K, seed, its parameters, code version."""
     blob = json.dumps(
-        {"input": fingerprint, "engine": engine, "k": k, "seed": seed, "engine_params": params["engines"].get(engine),
-         "coherence_topn": params["sweep"]["coherence_topn"], "diversity_topn": params["sweep"]["diversity_topn"],
-         "coherence_docs": params["sweep"].get("coherence_docs"),
-         "code": code_version()},
-        sort_keys=True, default=str,
+        {
+            "input": fingerprint,
+            "engine": engine,
+            "k": k,
+            "seed": seed,
+            "engine_params": params["engines"].get(engine),
+            "coherence_topn": params["sweep"]["coherence_topn"],
+            "diversity_topn": params["sweep"]["diversity_topn"],
+            "coherence_docs": params["sweep"].get("coherence_docs"),
+            "code": code_version(),
+        },
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
@@ -203,15 +218,24 @@ def _cap_k(ks: list[int], usable_docs: int) -> list[int]:
     if len(fitting) == len(ks):
         return ks
     if len(ks) == 1 or not fitting:
-        raise ZhtopicsError(f"K = {', '.join(map(str, ks))} topics but only {usable_docs} documents have tokens after "
-                            "segmentation: give more documents, or ask for fewer topics (--k or sweep.k)")
+        raise ZhtopicsError(
+            f"K = {', '.join(map(str, ks))} topics but only {usable_docs} documents have tokens after "
+            "segmentation: give more documents, or ask for fewer topics (--k or sweep.k)"
+        )
     dropped = [k for k in ks if k > usable_docs]
-    logger.warning("sweep.k capped: only %d documents have tokens, so K = %s are skipped (sweeping K = %d-%d)",
-                   usable_docs, ", ".join(map(str, dropped)), min(fitting), max(fitting))
+    logger.warning(
+        "sweep.k capped: only %d documents have tokens, so K = %s are skipped (sweeping K = %d-%d)",
+        usable_docs,
+        ", ".join(map(str, dropped)),
+        min(fitting),
+        max(fitting),
+    )
     return fitting
 
 
-def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | None = None) -> tuple[pd.DataFrame, dict]:
+def run_sweep(
+    data: ModelInput, params: dict, cache_dir: Path, processes: int | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Fit and score every engine × K × seed of ``params['sweep']``, reusing cached runs.
 
     Parameters
@@ -235,7 +259,9 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
     engines = sweep_params["engines"]
     unknown = set(engines) - set(ENGINES)
     if unknown:
-        raise ZhtopicsError(f"sweep.engines: unknown engine(s) {', '.join(sorted(unknown))} (known: {', '.join(ENGINES)})")
+        raise ZhtopicsError(
+            f"sweep.engines: unknown engine(s) {', '.join(sorted(unknown))} (known: {', '.join(ENGINES)})"
+        )
     ks = _k_values(sweep_params)
     if min(ks) < 2:
         raise ZhtopicsError("sweep.k: the number of topics must be at least 2")
@@ -270,8 +296,9 @@ def run_sweep(data: ModelInput, params: dict, cache_dir: Path, processes: int | 
                 progress.update()
         else:
             # Workers are forked, so each inherits the model input without pickling it.
-            with ProcessPoolExecutor(max_workers=min(processes, len(todo)),
-                                     mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(processes, len(todo)), mp_context=multiprocessing.get_context("fork")
+            ) as pool:
                 futures = {pool.submit(_run, *spec, params, str(cache_dir), keys[spec]): spec for spec in todo}
                 for future in as_completed(futures):
                     rows[futures[future]] = future.result()
@@ -293,13 +320,20 @@ def stability_table(topic_words: dict) -> tuple[pd.DataFrame, dict]:
         (engine, k, seed) → mean matched similarity to the other seeds.
     """
     groups: dict[tuple, list] = {}
-    for (engine, k, seed) in topic_words:
+    for engine, k, seed in topic_words:
         groups.setdefault((engine, k), []).append(seed)
     rows, typicality = [], {}
     for (engine, k), seeds in groups.items():
         result = stability([topic_words[(engine, k, seed)] for seed in seeds])
-        rows.append({"engine": engine, "k": k, "stability": round(result["stability"], 6),
-                     "stability_sd": round(result["stability_sd"], 6), "pairs": result["pairs"]})
+        rows.append(
+            {
+                "engine": engine,
+                "k": k,
+                "stability": round(result["stability"], 6),
+                "stability_sd": round(result["stability_sd"], 6),
+                "pairs": result["pairs"],
+            }
+        )
         for seed, value in zip(seeds, result["typicality"]):
             typicality[(engine, k, seed)] = value
     return pd.DataFrame(rows, columns=["engine", "k", "stability", "stability_sd", "pairs"]), typicality

@@ -28,7 +28,17 @@ from zhtopics.engines import FittedModel, ModelInput, fit_tomotopy
 
 logger = logging.getLogger(__name__)
 
-LABEL_COLUMNS = ["topic", "label", "theme_id", "theme", "theme_en", "score", "runner_up", "runner_up_score", "top_words"]
+LABEL_COLUMNS = [
+    "topic",
+    "label",
+    "theme_id",
+    "theme",
+    "theme_en",
+    "score",
+    "runner_up",
+    "runner_up_score",
+    "top_words",
+]
 
 
 def load_themes(path) -> list[dict]:
@@ -66,8 +76,9 @@ def theme_scores(topic_word: np.ndarray, vocabulary: dict[str, int], themes: lis
     return scores
 
 
-def label_topics(topic_word: np.ndarray, vocabulary: dict[str, int], themes: list[dict], topn: int = 30,
-                 min_score: float = 0.1) -> pd.DataFrame:
+def label_topics(
+    topic_word: np.ndarray, vocabulary: dict[str, int], themes: list[dict], topn: int = 30, min_score: float = 0.1
+) -> pd.DataFrame:
     """Name each topic after its best theme, or by its top words (see the module docstring).
 
     Parameters
@@ -95,20 +106,22 @@ def label_topics(topic_word: np.ndarray, vocabulary: dict[str, int], themes: lis
         best, second = order[0], order[1] if len(order) > 1 else None
         named = scores[t, best] >= min_score
         theme = themes[best]
-        rows.append({
-            "topic": t,
-            "label": theme["name"] if named else " · ".join(top_words[t][:3]),
-            "theme_id": theme["id"] if named else "",
-            "theme": theme["name"] if named else "",
-            "theme_en": theme.get("name_en", "") if named else "",
-            "score": round(float(scores[t, best]), 4),
-            "runner_up": "" if second is None else themes[second]["name"],
-            "runner_up_score": 0.0 if second is None else round(float(scores[t, second]), 4),
-            "top_words": " ".join(top_words[t]),
-        })
+        rows.append(
+            {
+                "topic": t,
+                "label": theme["name"] if named else " · ".join(top_words[t][:3]),
+                "theme_id": theme["id"] if named else "",
+                "theme": theme["name"] if named else "",
+                "theme_en": theme.get("name_en", "") if named else "",
+                "score": round(float(scores[t, best]), 4),
+                "runner_up": "" if second is None else themes[second]["name"],
+                "runner_up_score": 0.0 if second is None else round(float(scores[t, second]), 4),
+                "top_words": " ".join(top_words[t]),
+            }
+        )
     labels = pd.DataFrame(rows, columns=LABEL_COLUMNS)
     # Distinct labels: the strongest topic of a theme keeps the plain name.
-    for theme_id, group in labels[labels["theme_id"] != ""].groupby("theme_id"):
+    for _theme_id, group in labels[labels["theme_id"] != ""].groupby("theme_id"):
         for t in group.sort_values("score", ascending=False, kind="stable")["topic"].iloc[1:]:
             labels.loc[t, "label"] = f"{labels.loc[t, 'theme']}({top_words[t][0]})"
     return labels
@@ -132,13 +145,23 @@ def topic_evidence(doc_topics: pd.DataFrame, k: int, per_topic: int = 5) -> pd.D
         best = candidates.sort_values(["share", "doc_id"], ascending=[False, True], kind="stable").head(per_topic)
         for rank, (index, share) in enumerate(best["share"].items(), start=1):
             row = doc_topics.loc[index]
-            rows.append({"topic": topic, "rank": rank, "doc_id": row["doc_id"], "share": round(float(share), 4),
-                         "article_id": row.get("article_id", ""), "article_title": row.get("article_title", ""),
-                         "text": row["text"]})
+            rows.append(
+                {
+                    "topic": topic,
+                    "rank": rank,
+                    "doc_id": row["doc_id"],
+                    "share": round(float(share), 4),
+                    "article_id": row.get("article_id", ""),
+                    "article_title": row.get("article_title", ""),
+                    "text": row["text"],
+                }
+            )
     return pd.DataFrame(rows, columns=["topic", "rank", "doc_id", "share", "article_id", "article_title", "text"])
 
 
-def fit_guided(data: ModelInput, themes: list[dict], params: dict, engine_params: dict, seed: int) -> tuple[FittedModel, list[str]]:
+def fit_guided(
+    data: ModelInput, themes: list[dict], params: dict, engine_params: dict, seed: int
+) -> tuple[FittedModel, list[str]]:
     """Fit the guided tomotopy model: topic i of the first len(themes) is seeded with theme i.
 
     Parameters
@@ -160,7 +183,9 @@ def fit_guided(data: ModelInput, themes: list[dict], params: dict, engine_params
     for index, theme in enumerate(themes):
         for word in theme["seeds"]:
             if word in vocabulary and word not in priors:
-                priors[word] = [params.get("seed_prior", 1.0) if t == index else params.get("other_prior", 0.01) for t in range(k)]
+                priors[word] = [
+                    params.get("seed_prior", 1.0) if t == index else params.get("other_prior", 0.01) for t in range(k)
+                ]
     fitted = fit_tomotopy(data, k, seed, engine_params, word_priors=priors)
     topic_themes = [theme["id"] for theme in themes] + [""] * (k - len(themes))
     return fitted, topic_themes
@@ -172,8 +197,15 @@ def seed_coverage(themes: list[dict], vocabulary: dict[str, int]) -> pd.DataFram
     for theme in themes:
         found = [w for w in theme["seeds"] if w in vocabulary]
         missing = [w for w in theme["seeds"] if w not in vocabulary]
-        rows.append({"theme_id": theme["id"], "theme": theme["name"], "seeds_in_vocabulary": len(found),
-                     "seeds": len(theme["seeds"]), "missing": " ".join(missing)})
+        rows.append(
+            {
+                "theme_id": theme["id"],
+                "theme": theme["name"],
+                "seeds_in_vocabulary": len(found),
+                "seeds": len(theme["seeds"]),
+                "missing": " ".join(missing),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -192,24 +224,35 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     """
     import json
 
+    from zhtopics.atomic import write_csv, write_text
     from zhtopics.corpus import load_documents
     from zhtopics.engines import topic_word_table
     from zhtopics.sweep import COHERENCE_MEASURES, coherence
-    from zhtopics.atomic import write_csv, write_text
-    from zhtopics.train import (article_topics_table, doc_topics_table, model_name, package_versions,
-                                paragraph_occurrences, write_model)
+    from zhtopics.train import (
+        article_topics_table,
+        doc_topics_table,
+        model_name,
+        package_versions,
+        paragraph_occurrences,
+        write_model,
+    )
 
     settings = params["themes"]
     themes = load_themes(settings["file"])
     vocabulary = data.dictionary.token2id
     coverage = seed_coverage(themes, vocabulary)
-    logger.info("theme seed words in the vocabulary: %d of %d", coverage["seeds_in_vocabulary"].sum(), coverage["seeds"].sum())
+    logger.info(
+        "theme seed words in the vocabulary: %d of %d", coverage["seeds_in_vocabulary"].sum(), coverage["seeds"].sum()
+    )
     k = choice["k"]
     topic_word = np.load(paths.models / model_name(choice["engine"], k) / "topic_word.npy")
     labels = label_topics(topic_word, vocabulary, themes, settings["topn"], settings["min_score"])
     wanted = {"doc_id", "text", "n_tokens", "article_id", "article_title"}
-    doc_topics = pd.read_csv(paths.results / "doc_topics.csv", dtype={"doc_id": str},
-                             usecols=lambda column: column in wanted or column.startswith("topic_"))
+    doc_topics = pd.read_csv(
+        paths.results / "doc_topics.csv",
+        dtype={"doc_id": str},
+        usecols=lambda column: column in wanted or column.startswith("topic_"),
+    )
     evidence = topic_evidence(doc_topics, k, settings["evidence_per_topic"])
     evidence = evidence.merge(labels[["topic", "label"]], on="topic")
     paths.results.mkdir(parents=True, exist_ok=True)
@@ -221,9 +264,12 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     guided_params = settings.get("guided") or {}
     coverage_share = coverage["seeds_in_vocabulary"].sum() / max(coverage["seeds"].sum(), 1)
     if guided_params.get("enabled", True) and coverage_share < guided_params.get("min_seed_coverage", 0.0):
-        logger.warning("guided model skipped: only %.0f%% of the theme seed words are in the vocabulary "
-                       "(themes.guided.min_seed_coverage = %s); the themes file does not fit this corpus",
-                       100 * coverage_share, guided_params.get("min_seed_coverage"))
+        logger.warning(
+            "guided model skipped: only %.0f%% of the theme seed words are in the vocabulary "
+            "(themes.guided.min_seed_coverage = %s); the themes file does not fit this corpus",
+            100 * coverage_share,
+            guided_params.get("min_seed_coverage"),
+        )
         for stale in paths.results.glob("guided_*"):
             stale.unlink()
     elif guided_params.get("enabled", True):
@@ -241,17 +287,35 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
         documents = load_documents(paths)
         tokens = pd.read_parquet(paths.tokens, columns=["doc_id", "n_in_dictionary"])
         removed = pd.read_csv(paths.removed) if paths.removed.exists() else None
-        articles = pd.read_csv(paths.articles) if paths.articles.exists() else documents[["article_id", "article_title"]].drop_duplicates()
+        articles = (
+            pd.read_csv(paths.articles)
+            if paths.articles.exists()
+            else documents[["article_id", "article_title"]].drop_duplicates()
+        )
         guided_docs = doc_topics_table(guided, documents, tokens)
-        write_csv(article_topics_table(guided_docs, guided.k, paragraph_occurrences(documents, removed), articles),
-                  paths.results / "guided_article_topics.csv")
+        write_csv(
+            article_topics_table(guided_docs, guided.k, paragraph_occurrences(documents, removed), articles),
+            paths.results / "guided_article_topics.csv",
+        )
         name = model_name("tomotopy", guided.k, prefix="guided_")
-        write_model(guided, data, paths.models / name, {
-            "name": name, "role": "guided (seed words as priors); reported beside the unsupervised model, never replaces it",
-            "engine": "tomotopy", "k": guided.k, "seed": seed, "guided_params": guided_params,
-            "engine_params": params["engines"]["tomotopy"], "metrics": metrics,
-            "topic_themes": topic_themes, "input_fingerprint": data.fingerprint(), "versions": package_versions(),
-        })
+        write_model(
+            guided,
+            data,
+            paths.models / name,
+            {
+                "name": name,
+                "role": "guided (seed words as priors); reported beside the unsupervised model, never replaces it",
+                "engine": "tomotopy",
+                "k": guided.k,
+                "seed": seed,
+                "guided_params": guided_params,
+                "engine_params": params["engines"]["tomotopy"],
+                "metrics": metrics,
+                "topic_themes": topic_themes,
+                "input_fingerprint": data.fingerprint(),
+                "versions": package_versions(),
+            },
+        )
         summary["guided"] = {"k": guided.k, **metrics}
         write_text(paths.results / "guided_metrics.json", json.dumps(summary["guided"], indent=2) + "\n")
     return summary

@@ -47,11 +47,11 @@ import logging
 import re
 import string
 import uuid
+from collections.abc import Sequence
 from functools import lru_cache
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,24 +79,36 @@ _GLOBAL = "zhtopicsLDAvis"  # the one global name the inlined code defines
 #: (shipped text, replacement, expected count) applied to pyLDAvis's LDAvis script; see the
 #: module docstring. A pyLDAvis upgrade that changes these lines fails loudly here.
 LDAVIS_PATCHES: tuple[tuple[str, str, int], ...] = (
-    ("K = data['mdsDat'].x.length;",
-     "K = data['mdsDat'].x.length;\n"
-     "        var zhFirst = Math.min.apply(null, data['mdsDat'].topics), zhNone = zhFirst - 1;\n"
-     "        vis_state.topic = zhNone;", 1),
+    (
+        "K = data['mdsDat'].x.length;",
+        "K = data['mdsDat'].x.length;\n"
+        "        var zhFirst = Math.min.apply(null, data['mdsDat'].topics), zhNone = zhFirst - 1;\n"
+        "        vis_state.topic = zhNone;",
+        1,
+    ),
     ("vis_state.topic > 0", "vis_state.topic > zhNone", 7),
     ("Math.min(K, +value_old + 1)", "Math.min(zhFirst + K - 1, +value_old + 1)", 1),
     ("Math.max(0, +value_old - 1)", "Math.max(zhNone, +value_old - 1)", 1),
-    ("if (!isNaN(value_new) && value_new > 0) {",
-     'if (value_new !== "" && !isNaN(value_new) && value_new > zhNone) {', 1),
+    (
+        "if (!isNaN(value_new) && value_new > 0) {",
+        'if (value_new !== "" && !isNaN(value_new) && value_new > zhNone) {',
+        1,
+    ),
     ("Math.min(K, Math.max(1, value_new))", "Math.min(zhFirst + K - 1, Math.max(zhFirst, value_new))", 1),
     ('topicInput.min = "0";', "topicInput.min = String(zhNone);", 1),
     ("topicInput.max = K;", "topicInput.max = zhFirst + K - 1;", 1),
     ('topicInput.value = "0";', "topicInput.value = String(zhNone);", 1),
     (".Topic - 1]", ".Topic - zhFirst]", 2),
-    ("Math.round(Math.min(K, Math.max(0, vis_state.topic)))",
-     "Math.round(Math.min(zhFirst + K - 1, Math.max(zhNone, vis_state.topic)))", 1),
-    ("document.getElementById(topicID).value = vis_state.topic = 0;",
-     "document.getElementById(topicID).value = vis_state.topic = zhNone;", 1),
+    (
+        "Math.round(Math.min(K, Math.max(0, vis_state.topic)))",
+        "Math.round(Math.min(zhFirst + K - 1, Math.max(zhNone, vis_state.topic)))",
+        1,
+    ),
+    (
+        "document.getElementById(topicID).value = vis_state.topic = 0;",
+        "document.getElementById(topicID).value = vis_state.topic = zhNone;",
+        1,
+    ),
     ("if (params.length > 1) {", "if (params.length > 2 && /^#topic=/.test(params[0])) {", 1),
     ("term.innerHTML", "term.textContent", 2),
 )
@@ -196,9 +208,16 @@ def pcoa(distributions: np.ndarray) -> np.ndarray:
     return coordinates
 
 
-def prepare_topic_map(topic_word: np.ndarray, doc_topic: np.ndarray, doc_lengths: Sequence[int],
-                      vocab: Sequence[str], term_frequency: Sequence[float], *, terms: int = 30,
-                      lambda_step: float = 0.01):
+def prepare_topic_map(
+    topic_word: np.ndarray,
+    doc_topic: np.ndarray,
+    doc_lengths: Sequence[int],
+    vocab: Sequence[str],
+    term_frequency: Sequence[float],
+    *,
+    terms: int = 30,
+    lambda_step: float = 0.01,
+):
     """The LDAvis data of a model, with topic numbers 0..K-1 in the order of its rows.
 
     Runs ``pyLDAvis.prepare`` with ``sort_topics=False`` and ``start_index=0`` (so topic
@@ -264,9 +283,19 @@ def prepare_topic_map(topic_word: np.ndarray, doc_topic: np.ndarray, doc_lengths
     doc_topic = doc_topic / doc_topic.sum(axis=1, keepdims=True)
     topic_word = np.maximum(topic_word, MIN_PROBABILITY)
     topic_word = topic_word / topic_word.sum(axis=1, keepdims=True)
-    return pyLDAvis.prepare(topic_word, doc_topic, doc_lengths[keep], vocab, term_frequency,
-                            R=terms, lambda_step=lambda_step, mds=pcoa, n_jobs=1,
-                            sort_topics=False, start_index=0)
+    return pyLDAvis.prepare(
+        topic_word,
+        doc_topic,
+        doc_lengths[keep],
+        vocab,
+        term_frequency,
+        R=terms,
+        lambda_step=lambda_step,
+        mds=pcoa,
+        n_jobs=1,
+        sort_topics=False,
+        start_index=0,
+    )
 
 
 def _prepared_dict(prepared) -> dict:
@@ -353,8 +382,10 @@ def patch_ldavis(source: str) -> str:
     for old, new, expected in LDAVIS_PATCHES:
         found = source.count(old)
         if found != expected:
-            raise RuntimeError(f"pyLDAvis {pyLDAvis.__version__}: the LDAvis script is not the one "
-                               f"zhtopics was written for: {old!r} occurs {found} times, expected {expected}")
+            raise RuntimeError(
+                f"pyLDAvis {pyLDAvis.__version__}: the LDAvis script is not the one "
+                f"zhtopics was written for: {old!r} occurs {found} times, expected {expected}"
+            )
         source = source.replace(old, new)
     return source
 
@@ -368,7 +399,9 @@ def _scope_css(css: str, scope: str) -> str:
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
     rules = []
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        kept = [s.strip() for s in selectors.split(",") if s.strip() and s.strip() not in (".container", ".output_area")]
+        kept = [
+            s.strip() for s in selectors.split(",") if s.strip() and s.strip() not in (".container", ".output_area")
+        ]
         if kept:
             body = " ".join(line.strip() for line in body.strip().splitlines())
             rules.append(", ".join(f"{scope} {s}" for s in kept) + " { " + body + " }")
@@ -486,9 +519,11 @@ def font_face_css(characters: str, font_file: str | Path | None = None) -> tuple
         return "", ""
     family = "zhtopics-cjk-" + _digest("".join(map(chr, covered)))
     logger.debug("topic map: %d glyphs of %s embedded (%d bytes)", len(covered), path.name, len(data))
-    css = (f'@font-face {{ font-family: "{family}"; '
-           f'src: url(data:font/woff;base64,{base64.b64encode(data).decode("ascii")}) format("woff"); '
-           f"unicode-range: {_unicode_range(covered)}; }}")
+    css = (
+        f'@font-face {{ font-family: "{family}"; '
+        f'src: url(data:font/woff;base64,{base64.b64encode(data).decode("ascii")}) format("woff"); '
+        f"unicode-range: {_unicode_range(covered)}; }}"
+    )
     return css, family
 
 
@@ -623,14 +658,24 @@ def _labels_table(prepared, labels: Sequence[str]) -> str:
         raise ZhtopicsError(f"topic map: {len(labels)} labels for {len(coordinates)} topics")
     rows = []
     for (topic, share), label in zip(coordinates[["topics", "Freq"]].itertuples(index=False), labels):
-        rows.append(f'<tr><td class="num">{int(topic)}</td><td>{html.escape(str(label))}</td>'
-                    f'<td class="num">{float(share):.1f}</td></tr>')
-    return ('<table class="zhtopics-labels">\n<thead><tr><th>topic</th><th>label</th><th>% of tokens</th></tr></thead>\n'
-            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+        rows.append(
+            f'<tr><td class="num">{int(topic)}</td><td>{html.escape(str(label))}</td>'
+            f'<td class="num">{float(share):.1f}</td></tr>'
+        )
+    return (
+        '<table class="zhtopics-labels">\n<thead><tr><th>topic</th><th>label</th><th>% of tokens</th></tr></thead>\n'
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
 
 
-def _map_block(prepared, labels: Sequence[str] | None, div_id: str, heading: str | None,
-               embed_font: bool, font_file: str | Path | None) -> str:
+def _map_block(
+    prepared,
+    labels: Sequence[str] | None,
+    div_id: str,
+    heading: str | None,
+    embed_font: bool,
+    font_file: str | Path | None,
+) -> str:
     """The map: style, optional heading and label table, the div, the library and the call."""
     if not re.fullmatch(r"[A-Za-z][\w-]*", div_id):
         raise ValueError(f"div_id must be a valid HTML id without spaces: {div_id!r}")
@@ -639,17 +684,22 @@ def _map_block(prepared, labels: Sequence[str] | None, div_id: str, heading: str
         font_css, family = font_face_css(_page_characters(prepared, labels, heading or ""), font_file)
     fonts = (f'"{family}", ' if family else "") + "sans-serif"
     scope = f".{CSS_CLASS}"
-    style = "\n".join(filter(None, [
-        font_css,
-        _no_closing_tag(_scope_css(_library_files()["css"].read_text(encoding="utf-8"), scope), "style"),
-        f"{scope} {{ font-family: {fonts}; overflow-x: auto; }}",
-        f"{scope} text {{ font-family: {fonts}; }}",
-        f"{scope} h1 {{ font-size: 20px; font-weight: normal; margin: 8px 0; }}",
-        f"{scope} table.zhtopics-labels {{ border-collapse: collapse; font-size: 13px; margin: 4px 0 12px; }}",
-        f"{scope} table.zhtopics-labels th, {scope} table.zhtopics-labels td "
-        "{ border-bottom: 1px solid #ddd; padding: 2px 10px; text-align: left; }",
-        f"{scope} table.zhtopics-labels td.num {{ text-align: right; }}",
-    ]))
+    style = "\n".join(
+        filter(
+            None,
+            [
+                font_css,
+                _no_closing_tag(_scope_css(_library_files()["css"].read_text(encoding="utf-8"), scope), "style"),
+                f"{scope} {{ font-family: {fonts}; overflow-x: auto; }}",
+                f"{scope} text {{ font-family: {fonts}; }}",
+                f"{scope} h1 {{ font-size: 20px; font-weight: normal; margin: 8px 0; }}",
+                f"{scope} table.zhtopics-labels {{ border-collapse: collapse; font-size: 13px; margin: 4px 0 12px; }}",
+                f"{scope} table.zhtopics-labels th, {scope} table.zhtopics-labels td "
+                "{ border-bottom: 1px solid #ddd; padding: 2px 10px; text-align: left; }",
+                f"{scope} table.zhtopics-labels td.num {{ text-align: right; }}",
+            ],
+        )
+    )
     data = _script_json(_prepared_dict(prepared))
     draw = "<script>" + _DRAW_SCRIPT.substitute(div_id=div_id, data=data) + "</script>"
     parts = [f'<div class="{CSS_CLASS}">', f"<style>\n{style}\n</style>"]
@@ -661,8 +711,14 @@ def _map_block(prepared, labels: Sequence[str] | None, div_id: str, heading: str
     return "\n".join(parts)
 
 
-def topic_map_html(prepared, labels: Sequence[str] | None = None, title: str = "Topic map", *,
-                   embed_font: bool = True, font_file: str | Path | None = None) -> str:
+def topic_map_html(
+    prepared,
+    labels: Sequence[str] | None = None,
+    title: str = "Topic map",
+    *,
+    embed_font: bool = True,
+    font_file: str | Path | None = None,
+) -> str:
     """One self-contained HTML page of the topic map; nothing is fetched from the network.
 
     Parameters
@@ -685,12 +741,20 @@ def topic_map_html(prepared, labels: Sequence[str] | None = None, title: str = "
         The page. The same inputs give the same text, byte for byte.
     """
     block = _map_block(prepared, labels, PAGE_DIV_ID, title, embed_font, font_file)
-    return ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{block}\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{block}\n</body>\n</html>\n"
+    )
 
 
-def topic_map_fragment(prepared, labels: Sequence[str] | None = None, *, div_id: str | None = None,
-                       embed_font: bool = True, font_file: str | Path | None = None) -> str:
+def topic_map_fragment(
+    prepared,
+    labels: Sequence[str] | None = None,
+    *,
+    div_id: str | None = None,
+    embed_font: bool = True,
+    font_file: str | Path | None = None,
+) -> str:
     """The topic map as an HTML fragment for a notebook output.
 
     ``IPython.display.HTML(topic_map_fragment(prepared))`` shows it in JupyterLab (the
@@ -775,24 +839,41 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
     labels_table = pd.read_csv(_need(paths.results / "topic_labels.csv", "themes"))
 
     if len(tokens) != doc_topic.shape[0]:
-        raise ZhtopicsError(f"{paths.tokens}: {len(tokens)} documents but the {engine} K={k} model has "
-                            f"{doc_topic.shape[0]}; run `zhtopics train` again")
+        raise ZhtopicsError(
+            f"{paths.tokens}: {len(tokens)} documents but the {engine} K={k} model has "
+            f"{doc_topic.shape[0]}; run `zhtopics train` again"
+        )
     if len(dictionary) != topic_word.shape[1]:
-        raise ZhtopicsError(f"{folder / 'dictionary.gensim'}: {len(dictionary)} words but topic_word.npy has "
-                            f"{topic_word.shape[1]} columns; run `zhtopics train` again")
+        raise ZhtopicsError(
+            f"{folder / 'dictionary.gensim'}: {len(dictionary)} words but topic_word.npy has "
+            f"{topic_word.shape[1]} columns; run `zhtopics train` again"
+        )
     labels_table = labels_table.sort_values("topic")
     if labels_table["topic"].tolist() != list(range(k)):
-        raise ZhtopicsError(f"{paths.results / 'topic_labels.csv'}: topics are not 0..{k - 1} of the chosen "
-                            f"model; run `zhtopics themes` again")
+        raise ZhtopicsError(
+            f"{paths.results / 'topic_labels.csv'}: topics are not 0..{k - 1} of the chosen "
+            f"model; run `zhtopics themes` again"
+        )
 
     vocab = [dictionary[i] for i in range(len(dictionary))]
     frequency = [dictionary.cfs.get(i, 0) for i in range(len(dictionary))]
-    prepared = prepare_topic_map(topic_word, doc_topic, tokens["n_in_dictionary"].to_numpy(), vocab, frequency,
-                                 terms=int(options["terms"]), lambda_step=float(options["lambda_step"]))
+    prepared = prepare_topic_map(
+        topic_word,
+        doc_topic,
+        tokens["n_in_dictionary"].to_numpy(),
+        vocab,
+        frequency,
+        terms=int(options["terms"]),
+        lambda_step=float(options["lambda_step"]),
+    )
     font_file = resolve(options["font_file"]) if options["font_file"] else None
-    page = topic_map_html(prepared, labels_table["label"].astype(str).tolist(),
-                          title=f"Topic map: {engine}, K = {k}",
-                          embed_font=bool(options["embed_font"]), font_file=font_file)
+    page = topic_map_html(
+        prepared,
+        labels_table["label"].astype(str).tolist(),
+        title=f"Topic map: {engine}, K = {k}",
+        embed_font=bool(options["embed_font"]),
+        font_file=font_file,
+    )
     unsafe = active_content(page)
     if unsafe:  # cannot happen while labels are escaped and the data is _script_json
         raise ZhtopicsError(f"topic map: the page would run code zhtopics did not write: {unsafe[0]}")

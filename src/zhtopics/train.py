@@ -48,8 +48,13 @@ def summarise_settings(runs: pd.DataFrame, stability: pd.DataFrame, metric: str)
         raise ZhtopicsError(f"selection.metric: '{metric}' is not a sweep column ({', '.join(runs.columns)})")
     summary = (
         runs.groupby(["engine", "k"])
-        .agg(metric_mean=(metric, "mean"), metric_sd=(metric, "std"), diversity=("diversity", "mean"),
-             seconds=("seconds", "mean"), seeds=("seed", "count"))
+        .agg(
+            metric_mean=(metric, "mean"),
+            metric_sd=(metric, "std"),
+            diversity=("diversity", "mean"),
+            seconds=("seconds", "mean"),
+            seeds=("seed", "count"),
+        )
         .reset_index()
     )
     summary["metric_sd"] = summary["metric_sd"].fillna(0.0)
@@ -78,12 +83,17 @@ def choose_setting(runs: pd.DataFrame, stability: pd.DataFrame, selection: dict)
     metric = selection.get("metric", "c_v")
     summary = summarise_settings(runs, stability, metric)
     # u_mass is better when less negative; c_v and c_npmi when larger: all "higher is better".
-    eligible = summary[(summary["stability"].fillna(1.0) >= selection.get("min_stability", 0.0))
-                       & (summary["diversity"] >= selection.get("min_diversity", 0.0))]
+    eligible = summary[
+        (summary["stability"].fillna(1.0) >= selection.get("min_stability", 0.0))
+        & (summary["diversity"] >= selection.get("min_diversity", 0.0))
+    ]
     fallback = eligible.empty
     if fallback:
-        logger.warning("no setting has stability >= %s and diversity >= %s: choosing among all settings",
-                       selection.get("min_stability"), selection.get("min_diversity"))
+        logger.warning(
+            "no setting has stability >= %s and diversity >= %s: choosing among all settings",
+            selection.get("min_stability"),
+            selection.get("min_diversity"),
+        )
         eligible = summary
     best = eligible.sort_values(["metric_mean", "k"], ascending=[False, True], kind="stable").iloc[0]
     tolerance = float(best["metric_sd"])
@@ -96,8 +106,12 @@ def choose_setting(runs: pd.DataFrame, stability: pd.DataFrame, selection: dict)
         "metric": metric,
         "min_stability": selection.get("min_stability"),
         "min_diversity": selection.get("min_diversity"),
-        "best": {"engine": str(best["engine"]), "k": int(best["k"]), "metric_mean": round(float(best["metric_mean"]), 6),
-                 "metric_sd": round(tolerance, 6)},
+        "best": {
+            "engine": str(best["engine"]),
+            "k": int(best["k"]),
+            "metric_mean": round(float(best["metric_mean"]), 6),
+            "metric_sd": round(tolerance, 6),
+        },
         "tolerance": round(tolerance, 6),
         "chosen_metric_mean": round(float(chosen["metric_mean"]), 6),
         "chosen_stability": None if pd.isna(chosen["stability"]) else round(float(chosen["stability"]), 6),
@@ -129,8 +143,9 @@ def package_versions() -> dict:
 # --------------------------------------------------------------------------- tables
 
 
-def doc_topics_table(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame,
-                     rows: slice = slice(None)) -> pd.DataFrame:
+def doc_topics_table(
+    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, rows: slice = slice(None)
+) -> pd.DataFrame:
     """``results/doc_topics.csv``: doc_id, text, dominant_topic, topic_0..K-1, then every
     other column of the documents table (article_id, article_title, input metadata).
 
@@ -146,17 +161,21 @@ def doc_topics_table(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.Da
     empty = np.asarray(fitted.empty_docs, dtype=np.int64)
     dominant[empty[(empty >= start) & (empty < stop)] - start] = -1
     part = documents.iloc[start:stop]
-    table = pd.concat([
-        part[["doc_id", "text"]].reset_index(drop=True),
-        pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()[start:stop]}),
-        shares,
-        part.drop(columns=["doc_id", "text"]).reset_index(drop=True),
-    ], axis=1)
+    table = pd.concat(
+        [
+            part[["doc_id", "text"]].reset_index(drop=True),
+            pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()[start:stop]}),
+            shares,
+            part.drop(columns=["doc_id", "text"]).reset_index(drop=True),
+        ],
+        axis=1,
+    )
     return table
 
 
-def write_doc_topics(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, path: Path,
-                     rows_per_piece: int = 100_000) -> pd.DataFrame:
+def write_doc_topics(
+    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, path: Path, rows_per_piece: int = 100_000
+) -> pd.DataFrame:
     """Write :func:`doc_topics_table` to ``path`` (atomically, ``rows_per_piece`` documents at
     a time, so that a million documents are never one table in memory); return the columns
     the article profiles need (doc_id, n_tokens, topic_*)."""
@@ -165,8 +184,15 @@ def write_doc_topics(fitted: FittedModel, documents: pd.DataFrame, tokens: pd.Da
             piece = doc_topics_table(fitted, documents, tokens, slice(start, start + rows_per_piece))
             piece.to_csv(temporary, index=False, header=start == 0, mode="w" if start == 0 else "a")
     shares = pd.DataFrame(np.round(fitted.doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
-    return pd.concat([pd.DataFrame({"doc_id": documents["doc_id"].astype(str).to_numpy(),
-                                    "n_tokens": tokens["n_in_dictionary"].to_numpy()}), shares], axis=1)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"doc_id": documents["doc_id"].astype(str).to_numpy(), "n_tokens": tokens["n_in_dictionary"].to_numpy()}
+            ),
+            shares,
+        ],
+        axis=1,
+    )
 
 
 def paragraph_occurrences(documents: pd.DataFrame, removed: pd.DataFrame | None) -> pd.DataFrame:
@@ -180,7 +206,9 @@ def paragraph_occurrences(documents: pd.DataFrame, removed: pd.DataFrame | None)
     return pd.concat([own, copies], ignore_index=True)
 
 
-def article_topics_table(doc_topics: pd.DataFrame, k: int, occurrences: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+def article_topics_table(
+    doc_topics: pd.DataFrame, k: int, occurrences: pd.DataFrame, articles: pd.DataFrame
+) -> pd.DataFrame:
     """``results/article_topics.csv``: each article's topic shares, token-weighted over all its
     paragraphs (including those kept once in another article as duplicates)."""
     columns = [f"topic_{i}" for i in range(k)]
@@ -213,8 +241,9 @@ def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: d
     """
     with atomic_folder(folder) as temporary:
         fitted.save(temporary, data.dictionary)
-        (temporary / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                                                 encoding="utf-8")
+        (temporary / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
 
 
 def train_final(
@@ -264,14 +293,17 @@ def train_final(
         manifest = {
             "name": model_name(engine, k),
             "role": "chosen" if engine == choice["engine"] else "comparison (same K, other engine)",
-            "engine": engine, "k": k, "seed": seed,
+            "engine": engine,
+            "k": k,
+            "seed": seed,
             "seed_typicality": round(typical, 6),
             "engine_params": params["engines"].get(engine),
             "metrics": {key: run[key] for key in ("c_v", "c_npmi", "u_mass", "diversity")},
             "stability": None if setting.empty else float(setting["stability"].iloc[0]),
             "fit_seconds": round(fitted.seconds, 3),
             "input_fingerprint": data.fingerprint(),
-            "documents": data.n_docs, "vocabulary": data.n_terms,
+            "documents": data.n_docs,
+            "vocabulary": data.n_terms,
             "documents_without_tokens": len(fitted.empty_docs),
             "params_hash": params_hash(params),
             "selection": {key: value for key, value in choice.items() if key != "settings"},
@@ -284,22 +316,40 @@ def train_final(
 
 def engine_comparison_table(choice: dict, models: dict[str, FittedModel], runs: pd.DataFrame) -> pd.DataFrame:
     """Both engines at the chosen K: the final seed's scores beside the mean over seeds."""
-    settings = summarise_settings(runs, pd.DataFrame(choice["settings"])[["engine", "k", "stability"]], choice["metric"])
+    settings = summarise_settings(
+        runs, pd.DataFrame(choice["settings"])[["engine", "k", "stability"]], choice["metric"]
+    )
     rows = []
     for engine, fitted in models.items():
         run = runs[(runs["engine"] == engine) & (runs["k"] == fitted.k) & (runs["seed"] == fitted.seed)].iloc[0]
         setting = settings[(settings["engine"] == engine) & (settings["k"] == fitted.k)].iloc[0]
-        rows.append({
-            "engine": engine, "k": fitted.k, "seed": fitted.seed, "chosen": engine == choice["engine"],
-            "c_v": run["c_v"], "c_npmi": run["c_npmi"], "u_mass": run["u_mass"], "diversity": run["diversity"],
-            f"{choice['metric']}_mean_over_seeds": setting["metric_mean"], f"{choice['metric']}_sd_over_seeds": setting["metric_sd"],
-            "stability": setting["stability"], "seconds_mean_over_seeds": setting["seconds"],
-        })
+        rows.append(
+            {
+                "engine": engine,
+                "k": fitted.k,
+                "seed": fitted.seed,
+                "chosen": engine == choice["engine"],
+                "c_v": run["c_v"],
+                "c_npmi": run["c_npmi"],
+                "u_mass": run["u_mass"],
+                "diversity": run["diversity"],
+                f"{choice['metric']}_mean_over_seeds": setting["metric_mean"],
+                f"{choice['metric']}_sd_over_seeds": setting["metric_sd"],
+                "stability": setting["stability"],
+                "seconds_mean_over_seeds": setting["seconds"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def write_results(choice: dict, models: dict[str, FittedModel], data: ModelInput, paths: OutputPaths,
-                  runs: pd.DataFrame, topn: int = 30) -> None:
+def write_results(
+    choice: dict,
+    models: dict[str, FittedModel],
+    data: ModelInput,
+    paths: OutputPaths,
+    runs: pd.DataFrame,
+    topn: int = 30,
+) -> None:
     """Write topics, doc_topics, article_topics (chosen model), the engine comparison and the model choice."""
     from zhtopics.corpus import load_documents
 
@@ -308,8 +358,11 @@ def write_results(choice: dict, models: dict[str, FittedModel], data: ModelInput
     documents = load_documents(paths)
     tokens = pd.read_parquet(paths.tokens, columns=["doc_id", "n_in_dictionary"])
     removed = pd.read_csv(paths.removed) if paths.removed.exists() else None
-    articles = pd.read_csv(paths.articles) if paths.articles.exists() else (
-        documents[["article_id", "article_title"]].drop_duplicates())
+    articles = (
+        pd.read_csv(paths.articles)
+        if paths.articles.exists()
+        else (documents[["article_id", "article_title"]].drop_duplicates())
+    )
     write_csv(topic_word_table(chosen, data.dictionary, topn), paths.results / "topics.csv")
     doc_topics = write_doc_topics(chosen, documents, tokens, paths.results / "doc_topics.csv")
     occurrences = paragraph_occurrences(documents, removed)

@@ -97,7 +97,9 @@ def environment_warnings(manifest: dict) -> list[str]:
     current = package_versions(packages)
     for name, version in packages.items():
         if current.get(name) != version:
-            warnings.append(f"{name} {current.get(name) or 'not installed'} now, {version or 'not installed'} in the manifest")
+            warnings.append(
+                f"{name} {current.get(name) or 'not installed'} now, {version or 'not installed'} in the manifest"
+            )
     recorded_lock = manifest.get("requirements_lock_sha256")
     if recorded_lock and lock_sha256() != recorded_lock:
         warnings.append("requirements.lock differs from the one recorded in the manifest")
@@ -120,7 +122,10 @@ def input_warnings(manifest: dict, input_path: Path) -> list[str]:
         path = resolve(entry["path"])
         digest = file_digest(path) if path.is_file() else None
         if digest != entry.get("sha256"):
-            warnings.append(f"{param} {entry['path']}: " + ("missing" if digest is None else "content differs from the recorded one"))
+            warnings.append(
+                f"{param} {entry['path']}: "
+                + ("missing" if digest is None else "content differs from the recorded one")
+            )
     return warnings
 
 
@@ -211,8 +216,10 @@ def verify_manifest(manifest_path: Path, keep: bool = False) -> Verification:
     run_root = manifest_path.resolve().parent.parent
     input_path = (run_root / manifest["input"]["path"]).resolve()
     if not input_path.exists():
-        raise ZhtopicsError(f"{manifest_path}: its input {manifest['input']['path']} (relative to {run_root}) "
-                            "is not there; verify needs the input beside the run folder as it was")
+        raise ZhtopicsError(
+            f"{manifest_path}: its input {manifest['input']['path']} (relative to {run_root}) "
+            "is not there; verify needs the input beside the run folder as it was"
+        )
     outcome = Verification()
     outcome.warnings = environment_warnings(manifest) + input_warnings(manifest, input_path)
     outcome.changed = changed_since_run(manifest, run_root)
