@@ -1,9 +1,10 @@
-"""Read a run's outputs: one object that knows every table the stages write.
+"""Read a run: the one object that opens the files a run wrote.
 
-Notebooks and reports use it so that every number they show is read from the files, e.g.::
+Stages, figures, the topic map, the summary, notebooks and reports read a run folder only
+through :class:`RunResults`, so every number they show comes from the files, e.g.::
 
     run = RunResults.from_folder("..")
-    run.choice["k"], run.labels, run.article_topics
+    run.choice["k"], run.labels, run.article_topics, run.params.segment
 """
 
 from __future__ import annotations
@@ -11,11 +12,19 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from zhtopics.config import OutputPaths, ZhtopicsError
+from zhtopics.errors import InputError, ZhtopicsError
+from zhtopics.paths import RESULT_STAGES, OutputPaths
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
+
+    from zhtopics.modeling.data import ModelInput
+    from zhtopics.params import Params, SegmentParams
 
 
 class RunResults:
@@ -39,48 +48,81 @@ class RunResults:
     def from_folder(cls, folder: str | Path) -> RunResults:
         return cls(OutputPaths(Path(folder).resolve()))
 
-    def _file(self, path: Path, command: str) -> Path:
+    # ------------------------------------------------------------------ helpers
+
+    def require(self, path: Path, command: str) -> Path:
+        """``path`` if it exists; else a one-line error naming it and the command that writes it."""
         if not path.exists():
-            raise ZhtopicsError(f"{path}: not found; run `zhtopics {command}` first")
+            raise ZhtopicsError(f"{path}: not found; run `zhtopics {command}` (or `zhtopics run`) first")
         return path
 
-    def _csv(self, name: str, command: str, **options) -> pd.DataFrame:
-        return pd.read_csv(self._file(self.paths.results / name, command), **options)
+    def result_file(self, name: str) -> Path:
+        """A results file by name (:data:`zhtopics.paths.RESULT_FILES`), checked to exist."""
+        return self.require(self.paths.result(name), RESULT_STAGES[name])
 
-    # stage 1 and 2
+    def has(self, name: str) -> bool:
+        """Whether the run wrote the results file ``name`` (e.g. the guided model's tables)."""
+        return self.paths.result(name).exists()
+
+    def table(self, name: str, **options) -> pd.DataFrame:
+        """A results table by name, read with ``pandas.read_csv(**options)``."""
+        return pd.read_csv(self.result_file(name), **options)
+
+    def _json(self, path: Path, command: str) -> dict:
+        return json.loads(self.require(path, command).read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------ stage 1
+
+    def documents_table(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """``documents.parquet``, all columns or some."""
+        return pd.read_parquet(self.require(self.paths.documents, "prepare"), columns=columns)
+
     @cached_property
     def documents(self) -> pd.DataFrame:
-        return pd.read_parquet(self._file(self.paths.documents, "prepare"))
+        return self.documents_table()
 
     @cached_property
     def removed(self) -> pd.DataFrame:
-        return pd.read_csv(self._file(self.paths.removed, "prepare"))
+        return pd.read_csv(self.require(self.paths.removed, "prepare"))
+
+    def removed_or_none(self) -> pd.DataFrame | None:
+        """``removed.csv``, or None when stage 1 wrote none (an input with nothing removed)."""
+        return self.removed if self.paths.removed.exists() else None
 
     @cached_property
     def articles(self) -> pd.DataFrame:
-        return pd.read_csv(self._file(self.paths.articles, "prepare"))
+        """``articles.csv``; for a folder written before it existed, the articles of the documents."""
+        if self.paths.articles.exists():
+            return pd.read_csv(self.paths.articles)
+        return self.documents_table(["article_id", "article_title"]).drop_duplicates()
 
     @cached_property
     def sources(self) -> pd.DataFrame:
-        return pd.read_csv(self._file(self.paths.sources, "prepare"))
+        return pd.read_csv(self.require(self.paths.sources, "prepare"))
+
+    # ------------------------------------------------------------------ stage 2
 
     @cached_property
     def tokens(self) -> pd.DataFrame:
-        return pd.read_parquet(self._file(self.paths.tokens, "segment"))
+        return pd.read_parquet(self.require(self.paths.tokens, "segment"))
+
+    def token_counts(self) -> pd.DataFrame:
+        """``doc_id`` and ``n_in_dictionary`` of every document (no token lists: cheap at scale)."""
+        return pd.read_parquet(self.require(self.paths.tokens, "segment"), columns=["doc_id", "n_in_dictionary"])
 
     @cached_property
     def token_filter(self) -> pd.DataFrame:
-        return pd.read_csv(self._file(self.paths.processed / "token_filter.csv", "segment"))
+        return pd.read_csv(self.require(self.paths.token_filter, "segment"))
 
     @cached_property
     def segment_summary(self) -> dict:
-        return json.loads(self._file(self.paths.segment_summary, "segment").read_text(encoding="utf-8"))
+        return self._json(self.paths.segment_summary, "segment")
 
     @cached_property
-    def dictionary(self):
+    def dictionary(self) -> Dictionary:
         from gensim.corpora import Dictionary
 
-        return Dictionary.load(str(self._file(self.paths.dictionary, "segment")))
+        return Dictionary.load(str(self.require(self.paths.dictionary, "segment")))
 
     @cached_property
     def term_counts(self) -> pd.Series:
@@ -88,65 +130,157 @@ class RunResults:
         counts = pd.Series({self.dictionary[i]: n for i, n in self.dictionary.cfs.items()}, name="count")
         return counts.sort_values(ascending=False, kind="stable")
 
-    # stage 3 and 4
+    def model_input(self) -> ModelInput:
+        """What the engines train on: the Dictionary and the bags of words as memory maps.
+
+        The pages of the arrays are read from disk as training visits them (they are the
+        operating system's cache, not this process's memory); tokens in text order, which
+        coherence and tomotopy need, are streamed from ``tokens.parquet``.
+
+        Raises
+        ------
+        InputError
+            When stage 2's files are missing or disagree, or too little is left to model.
+        """
+        import pyarrow.parquet as pq
+
+        from zhtopics.modeling.data import BowCorpus, ModelInput
+
+        for path in (self.paths.tokens, self.paths.dictionary, *self.paths.bow_arrays().values()):
+            if not path.exists():
+                raise InputError(path, "not found; run `zhtopics segment` first")
+        dictionary = self.dictionary
+        arrays = self.paths.bow_arrays()
+        bow = BowCorpus(
+            *(
+                np.memmap(path, dtype=path.suffix[1:], mode="r") if path.stat().st_size else np.zeros(0, path.suffix[1:])
+                for path in (arrays["ids"], arrays["counts"], arrays["offsets"])
+            )
+        )
+        tokens_file = self.paths.tokens
+        doc_ids = pq.read_table(tokens_file, columns=["doc_id"]).column("doc_id").to_pylist()
+        if len(doc_ids) != len(bow):
+            raise InputError(arrays["offsets"], f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: "
+                             "rerun `zhtopics segment`")
+        with_tokens = int((np.diff(bow.offsets) > 0).sum())
+        if not len(dictionary) or with_tokens < 2:
+            raise InputError(
+                self.paths.dictionary,
+                f"{len(dictionary)} words and {with_tokens} documents with tokens after filter_extremes: too little "
+                "to model (give more documents, or lower segment.filter_extremes.no_below)",
+            )
+        vocabulary = dictionary.token2id
+
+        def text_rows(rows):
+            table = pq.read_table(tokens_file, columns=["tokens"]).column("tokens")
+            return [[t for t in table[int(row)].as_py() if t in vocabulary] for row in rows]
+
+        def text_stream(batch_size):
+            for batch in pq.ParquetFile(tokens_file).iter_batches(batch_size=batch_size, columns=["tokens"]):
+                for tokens in batch.column(0).to_pylist():
+                    yield [t for t in tokens if t in vocabulary]
+
+        return ModelInput(
+            dictionary, doc_ids=[str(d) for d in doc_ids], bow=bow, text_rows=text_rows, text_stream=text_stream
+        )
+
+    # ------------------------------------------------------------------ stages 3 and 4
+
     @cached_property
     def sweep(self) -> pd.DataFrame:
-        return self._csv("sweep.csv", "sweep")
+        return self.table("sweep")
 
     @cached_property
     def stability(self) -> pd.DataFrame:
-        return self._csv("stability.csv", "sweep")
+        return self.table("stability")
 
     @cached_property
     def choice(self) -> dict:
-        return json.loads(self._file(self.paths.results / "model_choice.json", "train").read_text(encoding="utf-8"))
+        return self._json(self.paths.result("model_choice"), "train")
 
     @cached_property
     def topics(self) -> pd.DataFrame:
-        return self._csv("topics.csv", "train")
+        return self.table("topics")
 
     @cached_property
     def doc_topics(self) -> pd.DataFrame:
-        return self._csv("doc_topics.csv", "train", dtype={"doc_id": str})
+        return self.table("doc_topics", dtype={"doc_id": str})
+
+    def doc_topic_shares(self, extra: tuple[str, ...] = ("doc_id", "text", "n_tokens", "article_id", "article_title")):
+        """``doc_topics.csv`` with only the ``topic_*`` columns and those of ``extra`` (less memory)."""
+        wanted = set(extra)
+        return self.table(
+            "doc_topics", dtype={"doc_id": str}, usecols=lambda column: column in wanted or column.startswith("topic_")
+        )
 
     @cached_property
     def article_topics(self) -> pd.DataFrame:
-        return self._csv("article_topics.csv", "train")
+        return self.table("article_topics")
 
     @cached_property
     def engine_comparison(self) -> pd.DataFrame:
-        return self._csv("engine_comparison.csv", "train")
+        return self.table("engine_comparison")
 
-    def model_dir(self, engine: str | None = None) -> Path:
-        """Folder of the final model of ``engine`` (default: the chosen engine) at the chosen K."""
-        return self.paths.models / f"{engine or self.choice['engine']}_k{self.choice['k']}"
+    def model_dir(self, engine: str | None = None, guided: bool = False) -> Path:
+        """Folder of the final model of ``engine`` (default: the chosen engine) at the chosen K,
+        or of the guided model."""
+        if guided:
+            metrics = self.guided_metrics
+            return self.paths.model_dir("tomotopy", metrics["k"], guided=True)
+        return self.paths.model_dir(engine or self.choice["engine"], self.choice["k"])
 
     def topic_word(self, engine: str | None = None) -> np.ndarray:
-        return np.load(self._file(self.model_dir(engine) / "topic_word.npy", "train"))
+        return np.load(self.require(self.model_dir(engine) / "topic_word.npy", "train"))
 
     def doc_topic(self, engine: str | None = None) -> np.ndarray:
-        return np.load(self._file(self.model_dir(engine) / "doc_topic.npy", "train"))
+        return np.load(self.require(self.model_dir(engine) / "doc_topic.npy", "train"))
 
     def manifest(self, engine: str | None = None) -> dict:
-        return json.loads(self._file(self.model_dir(engine) / "manifest.json", "train").read_text(encoding="utf-8"))
+        return self._json(self.model_dir(engine) / "manifest.json", "train")
 
-    # stage 5
+    # ------------------------------------------------------------------ stage 5
+
     @cached_property
     def labels(self) -> pd.DataFrame:
-        return self._csv("topic_labels.csv", "themes")
+        return self.table("topic_labels")
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
-        return self._csv("topic_evidence.csv", "themes")
+        return self.table("topic_evidence")
 
     @cached_property
     def guided_labels(self) -> pd.DataFrame:
-        return self._csv("guided_topic_labels.csv", "themes")
+        return self.table("guided_topic_labels")
 
     @cached_property
     def guided_metrics(self) -> dict:
-        return json.loads(self._file(self.paths.results / "guided_metrics.json", "themes").read_text(encoding="utf-8"))
+        return self._json(self.paths.result("guided_metrics"), "themes")
 
     def label(self, topic: int) -> str:
         """The name of a topic of the chosen model."""
         return str(self.labels.set_index("topic").loc[topic, "label"])
+
+    # ------------------------------------------------------------------ the run
+
+    @cached_property
+    def run_manifest(self) -> dict:
+        """``results/run_manifest.json`` (written by ``zhtopics run`` before the reports)."""
+        return self._json(self.paths.result("run_manifest"), "run")
+
+    @cached_property
+    def params(self) -> Params:
+        """The parameters of the run, from its manifest (file paths resolved against the run folder)."""
+        from zhtopics.params import load_params
+
+        return load_params(overrides=self.run_manifest["params"], overrides_base=self.paths.root,
+                           overrides_source=str(self.paths.result("run_manifest")))
+
+    def segment_params(self) -> SegmentParams:
+        """The ``segment`` parameters stage 2 ran with (recorded in ``segment_summary.json``)."""
+        from zhtopics.params import load_params
+
+        recorded = self.segment_summary.get("params")
+        if recorded is None:
+            raise ZhtopicsError(f"{self.paths.segment_summary}: no parameters recorded; rerun `zhtopics segment`")
+        return load_params(overrides={"segment": recorded}, overrides_base=self.paths.root,
+                           overrides_source=str(self.paths.segment_summary)).segment

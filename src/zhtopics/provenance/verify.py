@@ -27,12 +27,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from zhtopics import __version__
 from zhtopics.cache import file_digest
-from zhtopics.config import ZhtopicsError, resolve
-from zhtopics.manifest import (
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import resolve_path
+from zhtopics.paths import OutputPaths
+from zhtopics.provenance.manifest import (
     code_sha256,
     git_commit,
     input_hashes,
@@ -106,7 +106,7 @@ def environment_warnings(manifest: dict) -> list[str]:
     return warnings
 
 
-def input_warnings(manifest: dict, input_path: Path) -> list[str]:
+def input_warnings(manifest: dict, input_path: Path, run_root: Path) -> list[str]:
     """Input and lexicon files that are missing or differ from their recorded hashes."""
     warnings = []
     recorded = manifest["input"].get("files") or {}
@@ -119,7 +119,7 @@ def input_warnings(manifest: dict, input_path: Path) -> list[str]:
         elif current[name] != recorded[name]:
             warnings.append(f"input {name}: content differs from the recorded one")
     for param, entry in (manifest.get("lexicon") or {}).items():
-        path = resolve(entry["path"])
+        path = resolve_path(entry["path"], run_root)
         digest = file_digest(path) if path.is_file() else None
         if digest != entry.get("sha256"):
             warnings.append(
@@ -169,27 +169,19 @@ def changed_since_run(manifest: dict, run_root: Path) -> list[str]:
     return lines
 
 
-def rerun(manifest: dict, input_path: Path, work: Path) -> None:
-    """Run ``zhtopics run`` from the recorded input, parameters and options into ``work``.
+def rerun(manifest: dict, input_path: Path, run_root: Path, work: Path) -> None:
+    """Run the pipeline from the recorded input, parameters and options into ``work``.
 
-    Raises
-    ------
-    ZhtopicsError
-        When the re-run fails (its own one-line error was printed).
+    The recorded parameters name files relative to the run folder (``run_root``); they are
+    read from there.
     """
-    from zhtopics.cli import main
+    from zhtopics.params import load_params
+    from zhtopics.pipeline import RunOptions, StageContext, run_pipeline
 
-    config = work / "recorded_params.yaml"
-    config.write_text(yaml.safe_dump(manifest["params"], allow_unicode=True, sort_keys=False), encoding="utf-8")
+    params = load_params(overrides=manifest["params"], overrides_base=run_root, overrides_source="the manifest")
     options = manifest["options"]
-    argv = ["run", str(input_path), "--out", str(work / "out"), "--config", str(config), "--no-report", "-q"]
-    if options.get("k") is not None:
-        argv += ["--k", str(options["k"])]
-    if not options.get("figures"):
-        argv.append("--no-figures")
-    status = main(argv)
-    if status != 0:
-        raise ZhtopicsError(f"the re-run failed (exit status {status})")
+    context = StageContext(OutputPaths(work), params, input=input_path, k=options.get("k"))
+    run_pipeline(context, RunOptions(figures=bool(options.get("figures")), report=False), say=logger.info)
 
 
 def verify_manifest(manifest_path: Path, keep: bool = False) -> Verification:
@@ -221,11 +213,11 @@ def verify_manifest(manifest_path: Path, keep: bool = False) -> Verification:
             "is not there; verify needs the input beside the run folder as it was"
         )
     outcome = Verification()
-    outcome.warnings = environment_warnings(manifest) + input_warnings(manifest, input_path)
+    outcome.warnings = environment_warnings(manifest) + input_warnings(manifest, input_path, run_root)
     outcome.changed = changed_since_run(manifest, run_root)
     work = Path(tempfile.mkdtemp(prefix="zhtopics-verify-"))
     try:
-        rerun(manifest, input_path, work)
+        rerun(manifest, input_path, run_root, work / "out")
         for section in SECTIONS:
             if section == "figures" and not manifest["options"].get("figures"):
                 continue

@@ -41,17 +41,25 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zhtopics import __version__
 from zhtopics.atomic import within_temporary, write_text
 from zhtopics.cache import file_digest
-from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError, params_hash, resolve
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import Params, params_hash, params_to_dict
+from zhtopics.paths import OutputPaths
+from zhtopics.provenance.code import SOURCE_CHECKOUT, code_digest, package_files
+
+if TYPE_CHECKING:
+    from zhtopics.pipeline import RunOptions, StageContext
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_NAME = "run_manifest.json"
-MANIFEST_VERSION = 1
-LOCK_FILE = PROJECT_ROOT / "requirements.lock"
+MANIFEST_VERSION = 2
+#: The pinned lock of a source checkout (an installed package has none: recorded as null).
+LOCK_FILE = SOURCE_CHECKOUT / "requirements.lock" if SOURCE_CHECKOUT else None
 #: Distributions whose version can change what a run writes (recorded, and compared by verify).
 KEY_PACKAGES = (
     "gensim",
@@ -98,7 +106,7 @@ LEXICON_PARAMS = (
 RUN_INPUTS = ("src", "params.yaml", "data/lexicon", "data/raw", "notebooks", "pyproject.toml", "requirements.lock")
 
 
-def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
+def git_commit(root: Path | None = SOURCE_CHECKOUT) -> dict | None:
     """The git commit of ``root`` and whether the files that make a run (code, parameters,
     lexicons, lock, notebooks) have uncommitted changes. Generated files (results/,
     figures/, README.md's findings) are left out: a run rewrites them itself.
@@ -106,9 +114,11 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
     Returns
     -------
     dict or None
-        ``{"commit": <40 hex>, "dirty": bool}``; None when ``root`` is not a git work
-        tree or git is not installed.
+        ``{"commit": <40 hex>, "dirty": bool}``; None when zhtopics runs from an installed
+        package (no ``root``), ``root`` is not a git work tree or git is not installed.
     """
+    if root is None:
+        return None
 
     def git(*args: str) -> str | None:
         try:
@@ -124,18 +134,11 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict | None:
     return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", *inputs))}
 
 
-def code_sha256(package: Path = Path(__file__).parent) -> str:
-    """SHA-256 over the zhtopics package's files (modules, style file, templates), by
-    relative path: it changes exactly when the code that computes the outputs changes."""
-    digest = hashlib.sha256()
-    for path in sorted(
-        p
-        for p in package.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and not within_temporary(p, package)
-    ):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(file_digest(path).encode())
-    return digest.hexdigest()
+def code_sha256() -> str:
+    """SHA-256 over the zhtopics package's files (modules, style file, templates, notebooks,
+    lexicons), by relative path: it changes exactly when the code that computes the outputs
+    changes (:mod:`zhtopics.provenance.code`)."""
+    return code_digest(package_files(), length=64)
 
 
 def package_versions(packages: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
@@ -149,9 +152,9 @@ def package_versions(packages: Iterable[str] = KEY_PACKAGES) -> dict[str, str | 
     return versions
 
 
-def lock_sha256(lock_file: Path = LOCK_FILE) -> str | None:
-    """SHA-256 of ``requirements.lock`` (None when the project has none)."""
-    return file_digest(lock_file) if lock_file.is_file() else None
+def lock_sha256(lock_file: Path | None = LOCK_FILE) -> str | None:
+    """SHA-256 of ``requirements.lock`` (None when zhtopics runs from an installed package)."""
+    return file_digest(lock_file) if lock_file is not None and lock_file.is_file() else None
 
 
 def corpus_sha256(paths: OutputPaths) -> str:
@@ -163,7 +166,7 @@ def corpus_sha256(paths: OutputPaths) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()[:16]
 
 
-def provenance(paths: OutputPaths, params: dict) -> dict:
+def provenance(paths: OutputPaths, params: Params) -> dict:
     """Provenance for the HTML reports' footer: git commit, parameter hash, corpus hash,
     package versions and date (``SOURCE_DATE_EPOCH`` when set, else now, UTC).
 
@@ -183,7 +186,7 @@ def provenance(paths: OutputPaths, params: dict) -> dict:
     when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
     return {
         "git_commit": commit,
-        "params_hash": params_hash(params),
+        "params_hash": params_hash(params, paths.root),
         "corpus_sha256": corpus_sha256(paths),
         "versions": versions,
         "date": when.isoformat(timespec="seconds"),
@@ -215,25 +218,23 @@ def input_hashes(input_path: Path) -> dict[str, str]:
     return {p.relative_to(base).as_posix(): file_digest(p) for p in input_files(input_path)}
 
 
-def _param(params: Mapping, dotted: str):
+def _param(params: Params, dotted: str):
     value = params
     for key in dotted.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
+        value = getattr(value, key)
     return value
 
 
-def lexicon_hashes(params: Mapping) -> dict[str, dict]:
-    """Parameter → ``{"path": as given, "sha256": ...}`` for every file named in :data:`LEXICON_PARAMS`
-    that the run reads (the glossary only with ``figures.gloss``); a missing file has sha256 null."""
+def lexicon_hashes(params: Params, root: Path) -> dict[str, dict]:
+    """Parameter → ``{"path": relative to the run folder, "sha256": ...}`` for every file named
+    in :data:`LEXICON_PARAMS` that the run reads (the glossary only with ``figures.gloss``);
+    a missing file has sha256 null."""
     hashes = {}
     for dotted in LEXICON_PARAMS:
-        value = _param(params, dotted)
-        if not value or (dotted == "figures.glossary" and not _param(params, "figures.gloss")):
+        path = _param(params, dotted)
+        if path is None or (dotted == "figures.glossary" and not params.figures.gloss):
             continue
-        path = resolve(value)
-        hashes[dotted] = {"path": str(value), "sha256": file_digest(path) if path.is_file() else None}
+        hashes[dotted] = {"path": params_to_dict(path, root), "sha256": file_digest(path) if path.is_file() else None}
     return hashes
 
 
@@ -320,38 +321,25 @@ def relative_command(argv: Sequence[str], cwd: Path | None = None) -> list[str]:
     return ["zhtopics", *(relative(str(token)) for token in argv)]
 
 
-def build_run_manifest(
-    paths: OutputPaths,
-    params: dict,
-    *,
-    input_path: Path,
-    argv: Sequence[str],
-    options: Mapping,
-    config: Path | None = None,
-) -> dict:
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), root.resolve())).as_posix()
+
+
+def build_run_manifest(context: StageContext, options: RunOptions) -> dict:
     """Everything :func:`write_run_manifest` records (see the module docstring).
 
     Parameters
     ----------
-    paths : OutputPaths
-        The run's output folder.
-    params : dict
-        The full merged parameters the run used.
-    input_path : Path
-        The corpus input (file or folder).
-    argv : sequence of str
-        The command's arguments (without the program name).
-    options : mapping
-        Run options that are not parameters: ``k`` (``--k``), ``figures`` and ``report``
-        (whether those stages ran).
-    config : Path, optional
-        The ``--config`` file (its hash is recorded for reference; ``params`` is complete).
+    context : StageContext
+        The run's output folder, parameters, input and ``--k``.
+    options : RunOptions
+        Whether figures and reports ran, the command line, the parameter files read.
     """
-    root = Path(paths.root)
+    root, params, input_path = Path(context.paths.root), context.params, Path(context.input)
     git = git_commit()
-    manifest = {
+    return {
         "manifest_version": MANIFEST_VERSION,
-        "command": relative_command(argv),
+        "command": relative_command(options.argv),
         "zhtopics": {
             "version": __version__,
             "git_commit": git["commit"] if git else None,
@@ -363,31 +351,24 @@ def build_run_manifest(
         "packages": package_versions(),
         "requirements_lock_sha256": lock_sha256(),
         "input": {
-            "path": Path(os.path.relpath(Path(input_path).resolve(), root.resolve())).as_posix(),
-            "kind": "folder" if Path(input_path).is_dir() else "file",
-            "files": input_hashes(Path(input_path)),
+            "path": _relative(input_path, root),
+            "kind": "folder" if input_path.is_dir() else "file",
+            "files": input_hashes(input_path),
         },
-        "lexicon": lexicon_hashes(params),
-        "config": None
-        if config is None
-        else {
-            "path": Path(os.path.relpath(Path(config).resolve(), root.resolve())).as_posix(),
-            "sha256": file_digest(Path(config)) if Path(config).is_file() else None,
-        },
-        "options": {
-            "k": options.get("k"),
-            "figures": bool(options.get("figures")),
-            "report": bool(options.get("report")),
-        },
-        "params_sha256": params_hash(params),
-        "params": params,
+        "lexicon": lexicon_hashes(params, root),
+        "config": [
+            {"path": _relative(config, root), "sha256": file_digest(Path(config)) if Path(config).is_file() else None}
+            for config in options.config_files
+        ],
+        "options": {"k": context.k, "figures": options.figures, "report": options.report},
+        "params_sha256": params_hash(params, root),
+        "params": params_to_dict(params, root),
         "results": output_hashes(root, "results"),
         "figures": output_hashes(root, "figures"),
     }
-    return manifest
 
 
-def write_run_manifest(paths: OutputPaths, params: dict, **kwargs) -> Path:
+def write_run_manifest(context: StageContext, options: RunOptions) -> Path:
     """Write ``<out>/results/run_manifest.json`` (atomically); arguments as :func:`build_run_manifest`.
 
     Returns
@@ -395,8 +376,8 @@ def write_run_manifest(paths: OutputPaths, params: dict, **kwargs) -> Path:
     Path
         The manifest file.
     """
-    manifest = build_run_manifest(paths, params, **kwargs)
-    target = paths.results / MANIFEST_NAME
+    manifest = build_run_manifest(context, options)
+    target = context.paths.result("run_manifest")
     write_text(target, json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n")
     logger.info(
         "wrote %s (%d results files, %d figures)",

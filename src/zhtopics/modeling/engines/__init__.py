@@ -1,0 +1,49 @@
+"""The engine registry: every topic-model engine by name.
+
+>>> sorted(ENGINES)
+['gensim', 'tomotopy']
+>>> get_engine("gensim").native_file
+'model.gensim'
+
+To add an engine: write a module with a :class:`TopicEngine` subclass and its parameter
+class (see ``gensim_lda.py``), add it to :data:`ENGINES` below, and give its defaults in
+the packaged ``params.yaml`` under ``engines:``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.engines.base import FittedModel, TopicEngine, empty_rows
+from zhtopics.modeling.engines.gensim_lda import GensimLda
+from zhtopics.modeling.engines.tomotopy_lda import TomotopyLda
+
+__all__ = ["ENGINES", "FittedModel", "TopicEngine", "empty_rows", "engine_params_types", "fit", "get_engine"]
+
+#: Engine name → engine class: the one place engines are registered.
+ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda)}
+
+
+def get_engine(name: str) -> TopicEngine:
+    """The engine registered as ``name``.
+
+    Raises
+    ------
+    ZhtopicsError
+        For an unknown name, listing the known ones.
+    """
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise ZhtopicsError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})") from None
+
+
+def engine_params_types() -> dict[str, type]:
+    """Engine name → the class of its ``engines.<name>`` parameters (used by :mod:`zhtopics.params`)."""
+    return {name: engine.params_type for name, engine in ENGINES.items()}
+
+
+def fit(engine: str, data, k: int, seed: int, engines_params: Any) -> FittedModel:
+    """Fit ``engine`` with its section of the ``engines`` parameters."""
+    return get_engine(engine).fit(data, k, seed, engines_params[engine])

@@ -1,0 +1,123 @@
+"""The one interface every topic-model engine implements, and the fitted model it returns.
+
+An engine wraps one library (gensim, tomotopy, ...). It fits a model on a
+:class:`~zhtopics.modeling.data.ModelInput` and returns a :class:`FittedModel` whose two
+matrices, ``topic_word`` (K × V, columns are Dictionary ids) and ``doc_topic`` (D × K,
+rows in document order), are all that coherence, stability, tables, pyLDAvis and the
+figures need, whichever engine made them. The engine also saves and loads its library's
+own model file, so a model folder can be reopened by that library.
+
+Adding an engine is one module that defines a :class:`TopicEngine` subclass and its
+parameter class, plus one line in ``modeling/engines/__init__.py`` (and its defaults in
+the packaged ``params.yaml``).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
+
+    from zhtopics.modeling.data import ModelInput
+
+logger = logging.getLogger(__name__)
+
+
+class TopicEngine(ABC):
+    """A topic-model library behind the pipeline's interface.
+
+    Class attributes
+    ----------------
+    name : str
+        The engine's name in ``params.yaml`` (``engines.<name>``) and ``sweep.engines``.
+    params_type : type
+        The frozen dataclass of its ``engines.<name>`` section (values only in params.yaml).
+    native_file : str
+        The file name of the library's own model inside a model folder.
+    """
+
+    name: ClassVar[str]
+    params_type: ClassVar[type]
+    native_file: ClassVar[str]
+
+    @abstractmethod
+    def fit(self, data: ModelInput, k: int, seed: int, params: Any) -> FittedModel:
+        """Fit a model with ``k`` topics under ``seed``; reproducible for the same inputs."""
+
+    @abstractmethod
+    def save_native(self, native: Any, path: Path) -> None:
+        """Write the library's model object to ``path``."""
+
+    @abstractmethod
+    def load_native(self, path: Path) -> Any:
+        """Read a model written by :meth:`save_native`."""
+
+
+@dataclass
+class FittedModel:
+    """A fitted topic model, engine-agnostic.
+
+    Attributes
+    ----------
+    engine : str
+        The name of the engine that fitted it.
+    topic_word : ndarray, shape (k, n_terms)
+        P(word | topic); each row sums to 1; column j is Dictionary id j.
+    doc_topic : ndarray, shape (n_docs, k)
+        P(topic | document); each row sums to 1. Documents without tokens get a uniform
+        row (the model has no evidence about them) and are listed in ``empty_docs``.
+    params : dict
+        The engine parameters the model was fitted with, as plain data.
+    native : object
+        The library's own model object.
+    """
+
+    engine: str
+    k: int
+    seed: int
+    topic_word: np.ndarray
+    doc_topic: np.ndarray
+    seconds: float
+    params: dict
+    empty_docs: list[int] = field(default_factory=list)
+    native: object = field(default=None, repr=False)
+
+    def top_words(self, dictionary: Dictionary, topn: int = 10) -> list[list[str]]:
+        """The ``topn`` most probable words of each topic."""
+        order = np.argsort(-self.topic_word, axis=1, kind="stable")[:, :topn]
+        return [[dictionary[int(i)] for i in row] for row in order]
+
+    def save(self, folder: Path, dictionary: Dictionary) -> None:
+        """Write the library's own model file, the two matrices (``.npy``) and the Dictionary."""
+        from zhtopics.modeling.engines import get_engine
+
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "topic_word.npy", self.topic_word)
+        np.save(folder / "doc_topic.npy", self.doc_topic)
+        engine = get_engine(self.engine)
+        engine.save_native(self.native, folder / engine.native_file)
+        dictionary.save(str(folder / "dictionary.gensim"))
+
+    @classmethod
+    def load(
+        cls, folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
+    ) -> FittedModel:
+        """Read a model written by :meth:`save` (its library model and matrices)."""
+        from zhtopics.modeling.engines import get_engine
+
+        spec = get_engine(engine)
+        native = spec.load_native(folder / spec.native_file)
+        topic_word, doc_topic = np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy")
+        return cls(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native)
+
+
+def empty_rows(data: ModelInput) -> list[int]:
+    """Rows of the documents without any token in the Dictionary."""
+    return np.flatnonzero(np.diff(data.bow.offsets) == 0).tolist()

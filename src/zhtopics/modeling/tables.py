@@ -1,0 +1,153 @@
+"""The results tables of a fitted model (the results contract: names and columns stay).
+
+- ``topics.csv``: :func:`topic_word_table`;
+- ``doc_topics.csv``: :func:`doc_topics_table`, written in pieces by :func:`write_doc_topics`;
+- ``article_topics.csv``: :func:`article_topics_table` over :func:`paragraph_occurrences`;
+- ``engine_comparison.csv``: :func:`engine_comparison_table`.
+
+All are pure functions of their inputs except :func:`write_doc_topics`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from gensim.corpora import Dictionary
+
+from zhtopics.atomic import atomic_path
+from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.engines import FittedModel
+from zhtopics.modeling.select import summarise_settings
+
+logger = logging.getLogger(__name__)
+
+
+def topic_word_table(fitted: FittedModel, dictionary: Dictionary, topn: int = 30) -> pd.DataFrame:
+    """Long table of each topic's top words: topic, rank, word, weight (the results contract)."""
+    rows = []
+    order = np.argsort(-fitted.topic_word, axis=1, kind="stable")[:, :topn]
+    for topic, ids in enumerate(order):
+        for rank, word_id in enumerate(ids, start=1):
+            rows.append(
+                {
+                    "topic": topic,
+                    "rank": rank,
+                    "word": dictionary[int(word_id)],
+                    "weight": round(float(fitted.topic_word[topic, word_id]), 6),
+                }
+            )
+    return pd.DataFrame(rows, columns=["topic", "rank", "word", "weight"])
+
+
+def doc_topics_table(
+    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, rows: slice = slice(None)
+) -> pd.DataFrame:
+    """``results/doc_topics.csv``: doc_id, text, dominant_topic, topic_0..K-1, then every
+    other column of the documents table (article_id, article_title, input metadata).
+
+    Documents without tokens have uniform shares and ``dominant_topic`` -1. ``rows`` selects
+    a range of documents (the table is written in pieces for large corpora).
+    """
+    if documents["doc_id"].astype(str).tolist() != tokens["doc_id"].astype(str).tolist():
+        raise ZhtopicsError("documents.parquet and tokens.parquet disagree on the documents: rerun `zhtopics segment`")
+    start, stop, _ = rows.indices(len(documents))
+    doc_topic = fitted.doc_topic[start:stop]
+    shares = pd.DataFrame(np.round(doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
+    dominant = doc_topic.argmax(axis=1)
+    empty = np.asarray(fitted.empty_docs, dtype=np.int64)
+    dominant[empty[(empty >= start) & (empty < stop)] - start] = -1
+    part = documents.iloc[start:stop]
+    table = pd.concat(
+        [
+            part[["doc_id", "text"]].reset_index(drop=True),
+            pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()[start:stop]}),
+            shares,
+            part.drop(columns=["doc_id", "text"]).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    return table
+
+
+def write_doc_topics(
+    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, path: Path, rows_per_piece: int = 100_000
+) -> pd.DataFrame:
+    """Write :func:`doc_topics_table` to ``path`` (atomically, ``rows_per_piece`` documents at
+    a time, so that a million documents are never one table in memory); return the columns
+    the article profiles need (doc_id, n_tokens, topic_*)."""
+    with atomic_path(path) as temporary:
+        for start in range(0, len(documents), rows_per_piece):
+            piece = doc_topics_table(fitted, documents, tokens, slice(start, start + rows_per_piece))
+            piece.to_csv(temporary, index=False, header=start == 0, mode="w" if start == 0 else "a")
+    shares = pd.DataFrame(np.round(fitted.doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"doc_id": documents["doc_id"].astype(str).to_numpy(), "n_tokens": tokens["n_in_dictionary"].to_numpy()}
+            ),
+            shares,
+        ],
+        axis=1,
+    )
+
+
+def paragraph_occurrences(documents: pd.DataFrame, removed: pd.DataFrame | None) -> pd.DataFrame:
+    """Every place a kept paragraph occurs: its own article, plus the articles where a
+    duplicate of it was removed. Columns doc_id (the kept paragraph), article_id."""
+    own = documents[["doc_id", "article_id"]].astype(str)
+    if removed is None or "duplicate_of" not in removed.columns:
+        return own
+    copies = removed.dropna(subset=["duplicate_of"])[["duplicate_of", "article_id"]]
+    copies = copies.rename(columns={"duplicate_of": "doc_id"}).astype(str)
+    return pd.concat([own, copies], ignore_index=True)
+
+
+def article_topics_table(
+    doc_topics: pd.DataFrame, k: int, occurrences: pd.DataFrame, articles: pd.DataFrame
+) -> pd.DataFrame:
+    """``results/article_topics.csv``: each article's topic shares, token-weighted over all its
+    paragraphs (including those kept once in another article as duplicates)."""
+    columns = [f"topic_{i}" for i in range(k)]
+    merged = occurrences.merge(doc_topics[["doc_id", "n_tokens", *columns]].astype({"doc_id": str}), on="doc_id")
+    weighted = merged[columns].mul(merged["n_tokens"], axis=0)
+    weighted["article_id"] = merged["article_id"]
+    sums = weighted.groupby("article_id")[columns].sum()
+    counts = merged.groupby("article_id").agg(paragraphs=("doc_id", "count"), tokens=("n_tokens", "sum"))
+    shares = sums.div(sums.sum(axis=1).replace(0, np.nan), axis=0).round(6)
+    table = counts.join(shares).reset_index()
+    table["dominant_topic"] = table[columns].fillna(-1).to_numpy().argmax(axis=1)
+    table.loc[table["tokens"] == 0, "dominant_topic"] = -1
+    titles = articles[["article_id", "article_title"]].astype(str)
+    table = titles.merge(table, on="article_id", how="inner")
+    return table[["article_id", "article_title", "paragraphs", "tokens", "dominant_topic", *columns]]
+
+
+def engine_comparison_table(choice: dict, models: dict[str, FittedModel], runs: pd.DataFrame) -> pd.DataFrame:
+    """Both engines at the chosen K: the final seed's scores beside the mean over seeds."""
+    settings = summarise_settings(
+        runs, pd.DataFrame(choice["settings"])[["engine", "k", "stability"]], choice["metric"]
+    )
+    rows = []
+    for engine, fitted in models.items():
+        run = runs[(runs["engine"] == engine) & (runs["k"] == fitted.k) & (runs["seed"] == fitted.seed)].iloc[0]
+        setting = settings[(settings["engine"] == engine) & (settings["k"] == fitted.k)].iloc[0]
+        rows.append(
+            {
+                "engine": engine,
+                "k": fitted.k,
+                "seed": fitted.seed,
+                "chosen": engine == choice["engine"],
+                "c_v": run["c_v"],
+                "c_npmi": run["c_npmi"],
+                "u_mass": run["u_mass"],
+                "diversity": run["diversity"],
+                f"{choice['metric']}_mean_over_seeds": setting["metric_mean"],
+                f"{choice['metric']}_sd_over_seeds": setting["metric_sd"],
+                "stability": setting["stability"],
+                "seconds_mean_over_seeds": setting["seconds"],
+            }
+        )
+    return pd.DataFrame(rows)

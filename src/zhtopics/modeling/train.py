@@ -1,0 +1,192 @@
+"""Stage 4: the sweep, the choice of engine and K, the final models and their tables.
+
+:func:`run_train` runs the sweep (:mod:`zhtopics.modeling.sweep`), applies the label-free
+rule (:mod:`zhtopics.modeling.select`) and fits the final model of the chosen setting: its
+most typical seed (the medoid of the seeds), not the luckiest. Every other engine of the
+sweep is fitted at the same K the same way, so that they can be compared side by side. The
+models go to ``models/<engine>_k<K>/`` with a ``manifest.json``; the tables of
+:mod:`zhtopics.modeling.tables` go to ``results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from zhtopics import __version__
+from zhtopics.atomic import atomic_folder, write_csv, write_text
+from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.data import ModelInput
+from zhtopics.modeling.engines import FittedModel, empty_rows, fit
+from zhtopics.modeling.select import choose_setting, typical_seed
+from zhtopics.modeling.sweep import SweepResult, code_version, run_sweep, stability_table
+from zhtopics.modeling.tables import (
+    article_topics_table,
+    engine_comparison_table,
+    paragraph_occurrences,
+    topic_word_table,
+    write_doc_topics,
+)
+from zhtopics.params import Params, params_hash, params_to_dict
+from zhtopics.paths import OutputPaths
+from zhtopics.results import RunResults
+
+if TYPE_CHECKING:
+    from zhtopics.pipeline import StageContext
+
+logger = logging.getLogger(__name__)
+
+
+def model_versions() -> dict:
+    """Versions recorded in each model's manifest: Python, zhtopics, the code, key packages."""
+    from zhtopics.provenance.manifest import package_versions
+
+    versions = {"python": platform.python_version(), "zhtopics": __version__, "code": code_version()}
+    versions.update(package_versions(("gensim", "tomotopy", "jieba", "numpy", "scipy", "pandas")))
+    return versions
+
+
+def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: dict) -> None:
+    """Save a model (native file, matrices, Dictionary) with its ``manifest.json``.
+
+    The folder is filled under a temporary name and renamed into place when complete, so a
+    run killed meanwhile leaves the previous model (or none), never half of one.
+    """
+    with atomic_folder(folder) as temporary:
+        fitted.save(temporary, data.dictionary)
+        (temporary / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+
+
+def _final_model(data: ModelInput, params: Params, sweep: SweepResult, spec, paths: OutputPaths, seconds: float):
+    """The model of one sweep run: the one the sweep fitted in this process, the one it kept in
+    its cache (one seed per setting), or fitted again (same seed: the same model)."""
+    engine, k, seed = spec
+    if spec in sweep.fitted:
+        return sweep.fitted[spec]
+    kept = paths.sweep_cache / sweep.keys[spec]
+    if (kept / "doc_topic.npy").exists():
+        engine_params = params_to_dict(params.engines[engine])
+        return FittedModel.load(kept, engine, k, seed, engine_params, seconds, empty_rows(data))
+    return fit(engine, data, k, seed, params.engines)
+
+
+def train_final(
+    data: ModelInput,
+    params: Params,
+    sweep: SweepResult,
+    stability: pd.DataFrame,
+    typicality: dict,
+    paths: OutputPaths,
+    force_k: int | None = None,
+) -> tuple[dict, dict[str, FittedModel]]:
+    """Choose the setting, fit the chosen model and the other engines at the same K, save them.
+
+    Returns
+    -------
+    choice : dict
+        The selection rule's outcome (also written to ``results/model_choice.json``).
+    models : dict
+        engine → FittedModel, the chosen engine first.
+    """
+    runs = sweep.runs
+    if force_k is not None:
+        runs = runs[runs["k"] == force_k]
+        stability = stability[stability["k"] == force_k]
+        if runs.empty:
+            raise ZhtopicsError(f"--k {force_k}: the sweep has no runs at that K")
+    choice = choose_setting(runs, stability, params.selection)
+    if force_k is not None:
+        choice["forced_k"] = force_k
+    k = choice["k"]
+    swept = [engine for engine in params.sweep.engines if engine in set(runs["engine"])]
+    engines = [choice["engine"]] + [engine for engine in swept if engine != choice["engine"]]
+    models: dict[str, FittedModel] = {}
+    for engine in engines:
+        seed, typical = typical_seed(typicality, engine, k)
+        run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
+        fitted = _final_model(data, params, sweep, (engine, k, seed), paths, run["seconds"])
+        models[engine] = fitted
+        setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
+        manifest = {
+            "name": paths.model_dir(engine, k).name,
+            "role": "chosen" if engine == choice["engine"] else "comparison (same K, other engine)",
+            "engine": engine,
+            "k": k,
+            "seed": seed,
+            "seed_typicality": round(typical, 6),
+            "engine_params": params_to_dict(params.engines[engine]),
+            "metrics": {key: run[key] for key in ("c_v", "c_npmi", "u_mass", "diversity")},
+            "stability": None if setting.empty else float(setting["stability"].iloc[0]),
+            "fit_seconds": round(fitted.seconds, 3),
+            "input_fingerprint": data.fingerprint(),
+            "documents": data.n_docs,
+            "vocabulary": data.n_terms,
+            "documents_without_tokens": len(fitted.empty_docs),
+            "params_hash": params_hash(params, paths.root),
+            "selection": {key: value for key, value in choice.items() if key != "settings"},
+            "versions": model_versions(),
+        }
+        write_model(fitted, data, paths.model_dir(engine, k), manifest)
+        logger.info("fitted %s at k=%d (seed %d, typicality %.3f)", engine, k, seed, typical)
+    return choice, models
+
+
+def write_results(
+    choice: dict, models: dict[str, FittedModel], data: ModelInput, run: RunResults, runs: pd.DataFrame, topn: int
+) -> None:
+    """Write topics, doc_topics, article_topics (chosen model), the engine comparison and the model choice."""
+    paths = run.paths
+    paths.results.mkdir(parents=True, exist_ok=True)
+    chosen = models[choice["engine"]]
+    documents = run.documents
+    write_csv(topic_word_table(chosen, data.dictionary, topn), paths.result("topics"))
+    doc_topics = write_doc_topics(chosen, documents, run.token_counts(), paths.result("doc_topics"))
+    occurrences = paragraph_occurrences(documents, run.removed_or_none())
+    write_csv(article_topics_table(doc_topics, chosen.k, occurrences, run.articles), paths.result("article_topics"))
+    for engine, fitted in models.items():
+        if engine != choice["engine"]:
+            write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))
+    write_csv(engine_comparison_table(choice, models, runs), paths.result("engine_comparison"))
+    write_text(paths.result("model_choice"), json.dumps(choice, ensure_ascii=False, indent=2) + "\n")
+
+
+def sweep_and_score(context: StageContext) -> tuple[ModelInput, SweepResult, pd.DataFrame, dict]:
+    """Run (or read from the cache) the sweep; write sweep.csv and stability.csv."""
+    paths, params = context.paths, context.params
+    data = context.run.model_input()
+    sweep = run_sweep(data, params, paths.sweep_cache)
+    stability, typicality = stability_table(sweep.topic_words)
+    write_csv(sweep.runs, paths.result("sweep"))
+    write_csv(stability, paths.result("stability"))
+    return data, sweep, stability, typicality
+
+
+def run_sweep_stage(context: StageContext) -> list[str]:
+    """``zhtopics sweep``: the sweep alone (sweep.csv, stability.csv)."""
+    _, sweep, _, _ = sweep_and_score(context)
+    runs = sweep.runs
+    return [
+        f"wrote {context.paths.results}/sweep.csv ({len(runs)} runs: {runs['engine'].nunique()} engines, "
+        f"K {runs['k'].min()}-{runs['k'].max()}, {runs['seed'].nunique()} seeds) and stability.csv"
+    ]
+
+
+def run_train(context: StageContext) -> list[str]:
+    """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
+    paths, params = context.paths, context.params
+    data, sweep, stability, typicality = sweep_and_score(context)
+    choice, models = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
+    write_results(choice, models, data, context.run, sweep.runs, params.train.topn)
+    chosen = models[choice["engine"]]
+    return [
+        f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "
+        f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
+        f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/"
+    ]
