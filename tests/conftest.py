@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from zhtopics.config import PROJECT_ROOT, OutputPaths, load_params
+from zhtopics.config import OutputPaths
+from zhtopics.params import load_params
 from zhtopics.corpus import prepare_corpus, write_prepared
 from zhtopics.segment import segment_documents, write_segmented
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = PROJECT_ROOT / "data" / "raw" / "wechat_ecommerce_failure_articles.txt"
+#: The seed study's parameters (the project's params.yaml over the packaged defaults).
+SEED_PARAMS = PROJECT_ROOT / "params.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +44,9 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def params() -> dict:
-    return load_params()
+def params():
+    """The seed study's parameters."""
+    return load_params(SEED_PARAMS)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +82,7 @@ def make_planted_input(n_docs: int = 90, doc_length: int = 30, seed: int = 0):
     import numpy as np
     from gensim.corpora import Dictionary
 
-    from zhtopics.engines import ModelInput
+    from zhtopics.modeling import ModelInput
 
     rng = np.random.default_rng(seed)
     filler = ["电商", "微信", "用户", "平台"]

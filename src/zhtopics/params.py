@@ -241,15 +241,24 @@ class Params:
     def replace(self, **changes: Mapping) -> Params:
         """A copy with some values changed, checked like a config file, e.g.
         ``params.replace(sweep={"k": [5]}, segment={"userdict": None})``."""
-        return _load_layers(_Layer(params_to_dict(self), None, "defaults"),
-                            _Layer(changes, Path.cwd(), "replace()"))
+        return _load_layers(_Layer(params_to_dict(self), None, "defaults"), _Layer(changes, Path.cwd(), "replace()"))
 
 
 # ----------------------------------------------------------------------------- type checks
 
-_SCALAR_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a string (a file)"}
-_LIST_NAMES = {bool: "a list of true/false values", int: "a list of integers", float: "a list of numbers",
-               str: "a list of strings"}
+_SCALAR_NAMES = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    Path: "a string (a file)",
+}
+_LIST_NAMES = {
+    bool: "a list of true/false values",
+    int: "a list of integers",
+    float: "a list of numbers",
+    str: "a list of strings",
+}
 
 
 def _is_int(value: Any) -> bool:
@@ -367,8 +376,15 @@ def _merge_value(name: str, current: Any, value: Any, kind, layer: _Layer, expec
     if section is not None and isinstance(value, Mapping):
         # a section that is one form among several (sweep.k) is described as a whole
         whole = f"{name}: expected {expected}" if len(options) > 1 else None
-        return _merge_section(f"{name}.", current if isinstance(current, Mapping) else {}, value, section, layer,
-                              complete=not isinstance(current, Mapping), whole=whole)
+        return _merge_section(
+            f"{name}.",
+            current if isinstance(current, Mapping) else {},
+            value,
+            section,
+            layer,
+            complete=not isinstance(current, Mapping),
+            whole=whole,
+        )
     if not _matches(value, kind):
         raise ZhtopicsError(f"{layer.source}: {name}: expected {expected}, got {_shown(value)}")
     if Path in options and value is not None:

@@ -159,9 +159,7 @@ def _files(*paths: Path | None) -> list[Path]:
 def _model_dirs(context: StageContext, guided: bool) -> list[Path]:
     models = context.paths.models
     return sorted(
-        path
-        for path in models.glob("*_k*")
-        if path.name.startswith(GUIDED_PREFIX) == guided and not is_temporary(path)
+        path for path in models.glob("*_k*") if path.name.startswith(GUIDED_PREFIX) == guided and not is_temporary(path)
     )
 
 
@@ -188,7 +186,10 @@ def _train_writes(context: StageContext) -> list[Path]:
 
 def _themes_writes(context: StageContext) -> list[Path]:
     paths = context.paths
-    return [*(paths.result(name) for name in THEMES_RESULTS if paths.result(name).exists()), *_model_dirs(context, True)]
+    return [
+        *(paths.result(name) for name in THEMES_RESULTS if paths.result(name).exists()),
+        *_model_dirs(context, True),
+    ]
 
 
 def _stages_1_to_5(context: StageContext) -> list[Path]:

@@ -153,15 +153,19 @@ class RunResults:
         arrays = self.paths.bow_arrays()
         bow = BowCorpus(
             *(
-                np.memmap(path, dtype=path.suffix[1:], mode="r") if path.stat().st_size else np.zeros(0, path.suffix[1:])
+                np.memmap(path, dtype=path.suffix[1:], mode="r")
+                if path.stat().st_size
+                else np.zeros(0, path.suffix[1:])
                 for path in (arrays["ids"], arrays["counts"], arrays["offsets"])
             )
         )
         tokens_file = self.paths.tokens
         doc_ids = pq.read_table(tokens_file, columns=["doc_id"]).column("doc_id").to_pylist()
         if len(doc_ids) != len(bow):
-            raise InputError(arrays["offsets"], f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: "
-                             "rerun `zhtopics segment`")
+            raise InputError(
+                arrays["offsets"],
+                f"{len(bow)} documents but tokens.parquet has {len(doc_ids)}: rerun `zhtopics segment`",
+            )
         with_tokens = int((np.diff(bow.offsets) > 0).sum())
         if not len(dictionary) or with_tokens < 2:
             raise InputError(
@@ -272,8 +276,11 @@ class RunResults:
         """The parameters of the run, from its manifest (file paths resolved against the run folder)."""
         from zhtopics.params import load_params
 
-        return load_params(overrides=self.run_manifest["params"], overrides_base=self.paths.root,
-                           overrides_source=str(self.paths.result("run_manifest")))
+        return load_params(
+            overrides=self.run_manifest["params"],
+            overrides_base=self.paths.root,
+            overrides_source=str(self.paths.result("run_manifest")),
+        )
 
     def segment_params(self) -> SegmentParams:
         """The ``segment`` parameters stage 2 ran with (recorded in ``segment_summary.json``)."""
@@ -282,5 +289,8 @@ class RunResults:
         recorded = self.segment_summary.get("params")
         if recorded is None:
             raise ZhtopicsError(f"{self.paths.segment_summary}: no parameters recorded; rerun `zhtopics segment`")
-        return load_params(overrides={"segment": recorded}, overrides_base=self.paths.root,
-                           overrides_source=str(self.paths.segment_summary)).segment
+        return load_params(
+            overrides={"segment": recorded},
+            overrides_base=self.paths.root,
+            overrides_source=str(self.paths.segment_summary),
+        ).segment

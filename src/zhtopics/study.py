@@ -69,9 +69,7 @@ class Study:
     # ------------------------------------------------------------------ making a study
 
     @classmethod
-    def from_texts(
-        cls, texts: Iterable[str], folder: str | Path | None = None, params: Mapping | None = None
-    ) -> Study:
+    def from_texts(cls, texts: Iterable[str], folder: str | Path | None = None, params: Mapping | None = None) -> Study:
         """A study of a list of texts (one document each), in ``folder`` or a new temporary folder."""
         frame = pd.DataFrame({"text": [str(text) for text in texts]})
         return cls.from_frame(frame, "text", folder=folder, params=params)
@@ -117,7 +115,9 @@ class Study:
         with open_output(self.paths):
             for name in names:
                 if name == "prepare" and self.input is None:
-                    raise ValueError("this study has no input: make it with from_texts, from_frame or Study(folder, input)")
+                    raise ValueError(
+                        "this study has no input: make it with from_texts, from_frame or Study(folder, input)"
+                    )
                 lines = run_cached(STAGE_BY_NAME[name], context.fresh(), cache)
                 logger.info("%s: %s", name, "; ".join(lines) if lines is not None else "unchanged, skipped")
         return self
@@ -130,9 +130,7 @@ class Study:
         """Stages 1-2: documents, then tokens, Dictionary and bag of words (``data/processed/``)."""
         return self._run(*(["prepare"] if self.input is not None else []), "segment")
 
-    def fit(
-        self, engine: str | None = None, k: int | None = None, seeds: list[int] | None = None
-    ) -> Study:
+    def fit(self, engine: str | None = None, k: int | None = None, seeds: list[int] | None = None) -> Study:
         """Stages 3-5: the sweep, the model choice, the final model, topic names and evidence.
 
         Parameters

@@ -122,12 +122,3 @@ def typical_seed(typicality: dict, engine: str, k: int) -> tuple[int, float]:
         raise ZhtopicsError(f"the sweep has no runs for engine {engine} at k={k}")
     seed = max(sorted(candidates), key=lambda s: candidates[s])
     return seed, float(candidates[seed])
-
-
-def typical_seed(typicality: dict, engine: str, k: int) -> tuple[int, float]:
-    """The seed of (engine, k) whose topics match the other seeds' best on average."""
-    candidates = {seed: value for (e, kk, seed), value in typicality.items() if e == engine and kk == k}
-    if not candidates:
-        raise ZhtopicsError(f"the sweep has no runs for engine {engine} at k={k}")
-    seed = max(sorted(candidates), key=lambda s: candidates[s])
-    return seed, float(candidates[seed])

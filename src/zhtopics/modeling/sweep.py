@@ -30,7 +30,7 @@ from tqdm import tqdm
 from zhtopics.atomic import atomic_folder, atomic_path, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
-from zhtopics.modeling.engines import ENGINES, FittedModel, fit
+from zhtopics.modeling.engines import ENGINES, FittedModel, fit, save_model
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence, stability, topic_diversity
 from zhtopics.params import Params, SweepParams, params_to_dict
 from zhtopics.provenance.code import code_digest, module_closure
@@ -120,7 +120,7 @@ def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep_model: bool)
     path = Path(cache_dir) / key
     if keep_model:
         with atomic_folder(path) as temporary:
-            fitted.save(temporary, _WORKER_DATA.dictionary)
+            save_model(fitted, temporary, _WORKER_DATA.dictionary)
     with atomic_path(path.with_suffix(".npy")) as temporary:
         np.save(temporary, fitted.topic_word.astype(np.float32))
     write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
@@ -180,8 +180,9 @@ def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path) -> d
     return rows
 
 
-def _fit_runs(todo: list[Spec], data: ModelInput, params: Params, cache_dir: Path, keys: dict[Spec, str],
-              processes: int) -> tuple[dict[Spec, dict], dict[Spec, FittedModel]]:
+def _fit_runs(
+    todo: list[Spec], data: ModelInput, params: Params, cache_dir: Path, keys: dict[Spec, str], processes: int
+) -> tuple[dict[Spec, dict], dict[Spec, FittedModel]]:
     """Fit the runs not in the cache: in this process for one run, else in forked workers."""
     global _WORKER_DATA, _WORKER_REFERENCE
     _WORKER_DATA = data

@@ -22,7 +22,7 @@ from zhtopics import __version__
 from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
-from zhtopics.modeling.engines import FittedModel, empty_rows, fit
+from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
 from zhtopics.modeling.select import choose_setting, typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, run_sweep, stability_table
 from zhtopics.modeling.tables import (
@@ -34,6 +34,7 @@ from zhtopics.modeling.tables import (
 )
 from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
+from zhtopics.provenance.code import package_versions
 from zhtopics.results import RunResults
 
 if TYPE_CHECKING:
@@ -44,8 +45,6 @@ logger = logging.getLogger(__name__)
 
 def model_versions() -> dict:
     """Versions recorded in each model's manifest: Python, zhtopics, the code, key packages."""
-    from zhtopics.provenance.manifest import package_versions
-
     versions = {"python": platform.python_version(), "zhtopics": __version__, "code": code_version()}
     versions.update(package_versions(("gensim", "tomotopy", "jieba", "numpy", "scipy", "pandas")))
     return versions
@@ -58,7 +57,7 @@ def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: d
     run killed meanwhile leaves the previous model (or none), never half of one.
     """
     with atomic_folder(folder) as temporary:
-        fitted.save(temporary, data.dictionary)
+        save_model(fitted, temporary, data.dictionary)
         (temporary / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -73,7 +72,7 @@ def _final_model(data: ModelInput, params: Params, sweep: SweepResult, spec, pat
     kept = paths.sweep_cache / sweep.keys[spec]
     if (kept / "doc_topic.npy").exists():
         engine_params = params_to_dict(params.engines[engine])
-        return FittedModel.load(kept, engine, k, seed, engine_params, seconds, empty_rows(data))
+        return load_model(kept, engine, k, seed, engine_params, seconds, empty_rows(data))
     return fit(engine, data, k, seed, params.engines)
 
 

@@ -27,6 +27,7 @@ import hashlib
 import importlib.util
 import logging
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 
 from zhtopics import __version__
@@ -62,23 +63,62 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _imported(name: str, file: Path) -> set[str]:
-    """The zhtopics modules ``file`` (module ``name``) imports, at any depth of its code."""
+def _skipped_nodes(tree: ast.Module) -> set[int]:
+    """Ids of the nodes whose imports never run for an importer of the module: the
+    ``if TYPE_CHECKING:`` blocks (imports for annotations only) and the body of a
+    module-level ``__getattr__`` (lazy attributes such as ``zhtopics.Study``)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        lazy = isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and node in tree.body
+        if lazy or (isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)):
+            for statement in node.body:
+                skipped |= {id(child) for child in ast.walk(statement)}
+    return skipped
+
+
+def imported_modules(name: str, runtime_only: bool = False) -> set[str]:
+    """The zhtopics modules that module ``name`` imports, at any depth of its code.
+
+    Parameters
+    ----------
+    name : str
+        A dotted zhtopics module name.
+    runtime_only : bool
+        Leave out the implicit imports of parent packages (for an import graph); by
+        default they count (for a code version: a package's ``__init__`` runs first).
+    """
+    file = _module_file(name)
     tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    skipped = _skipped_nodes(tree)
     package = name if file.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module
+            base = (
+                importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                if node.level
+                else node.module
+            )
             if not base:
                 continue
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}  # `from pkg import module`
-    # a module's parents are imported first (their __init__ runs)
-    parents = {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
-    return {m for m in found | parents if m.split(".")[0] == PACKAGE and _module_file(m) is not None}
+    if not runtime_only:  # a module's parents are imported first (their __init__ runs)
+        found |= {".".join(m.split(".")[:i]) for m in found for i in range(1, m.count(".") + 1)}
+    return {m for m in found if m.split(".")[0] == PACKAGE and m != name and _module_file(m) is not None}
+
+
+def package_modules() -> list[str]:
+    """Every module of the zhtopics package, dotted."""
+    names = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
+        names.append(".".join((PACKAGE, *parts[:-1])) if parts[-1] == "__init__" else ".".join((PACKAGE, *parts)))
+    return names
 
 
 @functools.cache
@@ -105,7 +145,7 @@ def module_closure(*modules: str) -> tuple[Path, ...]:
         if file is None:
             raise ValueError(f"{name} is not a module of the {PACKAGE} package")
         seen[name] = file
-        todo += sorted(_imported(name, file) - set(seen))
+        todo += sorted(imported_modules(name) - set(seen))
     return tuple(sorted(set(seen.values())))
 
 
@@ -129,3 +169,14 @@ def package_files() -> list[Path]:
         for path in PACKAGE_DIR.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith(".")
     )
+
+
+def package_versions(packages: Iterable[str]) -> dict[str, str | None]:
+    """Installed version of each distribution (None when it is not installed)."""
+    versions = {}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions

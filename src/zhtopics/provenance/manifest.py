@@ -38,8 +38,7 @@ import logging
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +48,7 @@ from zhtopics.cache import file_digest
 from zhtopics.errors import ZhtopicsError
 from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
-from zhtopics.provenance.code import SOURCE_CHECKOUT, code_digest, package_files
+from zhtopics.provenance.code import SOURCE_CHECKOUT, code_digest, package_files, package_versions
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import RunOptions, StageContext
@@ -139,17 +138,6 @@ def code_sha256() -> str:
     lexicons), by relative path: it changes exactly when the code that computes the outputs
     changes (:mod:`zhtopics.provenance.code`)."""
     return code_digest(package_files(), length=64)
-
-
-def package_versions(packages: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
-    """Installed version of each distribution (None when it is not installed)."""
-    versions = {}
-    for package in packages:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
 
 
 def lock_sha256(lock_file: Path | None = LOCK_FILE) -> str | None:
@@ -348,7 +336,7 @@ def build_run_manifest(context: StageContext, options: RunOptions) -> dict:
         },
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
-        "packages": package_versions(),
+        "packages": package_versions(KEY_PACKAGES),
         "requirements_lock_sha256": lock_sha256(),
         "input": {
             "path": _relative(input_path, root),

@@ -32,13 +32,13 @@ from zhtopics.cache import file_digest
 from zhtopics.errors import ZhtopicsError
 from zhtopics.params import resolve_path
 from zhtopics.paths import OutputPaths
+from zhtopics.provenance.code import package_versions
 from zhtopics.provenance.manifest import (
     code_sha256,
     git_commit,
     input_hashes,
     lock_sha256,
     output_hashes,
-    package_versions,
     read_run_manifest,
 )
 

@@ -23,7 +23,17 @@ from zhtopics.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-LABEL_COLUMNS = ["topic", "label", "theme_id", "theme", "theme_en", "score", "runner_up", "runner_up_score", "top_words"]
+LABEL_COLUMNS = [
+    "topic",
+    "label",
+    "theme_id",
+    "theme",
+    "theme_en",
+    "score",
+    "runner_up",
+    "runner_up_score",
+    "top_words",
+]
 
 
 def load_themes(path: Path) -> list[dict]:

@@ -13,7 +13,6 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-
 from zhtopics.atomic import write_csv, write_text
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence
@@ -51,7 +50,9 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
     documents = run.documents
     guided_docs = doc_topics_table(guided, documents, run.token_counts())
     occurrences = paragraph_occurrences(documents, run.removed_or_none())
-    write_csv(article_topics_table(guided_docs, guided.k, occurrences, run.articles), paths.result("guided_article_topics"))
+    write_csv(
+        article_topics_table(guided_docs, guided.k, occurrences, run.articles), paths.result("guided_article_topics")
+    )
     folder = paths.model_dir("tomotopy", guided.k, guided=True)
     write_model(
         guided,
@@ -124,6 +125,3 @@ def run_themes(context: StageContext) -> list[str]:
         metrics = _guided_model(data, themes, params, run)
         lines.append(f"guided model: K = {metrics['k']}, c_v {metrics['c_v']:.3f}")
     return lines
-
-
-

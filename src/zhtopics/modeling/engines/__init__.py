@@ -12,14 +12,27 @@ the packaged ``params.yaml`` under ``engines:``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.engines.base import FittedModel, TopicEngine, empty_rows
 from zhtopics.modeling.engines.gensim_lda import GensimLda
 from zhtopics.modeling.engines.tomotopy_lda import TomotopyLda
 
-__all__ = ["ENGINES", "FittedModel", "TopicEngine", "empty_rows", "engine_params_types", "fit", "get_engine"]
+__all__ = [
+    "ENGINES",
+    "FittedModel",
+    "TopicEngine",
+    "empty_rows",
+    "engine_params_types",
+    "fit",
+    "get_engine",
+    "load_model",
+    "save_model",
+]
 
 #: Engine name → engine class: the one place engines are registered.
 ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda)}
@@ -47,3 +60,23 @@ def engine_params_types() -> dict[str, type]:
 def fit(engine: str, data, k: int, seed: int, engines_params: Any) -> FittedModel:
     """Fit ``engine`` with its section of the ``engines`` parameters."""
     return get_engine(engine).fit(data, k, seed, engines_params[engine])
+
+
+def save_model(fitted: FittedModel, folder: Path, dictionary) -> None:
+    """Write a model folder: the library's own model file, the two matrices (``.npy``) and the Dictionary."""
+    engine = get_engine(fitted.engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "topic_word.npy", fitted.topic_word)
+    np.save(folder / "doc_topic.npy", fitted.doc_topic)
+    engine.save_native(fitted.native, folder / engine.native_file)
+    dictionary.save(str(folder / "dictionary.gensim"))
+
+
+def load_model(
+    folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
+) -> FittedModel:
+    """Read a model folder written by :func:`save_model` (its library model and matrices)."""
+    spec = get_engine(engine)
+    native = spec.load_native(folder / spec.native_file)
+    topic_word, doc_topic = np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy")
+    return FittedModel(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native)

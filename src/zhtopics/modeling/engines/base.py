@@ -94,29 +94,6 @@ class FittedModel:
         order = np.argsort(-self.topic_word, axis=1, kind="stable")[:, :topn]
         return [[dictionary[int(i)] for i in row] for row in order]
 
-    def save(self, folder: Path, dictionary: Dictionary) -> None:
-        """Write the library's own model file, the two matrices (``.npy``) and the Dictionary."""
-        from zhtopics.modeling.engines import get_engine
-
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "topic_word.npy", self.topic_word)
-        np.save(folder / "doc_topic.npy", self.doc_topic)
-        engine = get_engine(self.engine)
-        engine.save_native(self.native, folder / engine.native_file)
-        dictionary.save(str(folder / "dictionary.gensim"))
-
-    @classmethod
-    def load(
-        cls, folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
-    ) -> FittedModel:
-        """Read a model written by :meth:`save` (its library model and matrices)."""
-        from zhtopics.modeling.engines import get_engine
-
-        spec = get_engine(engine)
-        native = spec.load_native(folder / spec.native_file)
-        topic_word, doc_topic = np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy")
-        return cls(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native)
-
 
 def empty_rows(data: ModelInput) -> list[int]:
     """Rows of the documents without any token in the Dictionary."""

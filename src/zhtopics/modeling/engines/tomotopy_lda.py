@@ -72,7 +72,9 @@ class TomotopyLda(TopicEngine):
         if workers > 1:
             with warnings.catch_warnings():  # "may differ ... if workers != 1": documented above
                 warnings.filterwarnings("ignore", message="The training result may differ", category=RuntimeWarning)
-                model.train(params.iterations, workers=workers, parallel=tp.ParallelScheme.PARTITION, show_progress=False)
+                model.train(
+                    params.iterations, workers=workers, parallel=tp.ParallelScheme.PARTITION, show_progress=False
+                )
         else:
             model.train(params.iterations, workers=1, show_progress=False)
         column = {word: data.dictionary.token2id[word] for word in model.used_vocabs}

@@ -6,15 +6,17 @@ import numpy as np
 import pytest
 from gensim.corpora import Dictionary
 
-from zhtopics.engines import ENGINES, ModelInput, fit, topic_word_table
-from zhtopics.sweep import stability
+from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling import ENGINES, ModelInput, fit
+from zhtopics.modeling.metrics import stability
+from zhtopics.modeling.tables import topic_word_table
+from zhtopics.params import load_params
 
-from .conftest import PLANTED_TOPICS
+from ..conftest import PLANTED_TOPICS
 
-ENGINE_PARAMS = {
-    "gensim": {"passes": 20, "iterations": 200, "alpha": "symmetric", "eta": None, "chunksize": 2000},
-    "tomotopy": {"alpha": 0.1, "eta": 0.01, "iterations": 300, "burn_in": 0, "optim_interval": 10},
-}
+ENGINE_PARAMS = load_params(
+    overrides={"engines": {"gensim": {"passes": 20, "iterations": 200}, "tomotopy": {"iterations": 300, "workers": 1}}}
+).engines
 
 
 def _recovered(fitted, dictionary) -> bool:
@@ -69,8 +71,6 @@ def test_topic_word_table_has_contract_columns(planted):
 
 
 def test_unknown_engine_is_a_clear_error(planted):
-    from zhtopics.config import ZhtopicsError
-
     with pytest.raises(ZhtopicsError, match="unknown engine 'mallet'"):
         fit("mallet", planted, 3, 1, ENGINE_PARAMS)
 
@@ -78,8 +78,8 @@ def test_unknown_engine_is_a_clear_error(planted):
 def test_tomotopy_with_two_workers_is_reproducible(planted):
     # workers > 1 (ParallelScheme.PARTITION): the same seed and number of workers give the
     # same model, and the model still finds the planted topics.
-    params = dict(ENGINE_PARAMS["tomotopy"], workers=2)
-    first, second = (fit("tomotopy", planted, 3, 7, {"tomotopy": params}) for _ in range(2))
+    params = load_params(overrides={"engines": {"tomotopy": {"iterations": 300, "workers": 2}}}).engines
+    first, second = (fit("tomotopy", planted, 3, 7, params) for _ in range(2))
     assert np.array_equal(first.topic_word, second.topic_word)
     assert np.array_equal(first.doc_topic, second.doc_topic)
     assert first.params["workers"] == 2

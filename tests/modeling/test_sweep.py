@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
-from zhtopics.engines import ModelInput
-from zhtopics.sweep import matched_similarity, run_sweep, stability, stability_table, topic_diversity
+from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling import ModelInput
+from zhtopics.modeling.metrics import matched_similarity, stability, topic_diversity
+from zhtopics.modeling.sweep import run_sweep, stability_table
+from zhtopics.params import load_params
 
-from .conftest import make_planted_input
+from ..conftest import make_planted_input
 
-SMALL = {
+SMALL_VALUES = {
     "engines": {"gensim": {"passes": 5, "iterations": 50}, "tomotopy": {"iterations": 100}},
     "sweep": {
         "engines": ["gensim", "tomotopy"],
@@ -23,6 +24,7 @@ SMALL = {
         "processes": 2,
     },
 }
+SMALL = load_params(overrides=SMALL_VALUES)
 
 
 def test_stability_is_one_for_identical_models_and_low_for_shuffled():
@@ -54,18 +56,20 @@ def small_input() -> ModelInput:
 
 
 def test_sweep_rows_cache_and_parallel_equals_serial(tmp_path, small_input):
-    runs, topic_words = run_sweep(small_input, SMALL, tmp_path / "cache")
+    result = run_sweep(small_input, SMALL, tmp_path / "cache")
+    runs, topic_words = result.runs, result.topic_words
     assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
     assert len(runs) == 8 and runs[["c_v", "c_npmi", "u_mass", "diversity"]].notna().all().all()
     assert len(list((tmp_path / "cache").glob("*.json"))) == 8
-    serial, serial_words = run_sweep(small_input, SMALL, tmp_path / "serial", processes=1)
+    serial_result = run_sweep(small_input, SMALL, tmp_path / "serial", processes=1)
+    serial, serial_words = serial_result.runs, serial_result.topic_words
     metrics = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity"]
     assert serial[metrics].equals(runs[metrics])
     for spec in topic_words:
         np.testing.assert_array_equal(topic_words[spec], serial_words[spec])
     # Unchanged: every run comes from the cache, identical, seconds included.
     stamp = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()}
-    again, _ = run_sweep(small_input, SMALL, tmp_path / "cache")
+    again = run_sweep(small_input, SMALL, tmp_path / "cache").runs
     assert again.equals(runs)
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "cache").iterdir()} == stamp
 
@@ -73,8 +77,7 @@ def test_sweep_rows_cache_and_parallel_equals_serial(tmp_path, small_input):
 def test_cache_is_invalidated_by_params_and_corpus(tmp_path, small_input):
     cache = tmp_path / "cache"
     run_sweep(small_input, SMALL, cache)
-    changed = copy.deepcopy(SMALL)
-    changed["engines"]["tomotopy"]["iterations"] = 150
+    changed = SMALL.replace(engines={"tomotopy": {"iterations": 150}})
     run_sweep(small_input, changed, cache)
     assert len(list(cache.glob("*.json"))) == 12  # the 4 tomotopy runs again, gensim reused
     other = make_planted_input(n_docs=30, doc_length=15, seed=1)
@@ -83,43 +86,32 @@ def test_cache_is_invalidated_by_params_and_corpus(tmp_path, small_input):
 
 
 def test_stability_table_gives_one_row_per_setting(tmp_path, small_input):
-    _, topic_words = run_sweep(small_input, SMALL, tmp_path / "cache")
+    topic_words = run_sweep(small_input, SMALL, tmp_path / "cache").topic_words
     table, typicality = stability_table(topic_words)
     assert len(table) == 4 and set(table["pairs"]) == {1}
     assert set(typicality) == set(topic_words)
 
 
 def test_cache_is_invalidated_by_code_version(tmp_path, small_input, monkeypatch):
-    import zhtopics.sweep
+    import zhtopics.modeling.sweep
 
     cache = tmp_path / "cache"
     run_sweep(small_input, SMALL, cache)
-    monkeypatch.setattr(zhtopics.sweep, "code_version", lambda: "another-version")
+    monkeypatch.setattr(zhtopics.modeling.sweep, "code_version", lambda: "another-version")
     run_sweep(small_input, SMALL, cache, processes=1)
     assert len(list(cache.glob("*.json"))) == 16
 
 
 def test_sweep_caps_k_at_the_documents_with_tokens(tmp_path, caplog):
-    import logging
-
     tiny = make_planted_input(n_docs=4, doc_length=10)
-    params = copy.deepcopy(SMALL)
-    params["sweep"].update(engines=["tomotopy"], k=[2, 3, 4, 5, 6], seeds=[1])
-    logger = logging.getLogger("zhtopics.sweep")  # the CLI's logging setup may stop propagation to the root
-    logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level("WARNING", logger="zhtopics.sweep"):
-            runs, _ = run_sweep(tiny, params, tmp_path / "cache", processes=1)
-    finally:
-        logger.removeHandler(caplog.handler)
+    params = SMALL.replace(sweep={"engines": ["tomotopy"], "k": [2, 3, 4, 5, 6], "seeds": [1]})
+    with caplog.at_level("WARNING", logger="zhtopics.modeling.sweep"):
+        runs = run_sweep(tiny, params, tmp_path / "cache", processes=1).runs
     assert sorted(runs["k"]) == [2, 3, 4]
     assert "K = 5, 6 are skipped" in caplog.text
 
 
 def test_a_single_k_larger_than_the_corpus_is_an_error(tmp_path):
-    from zhtopics.config import ZhtopicsError
-
-    params = copy.deepcopy(SMALL)
-    params["sweep"].update(engines=["tomotopy"], k=[9], seeds=[1])
+    params = SMALL.replace(sweep={"engines": ["tomotopy"], "k": [9], "seeds": [1]})
     with pytest.raises(ZhtopicsError, match="K = 9 topics but only 4 documents have tokens"):
         run_sweep(make_planted_input(n_docs=4, doc_length=10), params, tmp_path / "cache", processes=1)

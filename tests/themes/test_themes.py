@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zhtopics.config import InputError, load_params
+from zhtopics.errors import InputError
+from zhtopics.params import load_params
 from zhtopics.themes import fit_guided, label_topics, load_themes, topic_evidence
 
-from .conftest import PLANTED_TOPICS
+from ..conftest import PLANTED_TOPICS, SEED_PARAMS
 
 THEMES = [
     {"id": "logistics", "name": "物流与货源", "name_en": "logistics", "seeds": ["物流", "货源", "配送"]},
@@ -61,7 +62,7 @@ def test_evidence_is_the_highest_share_paragraphs_with_tokens():
 
 
 def test_themes_file_of_the_project_loads_and_bad_files_are_named(tmp_path):
-    themes = load_themes(load_params()["themes"]["file"])
+    themes = load_themes(load_params(SEED_PARAMS).themes.file)
     assert len(themes) >= 8 and all(theme["seeds"] for theme in themes)
     bad = tmp_path / "themes.yaml"
     bad.write_text("themes:\n  - id: x\n    name: X\n", encoding="utf-8")
@@ -71,14 +72,21 @@ def test_themes_file_of_the_project_loads_and_bad_files_are_named(tmp_path):
 
 def test_guided_model_puts_each_theme_in_its_seeded_topic(planted):
     themes = [{"id": f"t{i}", "name": f"T{i}", "seeds": words[:2]} for i, words in enumerate(PLANTED_TOPICS)]
-    fitted, topic_themes = fit_guided(
-        planted,
-        themes,
-        {"extra_topics": 1, "seed_prior": 1.0, "other_prior": 0.01},
-        {"alpha": 0.1, "eta": 0.01, "iterations": 300},
-        seed=1,
+    params = load_params(
+        overrides={
+            "themes": {"guided": {"extra_topics": 1, "seed_prior": 1.0, "other_prior": 0.01}},
+            "engines": {"tomotopy": {"alpha": 0.1, "eta": 0.01, "iterations": 300}},
+        }
     )
+    fitted, topic_themes = fit_guided(planted, themes, params.themes.guided, params.engines["tomotopy"], seed=1)
     assert fitted.k == 4 and topic_themes == ["t0", "t1", "t2", ""]
     for index, words in enumerate(PLANTED_TOPICS):
         top = set(fitted.top_words(planted.dictionary, 6)[index])
         assert len(top & set(words)) >= 5
+
+
+def test_without_a_themes_file_topics_are_named_by_their_words():
+    topic_word = _topics([5, 4, 3, 0, 0, 1, 1, 1], [0, 0, 0, 0, 0, 5, 4, 3])
+    labels = label_topics(topic_word, VOCABULARY, [], topn=5, min_score=0.1)
+    assert labels["label"].tolist() == ["物流 · 货源 · 配送", "微信 · 电商 · 用户"]
+    assert labels["theme_id"].tolist() == ["", ""] and labels["runner_up"].tolist() == ["", ""]

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zhtopics.engines import FittedModel
-from zhtopics.train import article_topics_table, choose_setting, doc_topics_table, paragraph_occurrences, typical_seed
+from zhtopics.modeling import FittedModel
+from zhtopics.modeling.select import choose_setting, typical_seed
+from zhtopics.modeling.tables import article_topics_table, doc_topics_table, paragraph_occurrences
+from zhtopics.params import SelectionParams
 
-SELECTION = {"metric": "c_v", "min_stability": 0.6, "min_diversity": 0.5}
+SELECTION = SelectionParams(metric="c_v", min_stability=0.6, min_diversity=0.5)
 
 
 def _sweep(settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -113,7 +115,7 @@ def test_doc_and_article_tables_count_duplicates_in_every_article():
 
 
 def test_doc_topics_written_in_pieces_equal_the_whole_table(tmp_path):
-    from zhtopics.train import write_doc_topics
+    from zhtopics.modeling.tables import write_doc_topics
 
     n = 23
     documents = pd.DataFrame(
