@@ -72,10 +72,10 @@ def _say(args: argparse.Namespace):
 
 
 def _parameter_files(args: argparse.Namespace) -> list[Path]:
-    """The study's ``<out>/params.yaml`` (if any), then ``--config``."""
+    """The study's ``<out>/params.yaml`` (if any), then each ``--config`` in order."""
     from zhtopics.params import study_params_file
 
-    files = [study_params_file(args.out), args.config]
+    files = [study_params_file(args.out), *args.config]
     return [Path(file) for file in files if file is not None]
 
 
@@ -170,7 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--out", type=Path, default=Path("."), help="output folder (default: current folder)")
     common.add_argument(
-        "--config", type=Path, help="YAML file with the parameters to change (over <out>/params.yaml, if any)"
+        "--config",
+        type=Path,
+        action="append",
+        default=[],
+        help="YAML file with the parameters to change, over <out>/params.yaml if any (repeatable: later files win)",
     )
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
     common.add_argument("-q", "--quiet", action="store_true", help="only errors")
