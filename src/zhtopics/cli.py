@@ -176,7 +176,7 @@ def cmd_themes(args: argparse.Namespace, params: dict, paths: OutputPaths) -> No
 
 
 def cmd_figures(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.figures import write_figures
+    from zhtopics.plots import write_figures
     from zhtopics.topic_map import write_topic_map
 
     written = write_figures(paths, params)
@@ -301,7 +301,20 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "run": cmd_figures,
                 "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
                 "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
-                "code": ["figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py"],
+                "code": [
+                    "plots/__init__.py",
+                    "plots/articles.py",
+                    "plots/corpus.py",
+                    "plots/labels.py",
+                    "plots/model_choice.py",
+                    "plots/style.py",
+                    "plots/topics.py",
+                    "plots/vocabulary.py",
+                    "plots/write.py",
+                    "plots/zhtopics.mplstyle",
+                    "topic_map.py",
+                    "results.py",
+                ],
                 "outputs": lambda: [paths.root / "figures"],
             }
         )
@@ -316,8 +329,16 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "params": {"segment": segment_params},
                 "code": [
                     "report.py",
-                    "figures.py",
-                    "zhtopics.mplstyle",
+                    "plots/__init__.py",
+                    "plots/articles.py",
+                    "plots/corpus.py",
+                    "plots/labels.py",
+                    "plots/model_choice.py",
+                    "plots/style.py",
+                    "plots/topics.py",
+                    "plots/vocabulary.py",
+                    "plots/write.py",
+                    "plots/zhtopics.mplstyle",
                     "topic_map.py",
                     "results.py",
                     "templates/offline/index.html.j2",
