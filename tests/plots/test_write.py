@@ -8,7 +8,7 @@ import time
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.config import OutputPaths, ZhtopicsError
+from zhtopics.config import OutputPaths, ZhtopicsError, load_params
 from zhtopics.plots import write_figures
 from zhtopics.plots.write import figure_settings
 
@@ -115,8 +115,8 @@ def test_write_figures_writes_every_file_reproducibly(small_run, params):
     assert {p.name for p in folder.iterdir()} == EXPECTED  # atomic saves leave no temporary file
 
 
-def test_write_figures_with_gloss_and_png_only(small_run, params):
-    settings = {**params, "figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}}
+def test_write_figures_with_gloss_and_png_only(small_run):
+    settings = load_params(overrides={"figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}})
     written = write_figures(small_run, settings)
     assert all(p.suffix == ".png" for p in written) and len(written) == 12
 
@@ -143,4 +143,4 @@ def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path
 )
 def test_figure_settings_are_checked(section, message):
     with pytest.raises(ZhtopicsError, match=re.escape(message)):
-        figure_settings({"figures": section})
+        figure_settings(load_params(overrides={"figures": section}))

@@ -37,15 +37,6 @@ from zhtopics.plots.vocabulary import plot_top_terms, plot_wordcloud, vocabulary
 
 logger = logging.getLogger(__name__)
 
-#: Defaults of the ``figures`` section of the parameters.
-FIGURE_DEFAULTS = {
-    "gloss": False,
-    "glossary": "data/lexicon/glossary.csv",
-    "formats": ["png", "svg"],
-    "top_terms": 30,
-    "topic_words": 10,
-    "wordcloud_words": 150,
-}
 #: Figures also written in the vector formats of ``figures.formats`` (charts that stay sharp).
 VECTOR_FIGURES = {"model_choice_coherence", "model_choice_stability", "articles_topics_heatmap", "topics_top_words"}
 
@@ -118,20 +109,25 @@ def load_figure_inputs(paths: OutputPaths) -> FigureInputs:
 
 
 def figure_settings(params: Mapping) -> dict:
-    """The ``figures`` parameters over :data:`FIGURE_DEFAULTS`, checked.
+    """The ``figures`` parameters, with the checks that ``params.yaml``'s types cannot express.
+
+    Parameters
+    ----------
+    params : dict
+        The full parameters as loaded by :func:`zhtopics.config.load_params`, which has
+        already checked every key and type against ``params.yaml``.
+
+    Returns
+    -------
+    dict
+        A copy of the ``figures`` section, its formats lower-cased without a leading dot.
 
     Raises
     ------
     ZhtopicsError
-        For an unknown key or format, or formats without png.
+        For a format other than png and svg, or formats without png.
     """
-    given = dict(params.get("figures") or {})
-    unknown = sorted(set(given) - set(FIGURE_DEFAULTS))
-    if unknown:
-        raise ZhtopicsError(
-            f"unknown parameter 'figures.{unknown[0]}' (known here: {', '.join(sorted(FIGURE_DEFAULTS))})"
-        )
-    settings = {**FIGURE_DEFAULTS, **given}
+    settings = dict(params["figures"])
     formats = [str(f).lower().lstrip(".") for f in settings["formats"]]
     bad = [f for f in formats if f not in SAVE_METADATA]
     if bad or "png" not in formats:
@@ -178,9 +174,9 @@ def write_figures(paths: OutputPaths, params: Mapping) -> list[Path]:
     paths : OutputPaths
         The output folder the earlier stages wrote to.
     params : dict
-        The full parameters; only the ``figures`` section is read (see
-        :data:`FIGURE_DEFAULTS`): gloss, glossary, formats, top_terms, topic_words,
-        wordcloud_words.
+        The full parameters as loaded by :func:`zhtopics.config.load_params`; only the
+        ``figures`` section is read (defaults in ``params.yaml``): gloss, glossary,
+        formats, top_terms, topic_words, wordcloud_words.
 
     Returns
     -------
