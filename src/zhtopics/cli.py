@@ -203,6 +203,21 @@ def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> N
     _say(args, message)
 
 
+#: The files of zhtopics.plots (the figures and the notebooks' plots), for the stage cache keys.
+PLOTS_CODE = [
+    "plots/__init__.py",
+    "plots/articles.py",
+    "plots/corpus.py",
+    "plots/labels.py",
+    "plots/model_choice.py",
+    "plots/style.py",
+    "plots/topics.py",
+    "plots/vocabulary.py",
+    "plots/write.py",
+    "plots/zhtopics.mplstyle",
+]
+
+
 def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> list[dict]:
     """What each stage of ``run`` reads and writes, for skipping unchanged stages (cache.py).
 
@@ -301,20 +316,7 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "run": cmd_figures,
                 "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
                 "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
-                "code": [
-                    "plots/__init__.py",
-                    "plots/articles.py",
-                    "plots/corpus.py",
-                    "plots/labels.py",
-                    "plots/model_choice.py",
-                    "plots/style.py",
-                    "plots/topics.py",
-                    "plots/vocabulary.py",
-                    "plots/write.py",
-                    "plots/zhtopics.mplstyle",
-                    "topic_map.py",
-                    "results.py",
-                ],
+                "code": [*PLOTS_CODE, "topic_map.py", "results.py"],
                 "outputs": lambda: [paths.root / "figures"],
             }
         )
@@ -329,16 +331,7 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "params": {"segment": segment_params},
                 "code": [
                     "report.py",
-                    "plots/__init__.py",
-                    "plots/articles.py",
-                    "plots/corpus.py",
-                    "plots/labels.py",
-                    "plots/model_choice.py",
-                    "plots/style.py",
-                    "plots/topics.py",
-                    "plots/vocabulary.py",
-                    "plots/write.py",
-                    "plots/zhtopics.mplstyle",
+                    *PLOTS_CODE,
                     "topic_map.py",
                     "results.py",
                     "templates/offline/index.html.j2",
