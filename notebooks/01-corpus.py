@@ -26,10 +26,10 @@ out_dir = ".."  # the folder `zhtopics run --out` wrote to (the project root for
 # %%
 from IPython.display import Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.results import RunResults
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 sources, articles, documents, removed = run.sources, run.articles, run.documents, run.removed
 
@@ -56,7 +56,7 @@ display(
 # (near) duplicates of it — an excerpt of a longer article is profiled through the full text.
 
 # %%
-figures.plot_paragraphs_per_article(articles)
+plots.plot_paragraphs_per_article(articles)
 
 # %%
 articles
@@ -65,7 +65,7 @@ articles
 # ## 段落长度 · Paragraph lengths
 
 # %%
-figures.plot_paragraph_lengths(documents)
+plots.plot_paragraph_lengths(documents)
 
 # %%
 display(
@@ -81,7 +81,7 @@ display(
 # `data/interim/removed.csv` with its reason and source line.
 
 # %%
-figures.plot_removed(removed)
+plots.plot_removed(removed)
 
 # %%
 removed.assign(text=removed["text"].str.slice(0, 60))[["lines", "article_id", "reason", "text"]].head(40)

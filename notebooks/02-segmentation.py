@@ -27,13 +27,13 @@ out_dir = ".."
 # %%
 from IPython.display import Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.config import load_params
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.segment import Segmenter
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 summary = run.segment_summary
 
@@ -76,7 +76,7 @@ display(
 # ## 高频词 · Most frequent terms
 
 # %%
-figures.plot_top_terms(run.term_counts)
+plots.plot_top_terms(run.term_counts)
 
 # %%
-figures.plot_wordcloud(run.term_counts)
+plots.plot_wordcloud(run.term_counts)

@@ -30,11 +30,11 @@ out_dir = ".."
 import pandas as pd
 from IPython.display import Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 choice, sweep = run.choice, run.sweep
 
@@ -51,7 +51,7 @@ display(
 # Lines are the mean over seeds, bands the spread between seeds; the chosen setting is marked.
 
 # %%
-figures.plot_coherence_by_k(sweep, choice)
+plots.plot_coherence_by_k(sweep, choice)
 
 # %% [markdown]
 # ## 稳定性 · Stability by K
@@ -60,7 +60,7 @@ figures.plot_coherence_by_k(sweep, choice)
 # similarity. 1.0 means every seed finds the same topics.
 
 # %%
-figures.plot_stability_by_k(run.stability, choice)
+plots.plot_stability_by_k(run.stability, choice)
 
 # %% [markdown]
 # ## 规则与结果 · The rule and its outcome

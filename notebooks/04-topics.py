@@ -27,12 +27,12 @@ out_dir = ".."
 # %%
 from IPython.display import HTML, Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.topic_map import prepare_topic_map, topic_map_fragment
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 labels, choice = run.labels, run.choice
 
@@ -51,7 +51,7 @@ labels.set_index("topic")[["label", "theme_en", "score", "runner_up", "runner_up
 # ## 主题词 · Top words of every topic
 
 # %%
-figures.plot_topic_words(run.topics, labels)
+plots.plot_topic_words(run.topics, labels)
 
 # %% [markdown]
 # ## 证据段落 · Evidence: the paragraphs that carry each topic most
@@ -70,7 +70,7 @@ for topic, rows in run.evidence.groupby("topic"):
 # ## 主题之间 · How the topics relate
 
 # %%
-figures.plot_topic_similarity(run.topic_word(), labels)
+plots.plot_topic_similarity(run.topic_word(), labels)
 
 # %% [markdown]
 # ## 交互式主题图 · Interactive topic map

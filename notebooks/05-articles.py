@@ -26,17 +26,17 @@ out_dir = ".."
 # %%
 from IPython.display import Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 article_topics, labels = run.article_topics, run.labels
 topic_columns = [c for c in article_topics.columns if c.startswith("topic_")]
 
 # %%
-figures.plot_article_topic_heatmap(article_topics, labels)
+plots.plot_article_topic_heatmap(article_topics, labels)
 
 # %%
 lines = []

@@ -27,18 +27,18 @@ out_dir = ".."
 import pandas as pd
 from IPython.display import Markdown, display
 
-from zhtopics import figures
+from zhtopics import plots
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.sweep import matched_similarity
 
-figures.use_style()
+plots.use_style()
 run = RunResults.from_folder(out_dir)
 comparison = run.engine_comparison.set_index("engine")
 metric = run.choice["metric"]
 
 # %%
-figures.plot_engine_comparison(run.engine_comparison, run.sweep)
+plots.plot_engine_comparison(run.engine_comparison, run.sweep)
 
 # %%
 lines = [f"At K = {run.choice['k']}:"]
