@@ -126,9 +126,10 @@ class RunResults:
 
     @cached_property
     def term_counts(self) -> pd.Series:
-        """Collection frequency of every Dictionary word, most frequent first."""
-        counts = pd.Series({self.dictionary[i]: n for i, n in self.dictionary.cfs.items()}, name="count")
-        return counts.sort_values(ascending=False, kind="stable")
+        """Collection frequency of every Dictionary word, most frequent first (ties by word,
+        so the order never depends on the Dictionary's)."""
+        counts = pd.Series({self.dictionary[i]: n for i, n in self.dictionary.cfs.items()}, dtype="int64")
+        return counts.sort_index().sort_values(ascending=False, kind="stable")
 
     def model_input(self) -> ModelInput:
         """What the engines train on: the Dictionary and the bags of words as memory maps.

@@ -12,7 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 from zhtopics.plots.labels import reason_category, shorten
 from zhtopics.plots.style import MUTED, TEXT, _barh, _integer_x, _one_axes, _say_empty
-from zhtopics.plots.vocabulary import _most_frequent
+from zhtopics.plots.vocabulary import most_frequent
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def plot_removed(removed: pd.DataFrame) -> Figure:
     if counts.empty:
         _say_empty(ax, "nothing was removed")
         return fig
-    counts = _most_frequent(counts, len(counts))
+    counts = most_frequent(counts, len(counts))
     _barh(ax, list(counts.index), counts.to_numpy(), color="C1")
     _integer_x(ax)
     ax.set_xlabel("pieces removed (lines or paragraphs)")

@@ -17,24 +17,7 @@ logger = logging.getLogger(__name__)
 CLOUD_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#7A5C00", "#4B4B4B")
 
 
-def vocabulary_counts(dictionary) -> pd.Series:
-    """Term → number of occurrences in the corpus, from a gensim Dictionary's ``cfs``.
-
-    Parameters
-    ----------
-    dictionary : gensim.corpora.Dictionary
-        The model's vocabulary (after filtering), with collection frequencies.
-
-    Returns
-    -------
-    Series
-        Counts indexed by term, most frequent first (ties in term order).
-    """
-    counts = pd.Series({dictionary[token_id]: count for token_id, count in dictionary.cfs.items()}, dtype="int64")
-    return _most_frequent(counts, len(counts))
-
-
-def _most_frequent(term_counts: pd.Series, n: int) -> pd.Series:
+def most_frequent(term_counts: pd.Series, n: int) -> pd.Series:
     """The ``n`` largest counts, ties broken by term so the order never depends on input order."""
     return term_counts.sort_index().sort_values(ascending=False, kind="stable").head(n)
 
@@ -45,7 +28,7 @@ def plot_top_terms(term_counts: pd.Series, n: int = 30, glossary: Mapping[str, s
     Parameters
     ----------
     term_counts : Series
-        Term → count (e.g. :func:`vocabulary_counts`).
+        Term → count (e.g. :attr:`zhtopics.results.RunResults.term_counts`).
     n : int
         How many terms.
     glossary : dict, optional
@@ -55,7 +38,7 @@ def plot_top_terms(term_counts: pd.Series, n: int = 30, glossary: Mapping[str, s
     -------
     Figure
     """
-    top = _most_frequent(term_counts, n)
+    top = most_frequent(term_counts, n)
     fig, ax = _one_axes(9 if glossary else 7, 0.25 * max(len(top), 1) + 1.5)
     if top.empty:
         _say_empty(ax, "no terms")
@@ -96,7 +79,7 @@ def plot_wordcloud(
     """
     from wordcloud import WordCloud
 
-    counts = _most_frequent(term_counts[term_counts > 0], max_words)
+    counts = most_frequent(term_counts[term_counts > 0], max_words)
     fig = _new_figure(12 if glossary else 10, 5.8)
     if glossary:
         cloud_ax, key_ax = fig.subplots(1, 2, width_ratios=[3.2, 1])
