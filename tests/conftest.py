@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zhtopics.config import PROJECT_ROOT, OutputPaths, load_params
-from zhtopics.corpus import prepare_corpus, write_prepared
+from zhtopics.ingest import prepare_corpus, write_prepared
 from zhtopics.segment import segment_documents, write_segmented
 
 SEED_FILE = PROJECT_ROOT / "data" / "raw" / "wechat_ecommerce_failure_articles.txt"

@@ -87,7 +87,7 @@ def _say(args: argparse.Namespace, message: str) -> None:
 
 
 def cmd_prepare(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.corpus import altered_path, prepare_corpus, write_prepared
+    from zhtopics.ingest import altered_path, prepare_corpus, write_prepared
 
     prepared = prepare_corpus(args.input, params["corpus"])
     write_prepared(prepared, paths)
@@ -215,6 +215,24 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
     lexicon = [
         resolve(segment_params[key]) for key in ("userdict", "stopwords_file", "allowlist") if segment_params.get(key)
     ]
+    # stage 1's modules (the segment stage imports its normaliser: they are in its key too)
+    ingest_code = [
+        f"ingest/{name}.py"
+        for name in (
+            "__init__",
+            "build",
+            "dedup",
+            "docshare",
+            "encodings",
+            "files",
+            "markup",
+            "normalize",
+            "prepared",
+            "store",
+            "tables",
+            "tabulate",
+        )
+    ]
 
     def model_dirs(prefix: str) -> list[Path]:
         return sorted(
@@ -238,7 +256,7 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
             "run": cmd_prepare,
             "inputs": lambda: [args.input],
             "params": params["corpus"],
-            "code": ["config.py", "corpus.py", "encodings.py"],
+            "code": ["config.py", *ingest_code],
             "outputs": lambda: [paths.interim],
         },
         {
@@ -247,7 +265,7 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
             "inputs": lambda: [paths.documents, *lexicon],
             # processes and chunk_size change how fast, not what: they do not re-run the stage
             "params": {k: v for k, v in segment_params.items() if k not in ("processes", "chunk_size")},
-            "code": ["config.py", "corpus.py", "encodings.py", "segment.py"],
+            "code": ["config.py", *ingest_code, "segment.py"],
             "outputs": lambda: [paths.processed],
         },
         {

@@ -198,7 +198,7 @@ def input_files(input_path: Path) -> list[Path]:
     text files (not its hidden files or subfolders), sorted."""
     input_path = Path(input_path)
     if input_path.is_dir():
-        from zhtopics.corpus import TEXT_SUFFIXES
+        from zhtopics.ingest import TEXT_SUFFIXES
 
         return sorted(
             p

@@ -225,8 +225,8 @@ def run_themes(data: ModelInput, params: dict, paths, choice: dict) -> dict:
     import json
 
     from zhtopics.atomic import write_csv, write_text
-    from zhtopics.corpus import load_documents
     from zhtopics.engines import topic_word_table
+    from zhtopics.ingest import load_documents
     from zhtopics.sweep import COHERENCE_MEASURES, coherence
     from zhtopics.train import (
         article_topics_table,

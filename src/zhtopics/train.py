@@ -351,7 +351,7 @@ def write_results(
     topn: int = 30,
 ) -> None:
     """Write topics, doc_topics, article_topics (chosen model), the engine comparison and the model choice."""
-    from zhtopics.corpus import load_documents
+    from zhtopics.ingest import load_documents
 
     paths.results.mkdir(parents=True, exist_ok=True)
     chosen = models[choice["engine"]]

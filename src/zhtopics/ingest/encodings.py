@@ -1,6 +1,6 @@
 """Reading text files: which encoding, and what to do with bytes that do not decode.
 
-Used by stage 1 (:mod:`zhtopics.corpus`, whose docstring lists every decision): UTF-8
+Used by stage 1 (:mod:`zhtopics.ingest`, whose docstring lists every decision): UTF-8
 (with or without BOM), GB18030/GBK and Big5 are detected per file (charset-normalizer
 decides between the Chinese encodings); binary files (NUL bytes in the first 8000 bytes, or
 a known signature) and UTF-16/32 are refused with a clear message; a few invalid bytes in
@@ -52,6 +52,8 @@ DAMAGED_INVALID_SHARE = 0.01  # of all bytes
 _BLOCK_BYTES = 1 << 20
 _ASCII = bytes(range(128))
 _CHARSET_SAMPLE_BYTES = 4 << 20
+# The reason recorded in altered.csv for a line or row with invalid bytes decoded as U+FFFD.
+REPLACED_REASON = "undecodable bytes replaced with U+FFFD"
 
 _invalid_bytes = threading.local()  # counted by the zhtopics.count handler, per thread
 
