@@ -301,7 +301,7 @@ def zhtopics(*args: str) -> list[str]:
 
 def _seed_paragraphs() -> list[str]:
     from zhtopics.config import load_params
-    from zhtopics.corpus import prepare_corpus
+    from zhtopics.ingest import prepare_corpus
 
     return prepare_corpus(SEED_INPUT, load_params()["corpus"]).documents["text"].tolist()
 

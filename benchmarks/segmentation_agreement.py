@@ -82,7 +82,7 @@ def seed_paragraphs(params: dict) -> list[str]:
     path = ROOT / "data" / "interim" / "documents.parquet"
     if path.exists():
         return pd.read_parquet(path)["text"].tolist()
-    from zhtopics.corpus import prepare_corpus
+    from zhtopics.ingest import prepare_corpus
 
     return prepare_corpus(SEED_FILE, params["corpus"]).documents["text"].tolist()
 
@@ -115,7 +115,7 @@ def po_messages() -> tuple[list[str], list[str]]:
 
 
 def build_texts(params: dict, generated: int) -> dict:
-    from zhtopics.corpus import TextNormalizer
+    from zhtopics.ingest import TextNormalizer
 
     normalize = TextNormalizer()
     seed = seed_paragraphs(params)

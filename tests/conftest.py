@@ -8,7 +8,7 @@ import pytest
 
 from zhtopics.config import OutputPaths
 from zhtopics.params import load_params
-from zhtopics.corpus import prepare_corpus, write_prepared
+from zhtopics.ingest import prepare_corpus, write_prepared
 from zhtopics.segment import segment_documents, write_segmented
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -25,14 +25,14 @@ def test_stage_cache_key_and_freshness(tmp_path):
     source, output = tmp_path / "in.txt", tmp_path / "out.txt"
     source.write_text("微信电商", encoding="utf-8")
     output.write_text("result", encoding="utf-8")
-    key = cache.key([source], {"a": 1}, ["corpus.py"])
+    key = cache.key([source], {"a": 1}, ["ingest/build.py"])
     assert not cache.is_fresh("prepare", key)
     cache.record("prepare", key, [output])
     assert cache.is_fresh("prepare", key)
-    assert cache.key([source], {"a": 2}, ["corpus.py"]) != key
+    assert cache.key([source], {"a": 2}, ["ingest/build.py"]) != key
     assert cache.key([source], {"a": 1}, ["segment.py"]) != key
     source.write_text("社交电商", encoding="utf-8")
-    assert cache.key([source], {"a": 1}, ["corpus.py"]) != key
+    assert cache.key([source], {"a": 1}, ["ingest/build.py"]) != key
     output.write_text("edited by hand", encoding="utf-8")
     assert not cache.is_fresh("prepare", key)
 
@@ -58,14 +58,14 @@ def test_run_skips_unchanged_stages_and_reruns_what_a_change_reaches(tmp_path, c
     assert _ran(capsys) == ["prepare", "segment", "train", "themes", "figures"]
 
 
-@pytest.mark.parametrize("stage_file", ["corpus.py"])
+@pytest.mark.parametrize("stage_file", ["ingest/build.py"])
 def test_code_change_invalidates(tmp_path, stage_file, monkeypatch):
     import zhtopics.cache
 
     cache = StageCache(tmp_path)
     before = cache.key([], {}, [stage_file])
     fake = tmp_path / "package"
-    fake.mkdir()
+    (fake / stage_file).parent.mkdir(parents=True)
     (fake / stage_file).write_text("# changed\n", encoding="utf-8")
     monkeypatch.setattr(zhtopics.cache, "PACKAGE", fake)
     assert cache.key([], {}, [stage_file]) != before
@@ -97,7 +97,7 @@ def test_only_complete_records_are_trusted(tmp_path):
     cache = StageCache(tmp_path / "stages")
     output = tmp_path / "out.txt"
     output.write_text("result", encoding="utf-8")
-    key = cache.key([], {"a": 1}, ["corpus.py"])
+    key = cache.key([], {"a": 1}, ["ingest/build.py"])
     cache.record("prepare", key, [output])
     assert cache.is_fresh("prepare", key)
     assert [p.name for p in (tmp_path / "stages").iterdir()] == ["prepare.json"]  # written atomically, no leftovers

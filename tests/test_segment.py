@@ -236,8 +236,8 @@ def test_streamed_stage_equals_the_in_memory_one(params, seed_prepared, tmp_path
     import numpy as np
 
     from zhtopics.config import OutputPaths
-    from zhtopics.corpus import write_prepared
     from zhtopics.engines import ModelInput
+    from zhtopics.ingest import write_prepared
     from zhtopics.segment import segment_corpus, write_segmented
 
     segment_params = dict(

@@ -103,7 +103,7 @@ from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_csv, write_text
 from zhtopics.config import InputError, OutputPaths, ZhtopicsError, resolve
-from zhtopics.corpus import TextNormalizer
+from zhtopics.ingest import TextNormalizer
 
 logger = logging.getLogger(__name__)
 

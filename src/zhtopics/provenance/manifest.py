@@ -52,6 +52,7 @@ from zhtopics.provenance.code import SOURCE_CHECKOUT, code_digest, package_files
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import RunOptions, StageContext
+from zhtopics.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -185,18 +186,15 @@ def provenance(paths: OutputPaths, params: Params) -> dict:
 
 
 def input_files(input_path: Path) -> list[Path]:
-    """The files the corpus reader takes from ``input_path``: the file itself, or a folder's
-    text files (not its hidden files or subfolders), sorted."""
-    input_path = Path(input_path)
-    if input_path.is_dir():
-        from zhtopics.corpus import TEXT_SUFFIXES
+    """The files the corpus reader takes from ``input_path`` (:func:`zhtopics.ingest.list_input_files`:
+    the file itself, or a folder's ``.txt`` files, hidden ones included), sorted; none when
+    the reader would refuse the path (missing, unsupported, a folder without ``.txt`` files)."""
+    from zhtopics.ingest import list_input_files
 
-        return sorted(
-            p
-            for p in input_path.iterdir()
-            if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith(".")
-        )
-    return [input_path] if input_path.is_file() else []
+    try:
+        return list_input_files(input_path)
+    except InputError:
+        return []
 
 
 def input_hashes(input_path: Path) -> dict[str, str]:

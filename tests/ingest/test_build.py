@@ -7,16 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-import zhtopics.corpus as corpus
-from zhtopics.config import InputError, ZhtopicsError
-from zhtopics.corpus import (
-    TextNormalizer,
-    detect_encoding,
-    duplicate_key,
-    find_duplicate_groups,
-    parse_docshare,
-    prepare_corpus,
-)
+import zhtopics.ingest.build as build
+from zhtopics.config import InputError
+from zhtopics.ingest import TextNormalizer, detect_encoding, prepare_corpus
+from zhtopics.ingest.dedup import duplicate_key
 
 SEED_TITLES = [
     "屡战屡败的社交电商缘何柳暗花明",
@@ -152,54 +146,6 @@ def test_documents_table_has_contract_columns(seed_prepared):
     assert seed_prepared.documents["doc_id"].is_unique
 
 
-# ----------------------------------------------------------------------------- parsing rules
-
-
-def test_docshare_parser_on_a_small_scrape():
-    lines = [
-        "合集标题",
-        "",
-        "合集下载",
-        "",
-        "第一篇",
-        "",
-        "第一篇",
-        "",
-        "第一篇开头的一句话。",
-        "",
-        "这一行被",
-        "截断了。",
-        "",
-        "相关文档",
-    ]
-    parsed = parse_docshare([TextNormalizer()(line) for line in lines], "x.txt")
-    assert [a["title"] for a in parsed.articles] == ["第一篇"]
-    assert [p["text"] for p in parsed.paragraphs] == ["开头的一句话。", "这一行被截断了。"]
-    assert parsed.paragraphs[1]["lines"] == [11, 12]
-    reasons = {r["reason"] for r in parsed.removed}
-    assert {"collection title", "collection header", "article title", "title repeated", "site boilerplate"} <= reasons
-
-
-def test_normalizer_nfkc_whitespace_control_characters():
-    normalize = TextNormalizer()
-    assert normalize("ＡＢＣ１２３，微信\u200b电商\x07 ") == "ABC123,微信电商"
-    assert normalize("微 信  电商 and  more") == "微信电商 and more"
-
-
-def test_normalizer_opencc_traditional_to_simplified():
-    assert TextNormalizer("t2s")("微信電商為什麼走不通") == "微信电商为什么走不通"
-    with pytest.raises(ZhtopicsError, match="OpenCC"):
-        TextNormalizer("no-such-config")
-
-
-def test_near_duplicates_group_but_different_texts_do_not():
-    base = "微信是社交工具,社交的本职还是社交,纯粹的社交圈子是容不下电商交易行为的存在的。"
-    texts = [base, "所以" + base, "物流是一个非常重要的环节,如果物流不畅,就会给消费体验带来很大的影响。", base + " "]
-    groups = find_duplicate_groups(texts, threshold=0.8)
-    assert [members for members, _ in groups] == [[0, 1, 3]]
-    assert find_duplicate_groups(texts, near=False)[0][0] == [0, 3]
-
-
 # ----------------------------------------------------------------------------- other inputs
 
 CHINESE = [
@@ -285,7 +231,7 @@ def test_csv_extra_columns_pass_through(tmp_path, params):
 
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
 def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch, suffix):
-    """Tables are read in chunks of corpus.CHUNK_ROWS rows: the result does not depend on it."""
+    """Tables are read in chunks of build.CHUNK_ROWS rows: the result does not depend on it."""
     texts = [
         CHINESE[0],
         "用户的购买习惯很难改变。",
@@ -310,7 +256,7 @@ def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch,
         frame.to_parquet(path)
     corpus_params = dict(params["corpus"], id_column="post")
     whole = prepare_corpus(path, corpus_params)
-    monkeypatch.setattr(corpus, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(build, "CHUNK_ROWS", 2)
     chunked = prepare_corpus(path, corpus_params)
     for table in ("documents", "removed", "articles", "altered"):
         pd.testing.assert_frame_equal(getattr(whole, table), getattr(chunked, table))

@@ -1,6 +1,6 @@
 """Reading text files: which encoding, and what to do with bytes that do not decode.
 
-Used by stage 1 (:mod:`zhtopics.corpus`, whose docstring lists every decision): UTF-8
+Used by stage 1 (:mod:`zhtopics.ingest`, whose docstring lists every decision): UTF-8
 (with or without BOM), GB18030/GBK and Big5 are detected per file (charset-normalizer
 decides between the Chinese encodings); binary files (NUL bytes in the first 8000 bytes, or
 a known signature) and UTF-16/32 are refused with a clear message; a few invalid bytes in
@@ -52,6 +52,8 @@ DAMAGED_INVALID_SHARE = 0.01  # of all bytes
 _BLOCK_BYTES = 1 << 20
 _ASCII = bytes(range(128))
 _CHARSET_SAMPLE_BYTES = 4 << 20
+# The reason recorded in altered.csv for a line or row with invalid bytes decoded as U+FFFD.
+REPLACED_REASON = "undecodable bytes replaced with U+FFFD"
 
 _invalid_bytes = threading.local()  # counted by the zhtopics.count handler, per thread
 
@@ -148,15 +150,31 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
         with open(path, "rb") as handle:
             yield from iter(lambda: handle.read(_BLOCK_BYTES), b"")
 
+    head, size = _head_and_size(path, data)
+    encoding = _refuse_non_text(path, head, encoding)
+    if encoding != "auto":
+        invalid, non_ascii = _invalid_and_non_ascii(blocks(), encoding)
+        if invalid and invalid > DAMAGED_INVALID_SHARE * size and invalid > MOSTLY_UTF8_INVALID_SHARE * non_ascii:
+            raise InputError(path, f"cannot decode as {encoding}: {invalid} of {size} bytes are invalid")
+        return Decoding(encoding, invalid)
+    return _detect(path, head, size, blocks, data)
+
+
+def _head_and_size(path: Path, data: bytes | None) -> tuple[bytes, int]:
+    """The first bytes of a file (enough to tell binary data) and its size."""
     if data is not None:
-        head, size = data[:BINARY_SNIFF_BYTES], len(data)
-    else:
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(BINARY_SNIFF_BYTES)
-            size = path.stat().st_size
-        except OSError as error:
-            raise InputError(path, f"cannot read: {error.strerror or error}") from None
+        return data[:BINARY_SNIFF_BYTES], len(data)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(BINARY_SNIFF_BYTES)
+        return head, path.stat().st_size
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror or error}") from None
+
+
+def _refuse_non_text(path: Path, head: bytes, encoding: str) -> str:
+    """The encoding to check (a given ``utf-8`` becomes ``utf-8-sig`` after a BOM); an error
+    for an unknown codec, UTF-16/32 text (unless asked for) and binary data."""
     codec = None
     if encoding != "auto":
         try:
@@ -174,11 +192,11 @@ def sniff_encoding(path: str | Path, encoding: str = "auto", data: bytes | None 
         kind = binary_kind(head)
         if kind is not None:
             raise InputError(path, f"looks like {kind}, not text")
-    if encoding != "auto":
-        invalid, non_ascii = _invalid_and_non_ascii(blocks(), encoding)
-        if invalid and invalid > DAMAGED_INVALID_SHARE * size and invalid > MOSTLY_UTF8_INVALID_SHARE * non_ascii:
-            raise InputError(path, f"cannot decode as {encoding}: {invalid} of {size} bytes are invalid")
-        return Decoding(encoding, invalid)
+    return encoding
+
+
+def _detect(path: Path, head: bytes, size: int, blocks, data: bytes | None) -> Decoding:
+    """The ``encoding="auto"`` rules of :func:`sniff_encoding` (``blocks()`` reads the file again)."""
     first = "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
     invalid_utf8, non_ascii = _invalid_and_non_ascii(blocks(), first)
     if invalid_utf8 == 0:

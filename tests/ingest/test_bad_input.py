@@ -1,7 +1,7 @@
 """Stage 1 on bad input: every problem is a one-line error naming the file, or a recorded decision.
 
 Each test builds its small input files in ``tmp_path``. The decisions tested here are
-listed in the docstring of :mod:`zhtopics.corpus` ("Bad input: what happens").
+listed in the docstring of :mod:`zhtopics.ingest` ("Bad input: what happens").
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ import pytest
 
 from zhtopics.cli import main
 from zhtopics.config import InputError, OutputPaths
-from zhtopics.corpus import (
-    MARKUP_REASON,
-    REPLACED_REASON,
-    SURROGATE_REASON,
-    altered_path,
-    prepare_corpus,
-    write_prepared,
-)
+from zhtopics.ingest import altered_path, prepare_corpus, write_prepared
+from zhtopics.ingest.encodings import REPLACED_REASON
+from zhtopics.ingest.markup import MARKUP_REASON
+from zhtopics.ingest.tables import SURROGATE_REASON
 
 GOOD = [
     "微信电商为什么走不通。用户的购买习惯很难改变。",
@@ -159,7 +155,7 @@ def test_binary_file_is_a_one_line_error(tmp_path, corpus_params, content, kind,
 def test_binary_file_in_a_folder_is_skipped_and_recorded(tmp_path, corpus_params, caplog):
     (tmp_path / "a.txt").write_text("\n".join(GOOD), encoding="utf-8")
     (tmp_path / "photo.txt").write_bytes(png_bytes())
-    with caplog.at_level(logging.WARNING, logger="zhtopics.corpus"):
+    with caplog.at_level(logging.WARNING, logger="zhtopics.ingest"):
         prepared = prepare(tmp_path, corpus_params)
     assert prepared.documents["text"].tolist() == GOOD
     skipped = prepared.sources.set_index("source_file").loc["photo.txt"]
@@ -211,7 +207,7 @@ def test_mixed_encodings_in_a_folder_are_each_detected(tmp_path, corpus_params):
 def test_invalid_bytes_in_utf8_text_are_replaced_and_recorded(tmp_path, corpus_params, caplog):
     path = tmp_path / "posts.txt"
     path.write_bytes(corrupt_utf8(GOOD[0]) + "\n".join(["", *GOOD[1:]]).encode("utf-8"))
-    with caplog.at_level(logging.WARNING, logger="zhtopics.corpus"):
+    with caplog.at_level(logging.WARNING, logger="zhtopics.ingest"):
         prepared = prepare(path, corpus_params)
     source = prepared.sources.iloc[0]
     assert source["encoding"] == "utf-8" and source["replaced_bytes"] == 4 and source["status"] == "warning"
@@ -431,7 +427,7 @@ def test_broken_jsonl_lines_are_skipped_and_recorded(tmp_path, corpus_params, ca
     ]
     path = tmp_path / "posts.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="zhtopics.corpus"):
+    with caplog.at_level(logging.WARNING, logger="zhtopics.ingest"):
         prepared = prepare(path, corpus_params)
     assert prepared.documents["text"].tolist() == GOOD
     assert prepared.documents["source_lines"].tolist() == ["line 1", "line 4", "line 7"]
@@ -490,7 +486,7 @@ def test_repeated_and_missing_ids_are_made_unique_and_recorded(tmp_path, corpus_
     ids = ["m1", "m1", "m2", None, "m1#2", "m1"]
     rows = [{"mid": mid, "text": f"{GOOD[0]}第{i}条"} for i, mid in enumerate(ids)]
     path.write_bytes(table_bytes("jsonl", rows))
-    with caplog.at_level(logging.WARNING, logger="zhtopics.corpus"):
+    with caplog.at_level(logging.WARNING, logger="zhtopics.ingest"):
         prepared = prepare(path, corpus_params, id_column="mid", duplicates={"near": False})
     assert prepared.documents["doc_id"].tolist() == ["m1", "m1#3", "m2", "a01-p004", "m1#2", "m1#4"]
     altered = prepared.altered
