@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from zhtopics.config import OutputPaths
+from zhtopics.paths import OutputPaths
 from zhtopics.params import load_params
 from zhtopics.ingest import prepare_corpus, write_prepared
 from zhtopics.segment import segment_documents, write_segmented

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.config import OutputPaths
+from zhtopics.paths import OutputPaths
 from zhtopics.manifest import reproducible_part
 
 from .conftest import SEED_FILE

@@ -9,7 +9,11 @@ import sys
 
 import pytest
 
-from zhtopics.config import DEFAULT_PARAMS_FILE, InputError, ZhtopicsError, check_value, load_params
+from zhtopics.errors import InputError, ZhtopicsError
+
+from zhtopics.params import load_params
+
+from zhtopics.config import DEFAULT_PARAMS_FILE, check_value  # TODO retire
 
 
 def _config(tmp_path, text: str):

@@ -254,7 +254,8 @@ def test_the_manifest_describes_the_folder_or_is_not_there(small_run):
 
 
 def test_provenance_is_what_the_report_footer_shows(small_run, monkeypatch):
-    from zhtopics.config import OutputPaths, load_params
+    from zhtopics.params import load_params
+    from zhtopics.paths import OutputPaths
     from zhtopics.manifest import provenance
     from zhtopics.report import run_manifest
 

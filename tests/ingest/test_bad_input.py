@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.config import InputError, OutputPaths
-from zhtopics.ingest import altered_path, prepare_corpus, write_prepared
+from zhtopics.errors import InputError
+from zhtopics.paths import OutputPaths
+from zhtopics.ingest import prepare_corpus, write_prepared
 from zhtopics.ingest.encodings import REPLACED_REASON
 from zhtopics.ingest.markup import MARKUP_REASON
 from zhtopics.ingest.tables import SURROGATE_REASON
@@ -591,7 +592,7 @@ def test_a_folder_of_good_and_bad_files_reads_the_good_and_reports_every_problem
     assert set(prepared.altered["source_file"]) == {"09-damaged.txt", "11-html.txt"}
     out = OutputPaths(tmp_path / "out")
     write_prepared(prepared, out)
-    assert pd.read_csv(altered_path(out))["reason"].tolist() == [REPLACED_REASON, MARKUP_REASON]
+    assert pd.read_csv(out.altered)["reason"].tolist() == [REPLACED_REASON, MARKUP_REASON]
     assert pd.read_csv(out.sources)["status"].tolist() == list(status.values())
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import zhtopics.ingest.build as build
-from zhtopics.config import InputError
+from zhtopics.errors import InputError
 from zhtopics.ingest import TextNormalizer, detect_encoding, prepare_corpus
 from zhtopics.ingest.dedup import duplicate_key
 

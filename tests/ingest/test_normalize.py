@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zhtopics.config import PROJECT_ROOT, InputError
+from zhtopics.errors import InputError
+
+from tests.conftest import PROJECT_ROOT
 from zhtopics.plots import plot_topic_words
 from zhtopics.plots.labels import gloss, load_glossary, reason_category
 

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.config import OutputPaths, ZhtopicsError, load_params
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import load_params
+from zhtopics.paths import OutputPaths
 from zhtopics.plots import write_figures
 from zhtopics.plots.write import figure_settings
 

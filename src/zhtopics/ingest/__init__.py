@@ -33,7 +33,7 @@ can never merge two different paragraphs.
 Bad input: what happens
 -----------------------
 Nothing is lost silently: a problem either stops the stage with one line naming the file
-and the problem (:class:`~zhtopics.config.InputError`, exit status 2), or is recorded —
+and the problem (:class:`~zhtopics.errors.InputError`, exit status 2), or is recorded —
 in ``removed.csv`` (what was dropped), ``altered.csv`` (what was changed, with the original)
 and the ``status`` / ``problem`` columns of ``sources.csv`` — and logged as a warning.
 
@@ -86,7 +86,7 @@ and the ``status`` / ``problem`` columns of ``sources.csv`` — and logged as a 
 - A folder's entries that are not ``.txt`` files (tables, subfolders) are not read: they
   are listed in ``sources.csv`` with status ``ignored`` and warned about.
 
-``altered.csv`` (:func:`altered_path`) has one row per change: ``source_file``, ``lines``
+``altered.csv`` has one row per change: ``source_file``, ``lines``
 (line number or ``row N`` / ``line N``), ``doc_id`` (empty when the line was removed
 anyway), ``reason`` and ``original`` (the text, or id, before the change).
 
@@ -112,7 +112,7 @@ from zhtopics.ingest.build import prepare_corpus
 from zhtopics.ingest.encodings import detect_encoding, read_text
 from zhtopics.ingest.files import TEXT_SUFFIXES, list_input_files
 from zhtopics.ingest.normalize import TextNormalizer
-from zhtopics.ingest.prepared import PreparedCorpus, altered_path, load_documents, write_prepared
+from zhtopics.ingest.prepared import PreparedCorpus, write_prepared
 from zhtopics.ingest.tables import TABLE_SUFFIXES
 
 __all__ = [
@@ -120,10 +120,8 @@ __all__ = [
     "TEXT_SUFFIXES",
     "PreparedCorpus",
     "TextNormalizer",
-    "altered_path",
     "detect_encoding",
     "list_input_files",
-    "load_documents",
     "prepare_corpus",
     "read_text",
     "write_prepared",

@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from zhtopics.cache import file_digest
-from zhtopics.config import InputError, ZhtopicsError
+from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.ingest.dedup import duplicate_key, key_hashes
 from zhtopics.ingest.docshare import Parsed, looks_like_docshare, parse_docshare, parse_lines
 from zhtopics.ingest.encodings import REPLACED_REASON, decode_text_file
@@ -38,15 +38,12 @@ class _CorpusBuilder:
     of what was removed and altered; :func:`~zhtopics.ingest.tabulate.tabulate` then numbers,
     de-duplicates and tabulates."""
 
-    def __init__(self, params: dict, normalize: TextNormalizer):
+    def __init__(self, params: CorpusParams, normalize: TextNormalizer):
         self.params = params
         self.normalize = normalize
-        self.min_chars = params.get("min_chars", 1)
-        markup = params.get("markup", "strip")
-        if markup not in ("strip", "keep"):
-            raise ZhtopicsError(f"corpus.markup: '{markup}' is not one of strip, keep")
-        self.strip_markup = markup == "strip"
-        self.encoding = params.get("encoding", "auto") or "auto"
+        self.min_chars = params.min_chars
+        self.strip_markup = params.markup == "strip"
+        self.encoding = params.encoding or "auto"
         self.store = _ParagraphStore(CHUNK_ROWS)
         self.articles: list[dict] = []
         self.article_paragraphs: list[int] = []  # paragraphs per article so far (positions)
@@ -230,7 +227,7 @@ class _CorpusBuilder:
 
     def _add_text(self, path: Path, file_index: int) -> dict:
         raw, decoding, data, lines, altered_lines = self._text_lines(path)
-        fmt = self.params.get("txt_format", "auto")
+        fmt = self.params.txt_format
         if fmt == "auto":
             fmt = "docshare" if looks_like_docshare(lines) else "lines"
         if fmt == "docshare":
@@ -325,7 +322,7 @@ class _CorpusBuilder:
         if path.stat().st_size == 0:
             raise InputError(path, "empty file")
         reader = TableReader(path, self.encoding, CHUNK_ROWS)
-        id_column, group_column = params.get("id_column"), params.get("group_column")
+        id_column, group_column = params.id_column, params.group_column
         text_column, problems = None, []
         rename: dict = {}  # passthrough column → its name in the documents table
         used = set(DOCUMENT_COLUMNS)
@@ -381,7 +378,7 @@ class _CorpusBuilder:
             raise InputError(
                 path, "empty file" if path.stat().st_size == 0 else "no rows: the file holds only blank lines"
             )
-        text_column = _table_column(path, columns, self.params.get("text_column"))
+        text_column = _table_column(path, columns, self.params.text_column)
         for option, column in (("--id-column", id_column), ("--group-column", group_column)):
             if column is not None and column not in columns:
                 raise InputError(path, f"no column '{column}' for {option} (columns: {', '.join(columns)})")
@@ -450,14 +447,14 @@ def _lines_label(lines: list) -> str:
     return ", ".join(lines) if isinstance(lines[0], str) else _line_span(lines)
 
 
-def prepare_corpus(input_path: str | Path, params: dict) -> PreparedCorpus:
+def prepare_corpus(input_path: str | Path, params: CorpusParams) -> PreparedCorpus:
     """Read, clean, split and de-duplicate an input into the stage-1 tables.
 
     Parameters
     ----------
     input_path : str or Path
         A ``.txt`` file, a folder of ``.txt`` files, or a table file.
-    params : dict
+    params : CorpusParams
         The ``corpus`` section of the parameters.
 
     Returns
@@ -473,7 +470,7 @@ def prepare_corpus(input_path: str | Path, params: dict) -> PreparedCorpus:
     """
     input_path = Path(input_path)
     files, ignored = _input_files(input_path)
-    builder = _CorpusBuilder(params, TextNormalizer(params.get("opencc")))
+    builder = _CorpusBuilder(params, TextNormalizer(params.opencc))
     folder = input_path.is_dir()
     for path in tqdm(files, desc="reading", unit="file", disable=len(files) < 20):
         try:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhtopics.config import InputError
+from zhtopics.errors import InputError
 
 logger = logging.getLogger(__name__)
 

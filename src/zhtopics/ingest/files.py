@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from zhtopics.config import InputError
+from zhtopics.errors import InputError
 from zhtopics.ingest.tables import TABLE_SUFFIXES
 
 logger = logging.getLogger(__name__)

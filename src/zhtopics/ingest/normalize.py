@@ -11,7 +11,7 @@ import logging
 import re
 import unicodedata
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 
 logger = logging.getLogger(__name__)
 

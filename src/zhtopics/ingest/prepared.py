@@ -1,7 +1,7 @@
 """The outputs of stage 1: :class:`PreparedCorpus`, its columns, and writing and reading it.
 
 ``data/interim/`` below the output folder holds ``documents.parquet`` (one row per kept
-paragraph), ``removed.csv``, ``altered.csv`` (:func:`altered_path`), ``articles.csv`` and
+paragraph), ``removed.csv``, ``altered.csv``, ``articles.csv`` and
 ``sources.csv``; :mod:`zhtopics.ingest` describes what each records.
 """
 
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from zhtopics.atomic import atomic_path, write_csv
-from zhtopics.config import InputError, OutputPaths
+from zhtopics.paths import OutputPaths
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +45,6 @@ class PreparedCorpus:
     altered: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALTERED_COLUMNS))
 
 
-def altered_path(paths: OutputPaths) -> Path:
-    """Where :func:`write_prepared` writes the alterations table (``data/interim/altered.csv``)."""
-    return paths.interim / "altered.csv"
-
-
 def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
     """Write the stage-1 tables to ``data/interim/`` below the output folder (each file atomically)."""
     paths.interim.mkdir(parents=True, exist_ok=True)
@@ -60,7 +54,7 @@ def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
         (prepared.removed, paths.removed),
         (prepared.articles, paths.articles),
         (prepared.sources, paths.sources),
-        (prepared.altered, altered_path(paths)),
+        (prepared.altered, paths.altered),
     ):
         write_csv(table, path)
     logger.info(
@@ -70,10 +64,3 @@ def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
         len(prepared.removed),
         len(prepared.altered),
     )
-
-
-def load_documents(paths: OutputPaths) -> pd.DataFrame:
-    """Read the documents table written by :func:`write_prepared`."""
-    if not paths.documents.exists():
-        raise InputError(paths.documents, "not found; run `zhtopics prepare` first")
-    return pd.read_parquet(paths.documents)

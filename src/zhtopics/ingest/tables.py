@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from zhtopics.config import InputError
+from zhtopics.errors import InputError
 from zhtopics.ingest.encodings import REPLACED_REASON, Decoding, sniff_encoding
 from zhtopics.ingest.normalize import _SURROGATE
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from zhtopics.config import InputError, ZhtopicsError
+from zhtopics.errors import InputError
 from zhtopics.ingest.dedup import _duplicate_groups, _pair_similarity, _take
 from zhtopics.ingest.prepared import ALTERED_COLUMNS, REMOVED_COLUMNS, SOURCE_COUNTS, PreparedCorpus
 from zhtopics.ingest.store import EMPTY_TEXT, KEPT, MISSING_TEXT, TOO_SHORT
@@ -173,20 +173,12 @@ def _resolve_duplicates(builder: _CorpusBuilder, kept: pd.DataFrame) -> tuple[li
         For each paragraph, the first with the same duplicate key.
     shingle_size : int
     """
-    dup = builder.params.get("duplicates", {})
-    shingle_size = dup.get("shingle_size", 5)
+    dup = builder.params.duplicates
+    shingle_size = dup.shingle_size
     groups, exact_first, _ = _duplicate_groups(
-        kept["text"],
-        dup.get("near", True),
-        dup.get("threshold", 0.8),
-        shingle_size,
-        dup.get("num_perm", 128),
-        dup.get("max_docs", 200_000),
-        kept["key_hash"].to_numpy(),
+        kept["text"], dup.near, dup.threshold, shingle_size, dup.num_perm, dup.max_docs, kept["key_hash"].to_numpy()
     )
-    keep_rule = dup.get("keep", "longest_article")
-    if keep_rule not in ("longest_article", "first"):
-        raise ZhtopicsError(f"corpus.duplicates.keep: '{keep_rule}' is not one of longest_article, first")
+    keep_rule = dup.keep
     kept_article = kept["article"].to_numpy()
     article_chars = np.bincount(kept_article, weights=kept["n_chars"].to_numpy(), minlength=len(builder.articles))
     dropped, keepers = [], []  # each copy, and the paragraph kept in its place

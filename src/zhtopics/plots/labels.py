@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zhtopics.config import InputError
+from zhtopics.errors import InputError
 
 logger = logging.getLogger(__name__)
 

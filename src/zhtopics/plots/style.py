@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from zhtopics.atomic import atomic_path
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 
 logger = logging.getLogger(__name__)
 
