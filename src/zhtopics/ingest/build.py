@@ -29,6 +29,7 @@ from zhtopics.ingest.prepared import DOCUMENT_COLUMNS, PreparedCorpus
 from zhtopics.ingest.store import EMPTY_TEXT, KEPT, MISSING_TEXT, TOO_SHORT, _ParagraphStore
 from zhtopics.ingest.tables import CHUNK_ROWS, TABLE_SUFFIXES, TableChunk, TableReader, _table_column
 from zhtopics.ingest.tabulate import tabulate
+from zhtopics.params import CorpusParams
 
 logger = logging.getLogger(__name__)
 
