@@ -30,7 +30,7 @@ def test_stage_cache_key_and_freshness(tmp_path):
     cache.record("prepare", key, [output])
     assert cache.is_fresh("prepare", key)
     assert cache.key([source], {"a": 2}, ["corpus.py"]) != key
-    assert cache.key([source], {"a": 1}, ["segment.py"]) != key
+    assert cache.key([source], {"a": 1}, ["segment/stage.py"]) != key
     source.write_text("社交电商", encoding="utf-8")
     assert cache.key([source], {"a": 1}, ["corpus.py"]) != key
     output.write_text("edited by hand", encoding="utf-8")

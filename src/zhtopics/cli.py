@@ -247,7 +247,16 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
             "inputs": lambda: [paths.documents, *lexicon],
             # processes and chunk_size change how fast, not what: they do not re-run the stage
             "params": {k: v for k, v in segment_params.items() if k not in ("processes", "chunk_size")},
-            "code": ["config.py", "corpus.py", "encodings.py", "segment.py"],
+            "code": [
+                "config.py",
+                "corpus.py",
+                "encodings.py",
+                "segment/__init__.py",
+                "segment/bow.py",
+                "segment/segmenter.py",
+                "segment/stage.py",
+                "segment/workers.py",
+            ],
             "outputs": lambda: [paths.processed],
         },
         {
