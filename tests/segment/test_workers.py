@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 
-import pandas as pd
 import pytest
 
 from zhtopics.config import ZhtopicsError
-from zhtopics.segment import FILTER_REASONS, segment_documents, segment_texts
+from zhtopics.segment import FILTER_REASONS, segment_texts
+
+from ..conftest import segment_prepared
+from .test_stage import assert_same_stage_outputs
 
 
 @pytest.mark.parametrize("backend", ["jieba", "rjieba"])
-def test_parallel_segmentation_equals_serial(params, seed_prepared, backend):
-    documents = seed_prepared.documents.iloc[:60]
-    serial = segment_documents(documents, dict(params["segment"], backend=backend, processes=1, chunk_size=10))
-    parallel = segment_documents(documents, dict(params["segment"], backend=backend, processes=2, chunk_size=10))
-    assert parallel.tokens["tokens"].tolist() == serial.tokens["tokens"].tolist()
-    pd.testing.assert_frame_equal(parallel.tokens, serial.tokens)
-    pd.testing.assert_frame_equal(parallel.token_filter, serial.token_filter)
-    assert parallel.summary == serial.summary
-    assert parallel.dictionary.token2id == serial.dictionary.token2id
+def test_parallel_segmentation_equals_serial(params, seed_prepared, tmp_path, backend):
+    first_60 = dataclasses.replace(seed_prepared, documents=seed_prepared.documents.iloc[:60])
+    serial = segment_prepared(
+        first_60, tmp_path / "serial", dict(params["segment"], backend=backend, processes=1, chunk_size=10)
+    )
+    parallel = segment_prepared(
+        first_60, tmp_path / "parallel", dict(params["segment"], backend=backend, processes=2, chunk_size=10)
+    )
+    assert_same_stage_outputs(parallel, serial)
 
 
 def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepared):

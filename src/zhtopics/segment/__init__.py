@@ -19,29 +19,18 @@ from zhtopics.segment.segmenter import (
     parse_userdict_entry,
     read_word_list,
 )
-from zhtopics.segment.stage import (
-    SegmentedCorpus,
-    apply_phrases,
-    load_segmented,
-    segment_corpus,
-    segment_documents,
-    write_segmented,
-)
+from zhtopics.segment.stage import load_segmented, segment_corpus
 from zhtopics.segment.workers import segment_texts
 
 __all__ = [
     "BACKENDS",
     "FILTER_REASONS",
-    "SegmentedCorpus",
     "Segmenter",
-    "apply_phrases",
     "bow_array_paths",
     "load_segmented",
     "load_stopwords",
     "parse_userdict_entry",
     "read_word_list",
     "segment_corpus",
-    "segment_documents",
     "segment_texts",
-    "write_segmented",
 ]

@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +23,7 @@ from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_csv, write_text
 from zhtopics.config import InputError, OutputPaths
-from zhtopics.segment.bow import bow_array_paths, bow_array_writer, serialize_mm, token_batches
+from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
 from zhtopics.segment.segmenter import FILTER_REASONS, Segmenter
 from zhtopics.segment.workers import segment_texts
 
@@ -276,98 +275,3 @@ def load_segmented(paths: OutputPaths) -> tuple[pd.DataFrame, Dictionary, MmCorp
         if not path.exists():
             raise InputError(path, "not found; run `zhtopics segment` first")
     return pd.read_parquet(paths.tokens), Dictionary.load(str(paths.dictionary)), MmCorpus(str(paths.bow))
-
-
-@dataclass
-class SegmentedCorpus:
-    """Stage-2 outputs in memory."""
-
-    tokens: pd.DataFrame  # doc_id, tokens, n_tokens, n_in_dictionary
-    dictionary: Dictionary
-    token_filter: pd.DataFrame  # reason, tokens_removed, distinct_tokens, examples
-    summary: dict
-
-    def bow(self):
-        """The bag-of-words corpus, one list of (id, count) per document, in document order."""
-        return (self.dictionary.doc2bow(tokens) for tokens in self.tokens["tokens"])
-
-
-def apply_phrases(token_lists: list[list[str]], params: dict) -> list[list[str]]:
-    """Join frequent two-word collocations with gensim ``Phrases`` (if enabled)."""
-    if not params.get("enabled"):
-        return token_lists
-    model = _learn_phrases(token_lists, params)
-    return [model[tokens] for tokens in token_lists]
-
-
-def segment_documents(documents: pd.DataFrame, params: dict) -> SegmentedCorpus:
-    """Segment the ``text`` column of a documents table and build the Dictionary, in memory.
-
-    The reference for :func:`segment_corpus` (which streams the same computation through
-    disk and is what ``zhtopics segment`` runs): both give the same tokens, Dictionary,
-    bag-of-words corpus and summaries.
-
-    Parameters
-    ----------
-    documents : DataFrame
-        Stage-1 output with ``doc_id`` and ``text``.
-    params : dict
-        The ``segment`` section of the parameters.
-
-    Returns
-    -------
-    SegmentedCorpus
-    """
-    token_lists, removed = segment_texts(documents["text"].tolist(), params)
-    token_lists = apply_phrases(token_lists, params.get("phrases", {}))
-    dictionary = Dictionary(token_lists)
-    vocabulary_before = len(dictionary)
-    _filter_extremes(dictionary, params)
-    in_dictionary = [sum(count for _, count in dictionary.doc2bow(tokens)) for tokens in token_lists]
-    tokens = pd.DataFrame(
-        {
-            "doc_id": documents["doc_id"].to_numpy(),
-            "tokens": token_lists,
-            "n_tokens": [len(t) for t in token_lists],
-            "n_in_dictionary": in_dictionary,
-        }
-    )
-    empty = tokens.loc[tokens["n_in_dictionary"] == 0, "doc_id"].tolist()
-    summary = _summary(
-        len(tokens),
-        int(tokens["n_tokens"].sum()),
-        int(sum(in_dictionary)),
-        vocabulary_before,
-        dictionary,
-        params,
-        empty,
-    )
-    return SegmentedCorpus(
-        tokens=tokens, dictionary=dictionary, token_filter=token_filter_table(removed), summary=summary
-    )
-
-
-def write_segmented(segmented: SegmentedCorpus, paths: OutputPaths) -> None:
-    """Write :func:`segment_documents`' outputs as :func:`segment_corpus` does: tokens,
-    Dictionary (binary and text), the Matrix Market corpus, the flat bag-of-words arrays and
-    the summaries."""
-    import numpy as np
-    import pyarrow.parquet as pq
-
-    paths.processed.mkdir(parents=True, exist_ok=True)
-    with atomic_path(paths.tokens) as temporary:
-        table = pa.Table.from_pandas(
-            segmented.tokens.astype({"doc_id": str}), schema=TOKENS_SCHEMA, preserve_index=False
-        )
-        pq.write_table(table, temporary)
-    bows = list(segmented.bow())
-    with atomic_path(paths.bow) as temporary:
-        serialize_mm(temporary, bows, segmented.dictionary, paths.bow)
-    flat = np.array([pair for bow in bows for pair in bow], dtype=np.int32).reshape(-1, 2)
-    offsets = np.concatenate([[0], np.cumsum([len(bow) for bow in bows], dtype=np.int64)])
-    arrays = {"ids": np.ascontiguousarray(flat[:, 0]), "counts": np.ascontiguousarray(flat[:, 1]), "offsets": offsets}
-    for name, path in bow_array_paths(paths).items():
-        with atomic_path(path) as temporary:
-            arrays[name].tofile(temporary)
-    _write_dictionary_and_summaries(segmented.dictionary, segmented.token_filter, segmented.summary, paths)
-    logger.info("wrote %s, %s and %s", paths.tokens, paths.dictionary, paths.bow)
