@@ -4,7 +4,7 @@ Parts (``--parts``, all by default), each written to ``<results>/<part>.json``:
 
 - ``segmentation_throughput``: MB/s of jieba.lcut, jieba.posseg, rjieba (cut and tag) and
   the project's configured path (``Segmenter.tokens`` in one process, and the whole
-  ``segment_documents`` stage with the configured processes) on the same texts: a
+  ``segment_corpus`` stage with the configured processes) on the same texts: a
   generated corpus (the end-to-end generator, same seed) and the seed corpus' paragraphs
   repeated; each with its ratio to jieba.posseg.
 - ``seed_sweep``: ``zhtopics run data/raw --no-figures --no-report`` with the default
@@ -343,20 +343,22 @@ def _timed(make, texts: list[str], min_seconds: float = 3.0, max_runs: int = 3) 
 
 
 def segmentation_throughput(megabytes: float) -> dict:
+    import tempfile
+
     import jieba
     import jieba.posseg
     import pandas as pd
     import rjieba
 
-    from zhtopics import segment as segment_module
-    from zhtopics.config import load_params
-    from zhtopics.segment import Segmenter, segment_documents
+    from zhtopics.config import OutputPaths, load_params
+    from zhtopics.segment import BACKENDS, Segmenter, segment_corpus, segment_texts
+    from zhtopics.segment.workers import _processes
 
     jieba.setLogLevel(60)
     params = load_params()["segment"]
     configured = Segmenter(params)
-    backend = getattr(configured, "backend", "jieba")
-    processes = segment_module._processes(params) if hasattr(segment_module, "_processes") else 1
+    backend = configured.backend
+    processes = _processes(params)
     model = PlantedModel(**GENERATOR)
     generated = []
     for batch in model.batches(10**6):
@@ -374,12 +376,11 @@ def segmentation_throughput(megabytes: float) -> dict:
         "rjieba.tag": lambda: rjieba.Jieba().tag,
         f"Segmenter.tokens (configured: backend {backend}; 1 process)": lambda: Segmenter(params).tokens,
     }
-    if "backend" in params or hasattr(segment_module, "BACKENDS"):  # the other backend(s) too, one process
-        for other in getattr(segment_module, "BACKENDS", ()):
-            if other != backend:
-                methods[f"Segmenter.tokens (backend {other}; 1 process)"] = lambda b=other: (
-                    Segmenter(dict(params, backend=b)).tokens
-                )
+    for other in BACKENDS:  # the other backend(s) too, one process
+        if other != backend:
+            methods[f"Segmenter.tokens (backend {other}; 1 process)"] = lambda b=other: (
+                Segmenter(dict(params, backend=b)).tokens
+            )
     results = {}
     busy_before, own_before, part_started = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
     for name, texts in corpora.items():
@@ -389,40 +390,31 @@ def segmentation_throughput(megabytes: float) -> dict:
             rows[method] = _timed(make, texts)
             rows[method]["mb_per_s"] = round(size / 1e6 / rows[method]["seconds"], 3)
             print(f"  {name}: {method}: {rows[method]['mb_per_s']} MB/s", flush=True)
-        if hasattr(segment_module, "segment_texts"):  # cut + POS and other filters, configured processes
-            started = time.perf_counter()
-            segment_module.segment_texts(texts, params)
-            seconds = time.perf_counter() - started
-            label = f"segment_texts (configured: backend {backend}, {processes} processes)"
-            rows[label] = {
-                "mb_per_s": round(size / 1e6 / seconds, 3),
-                "seconds": round(seconds, 4),
-                "runs": 1,
-                "configured_path": True,
-            }
-            print(f"  {name}: {label}: {rows[label]['mb_per_s']} MB/s", flush=True)
+        # cut + POS and other filters, configured processes
+        started = time.perf_counter()
+        segment_texts(texts, params)
+        seconds = time.perf_counter() - started
+        label = f"segment_texts (configured: backend {backend}, {processes} processes)"
+        rows[label] = {
+            "mb_per_s": round(size / 1e6 / seconds, 3),
+            "seconds": round(seconds, 4),
+            "runs": 1,
+            "configured_path": True,
+        }
+        print(f"  {name}: {label}: {rows[label]['mb_per_s']} MB/s", flush=True)
+        # the streamed stage `zhtopics segment` runs
         documents = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
-        if hasattr(segment_module, "segment_corpus"):  # the streamed stage `zhtopics segment` runs
-            import tempfile
-
-            from zhtopics.config import OutputPaths
-
-            with tempfile.TemporaryDirectory() as folder:
-                paths = OutputPaths(Path(folder))
-                paths.interim.mkdir(parents=True)
-                documents.to_parquet(paths.documents, index=False)
-                started = time.perf_counter()
-                segment_module.segment_corpus(paths, params)
-                seconds = time.perf_counter() - started
-            label = (
-                f"segment_corpus (configured: backend {backend}, {processes} processes; the whole stage: "
-                "+ Dictionary, filter_extremes, tokens.parquet, corpus.mm)"
-            )
-        else:
+        with tempfile.TemporaryDirectory() as folder:
+            paths = OutputPaths(Path(folder))
+            paths.interim.mkdir(parents=True)
+            documents.to_parquet(paths.documents, index=False)
             started = time.perf_counter()
-            segment_documents(documents, params)
+            segment_corpus(paths, params)
             seconds = time.perf_counter() - started
-            label = f"segment_documents (configured: backend {backend}, {processes} processes; + Dictionary, filter_extremes)"
+        label = (
+            f"segment_corpus (configured: backend {backend}, {processes} processes; the whole stage: "
+            "+ Dictionary, filter_extremes, tokens.parquet, corpus.mm)"
+        )
         rows[label] = {
             "mb_per_s": round(size / 1e6 / seconds, 3),
             "seconds": round(seconds, 4),
@@ -436,42 +428,41 @@ def segmentation_throughput(megabytes: float) -> dict:
         results[name] = {"documents": len(texts), "megabytes": round(size / 1e6, 3), "methods": rows}
     # Worker start-up is paid once per run: the configured path on 10 times more text (the
     # same kind of text, so the ratio is to jieba.posseg measured on that text above).
-    if hasattr(segment_module, "segment_texts"):
-        generated_large = []
-        for batch in model.batches(10**7):
-            generated_large.extend(batch.texts)
-            if sum(len(t.encode()) for t in generated_large) >= 10 * megabytes * 1e6:
-                break
-        larger = {
-            "generated": generated_large,
-            "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), 10 * megabytes),
+    generated_large = []
+    for batch in model.batches(10**7):
+        generated_large.extend(batch.texts)
+        if sum(len(t.encode()) for t in generated_large) >= 10 * megabytes * 1e6:
+            break
+    larger = {
+        "generated": generated_large,
+        "seed_paragraphs_repeated": _texts_of_size(_seed_paragraphs(), 10 * megabytes),
+    }
+    for name, large in larger.items():
+        size = sum(len(t.encode("utf-8")) for t in large)
+        rows = {}
+        timing = _timed(lambda: Segmenter(params).tokens, large, max_runs=1)
+        rows[f"Segmenter.tokens (configured: backend {backend}; 1 process)"] = dict(
+            timing, mb_per_s=round(size / 1e6 / timing["seconds"], 3)
+        )
+        started = time.perf_counter()
+        segment_texts(large, params)
+        seconds = time.perf_counter() - started
+        rows[f"segment_texts (configured: backend {backend}, {processes} processes)"] = {
+            "mb_per_s": round(size / 1e6 / seconds, 3),
+            "seconds": round(seconds, 4),
+            "runs": 1,
+            "configured_path": True,
         }
-        for name, large in larger.items():
-            size = sum(len(t.encode("utf-8")) for t in large)
-            rows = {}
-            timing = _timed(lambda: Segmenter(params).tokens, large, max_runs=1)
-            rows[f"Segmenter.tokens (configured: backend {backend}; 1 process)"] = dict(
-                timing, mb_per_s=round(size / 1e6 / timing["seconds"], 3)
-            )
-            started = time.perf_counter()
-            segment_module.segment_texts(large, params)
-            seconds = time.perf_counter() - started
-            rows[f"segment_texts (configured: backend {backend}, {processes} processes)"] = {
-                "mb_per_s": round(size / 1e6 / seconds, 3),
-                "seconds": round(seconds, 4),
-                "runs": 1,
-                "configured_path": True,
-            }
-            base = results[name]["methods"]["jieba.posseg"]["mb_per_s"]
-            for method, row in rows.items():
-                row["ratio_to_jieba_posseg"] = round(row["mb_per_s"] / base, 2)
-                print(f"  {name} x10: {method}: {row['mb_per_s']} MB/s", flush=True)
-            results[f"{name}_x10"] = {
-                "documents": len(large),
-                "megabytes": round(size / 1e6, 3),
-                "methods": rows,
-                "note": f"ratios to jieba.posseg on the '{name}' text",
-            }
+        base = results[name]["methods"]["jieba.posseg"]["mb_per_s"]
+        for method, row in rows.items():
+            row["ratio_to_jieba_posseg"] = round(row["mb_per_s"] / base, 2)
+            print(f"  {name} x10: {method}: {row['mb_per_s']} MB/s", flush=True)
+        results[f"{name}_x10"] = {
+            "documents": len(large),
+            "megabytes": round(size / 1e6, 3),
+            "methods": rows,
+            "note": f"ratios to jieba.posseg on the '{name}' text",
+        }
     part_wall = time.perf_counter() - part_started
     other_cpu = max(_busy_cpu_seconds() - busy_before - (_own_cpu_seconds() - own_before), 0.0)
     return {

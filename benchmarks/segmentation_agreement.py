@@ -29,7 +29,7 @@ Measures
 * throughput in MB/s (10^6 bytes of UTF-8) on each text, for jieba.lcut, jieba.posseg,
   rjieba.cut, rjieba.tag, ``Segmenter.tokens`` per backend (one process, a new Segmenter
   built before the clock starts), and ``segment_texts`` per backend with 1 and 2
-  processes (stage 2's segmentation as ``segment_documents`` runs it: Segmenter, worker
+  processes (stage 2's segmentation as ``segment_corpus`` runs it: Segmenter, worker
   processes, filters, interning). Every number of a table is on the same text, repeated
   enough times for a timed run (``time.perf_counter``) to take at least ``--min-seconds``
   (``--stage-seconds`` for ``segment_texts`` with 1 process; 2 processes get the same
@@ -564,7 +564,7 @@ def markdown(result: dict) -> str:
         f"{result['settings']['min_seconds']} s over the text repeated (`segment_texts`: at least "
         f"{result['settings']['stage_seconds']} s with 1 process, the same input with 2). `Segmenter.tokens` "
         "starts with empty caches (Segmenter built before the clock); `segment_texts` is stage 2's "
-        "segmentation as `segment_documents` runs it: building the Segmenter(s), forking the workers, "
+        "segmentation as `segment_corpus` runs it: building the Segmenter(s), forking the workers, "
         f"filters and interning. Text (b) is {generated_share:.0%} generated dictionary words, which "
         "jieba.posseg cuts without its slow part-of-speech HMM: (a), real text, is the realistic one for speed. "
         f"1-minute load average before the runs: {min(loads)}–{max(loads)} on {result['machine']['cpus']} CPUs.",

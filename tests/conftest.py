@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from zhtopics.paths import OutputPaths
+from zhtopics.ingest import PreparedCorpus, prepare_corpus, write_prepared
 from zhtopics.params import load_params
-from zhtopics.ingest import prepare_corpus, write_prepared
-from zhtopics.segment import segment_documents, write_segmented
+from zhtopics.paths import OutputPaths
+from zhtopics.segment import segment_corpus
+from zhtopics.segment.stage import BATCH_DOCUMENTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = PROJECT_ROOT / "data" / "raw" / "wechat_ecommerce_failure_articles.txt"
@@ -63,10 +64,34 @@ def seed_prepared(params):
 @pytest.fixture(scope="session")
 def seed_outputs(tmp_path_factory, params, seed_prepared) -> OutputPaths:
     """Stage 1 and 2 outputs of the seed corpus, written once under a temporary folder."""
-    paths = OutputPaths(tmp_path_factory.mktemp("seed"))
-    write_prepared(seed_prepared, paths)
-    write_segmented(segment_documents(seed_prepared.documents, params["segment"]), paths)
+    return segment_prepared(seed_prepared, tmp_path_factory.mktemp("seed"), params["segment"])
+
+
+def segment_prepared(
+    prepared: PreparedCorpus, folder: Path, segment_params: dict, batch_size: int = BATCH_DOCUMENTS
+) -> OutputPaths:
+    """Stages 1 and 2 below ``folder`` as ``zhtopics run`` writes them: the stage-1 tables
+    (``write_prepared``), then stage 2 on them (``segment_corpus``, ``batch_size``
+    documents at a time)."""
+    paths = OutputPaths(folder)
+    write_prepared(prepared, paths)
+    segment_corpus(paths, segment_params, batch_size=batch_size)
     return paths
+
+
+def segment_lines(
+    lines: list[str], folder: Path, params: dict, segment_params: dict | None = None, **options
+) -> OutputPaths:
+    """Texts of a test through stages 1 and 2: one paragraph per line of ``folder/texts.txt``,
+    read by ``prepare_corpus`` (``params["corpus"]``), then :func:`segment_prepared` with
+    ``segment_params`` (default ``params["segment"]``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "texts.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    prepared = prepare_corpus(source, params["corpus"])
+    return segment_prepared(
+        prepared, folder, params["segment"] if segment_params is None else segment_params, **options
+    )
 
 
 PLANTED_TOPICS = [

@@ -25,14 +25,14 @@ def test_stage_cache_key_and_freshness(tmp_path):
     source, output = tmp_path / "in.txt", tmp_path / "out.txt"
     source.write_text("微信电商", encoding="utf-8")
     output.write_text("result", encoding="utf-8")
-    key = cache.key([source], {"a": 1}, ["ingest/build.py"])
+    key = cache.key([source], {"a": 1}, "code-1")
     assert not cache.is_fresh("prepare", key)
     cache.record("prepare", key, [output])
     assert cache.is_fresh("prepare", key)
-    assert cache.key([source], {"a": 2}, ["ingest/build.py"]) != key
-    assert cache.key([source], {"a": 1}, ["segment.py"]) != key
+    assert cache.key([source], {"a": 2}, "code-1") != key
+    assert cache.key([source], {"a": 1}, "code-2") != key
     source.write_text("社交电商", encoding="utf-8")
-    assert cache.key([source], {"a": 1}, ["ingest/build.py"]) != key
+    assert cache.key([source], {"a": 1}, "code-1") != key
     output.write_text("edited by hand", encoding="utf-8")
     assert not cache.is_fresh("prepare", key)
 

@@ -1,8 +1,8 @@
 """Skip a stage whose inputs, parameters and code have not changed since it last ran.
 
 Each stage of ``zhtopics run`` declares what it reads (files, parameter sections, the
-modules that compute it) and what it writes. Its key is a hash of the input files'
-contents, those parameters and those modules' source. After a stage runs, the key and a
+modules that compute it) and what it writes (:mod:`zhtopics.pipeline`). Its key is a hash
+of the input files' contents, those parameters and its code version. After a stage runs, the key and a
 hash of every output file are recorded in ``<out>/.cache/stages/<stage>.json``; next time,
 the stage is skipped when the key is the same and the outputs are still there, unchanged.
 Downstream stages read upstream outputs, so a change anywhere re-runs exactly the stages
@@ -23,13 +23,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhtopics import __version__
 from zhtopics.atomic import is_temporary, within_temporary, write_text
 
 logger = logging.getLogger(__name__)
-
-PACKAGE = Path(__file__).parent
-
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's content (read in 1 MB blocks)."""
@@ -68,17 +64,14 @@ class StageCache:
 
     folder: Path
 
-    def key(self, inputs: list[Path], params: dict, code: list[str]) -> str:
-        """Hash of the input files (names relative to nothing: content only, in order), the
-        parameters and the source of the named modules of this package."""
-        digest = hashlib.sha256(__version__.encode())
+    def key(self, inputs: list[Path], params: dict, code_version: str) -> str:
+        """Hash of the input files (names and content, in order: not where they are), the
+        parameters and the stage's code version (:meth:`zhtopics.pipeline.Stage.code_version`)."""
+        digest = hashlib.sha256(code_version.encode())
         for path in _expand(inputs):
             digest.update(path.name.encode())
             digest.update(file_digest(path).encode())
         digest.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
-        for name in sorted(code):
-            digest.update(name.encode())
-            digest.update((PACKAGE / name).read_bytes())
         return digest.hexdigest()
 
     def _record_file(self, stage: str) -> Path:

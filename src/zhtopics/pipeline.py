@@ -308,7 +308,7 @@ def run_cached(stage: Stage, context: StageContext, cache: StageCache, force: bo
 
     A stage's record is dropped before it runs and written after it finished, so a run
     killed midway re-runs the interrupted stage next time."""
-    key = cache.key([Path(p) for p in stage.reads(context)], stage.params_of(context), stage.code_files())
+    key = cache.key([Path(p) for p in stage.reads(context)], stage.params_of(context), stage.code_version())
     if not force and cache.is_fresh(stage.name, key):
         return None
     started = time.perf_counter()

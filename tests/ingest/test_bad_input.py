@@ -120,16 +120,20 @@ def test_header_only_table_is_an_error(tmp_path, corpus_params):
 
 
 def test_stopword_only_file_is_kept_by_prepare_and_emptied_by_segmentation(tmp_path, params):
-    from zhtopics.segment import segment_documents
+    from zhtopics.segment import load_segmented
+
+    from .conftest import segment_prepared
 
     path = tmp_path / "stopwords.txt"
     path.write_text("我们\n因为所以\n他们的\n", encoding="utf-8")
     prepared = prepare_corpus(path, params["corpus"])
     assert prepared.documents["text"].tolist() == ["我们", "因为所以", "他们的"]
     assert prepared.sources["status"].tolist() == ["ok"]
-    segmented = segment_documents(prepared.documents, params["segment"])
-    assert segmented.tokens["n_tokens"].tolist() == [0, 0, 0]
-    assert segmented.summary["documents_without_tokens"] == prepared.documents["doc_id"].tolist()
+    paths = segment_prepared(prepared, tmp_path / "out", params["segment"])
+    tokens = load_segmented(paths)[0]
+    summary = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
+    assert tokens["n_tokens"].tolist() == [0, 0, 0]
+    assert summary["documents_without_tokens"] == prepared.documents["doc_id"].tolist()
 
 
 # ----------------------------------------------------------------------------- binary and encodings

@@ -1,4 +1,4 @@
-"""Property and fuzz tests (hypothesis) for segmentation.
+"""Property tests (hypothesis) for segmentation: on any text stage 1 can produce.
 
 Every test is derandomized (the same examples on every run) and bounded to a few seconds;
 run with ``--hypothesis-show-statistics`` to see how many examples each one tried.
@@ -13,9 +13,7 @@ from hypothesis import example, given
 
 from zhtopics.config import load_params
 
-from .strategies import FILE_TEXT, NORMALIZE, bounded
-
-# ----------------------------------------------------------------------------- segmentation
+from ..strategies import FILE_TEXT, NORMALIZE, bounded
 
 _SEGMENTERS: dict = {}
 

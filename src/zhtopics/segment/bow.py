@@ -1,0 +1,80 @@
+"""The bag-of-words corpus on disk: flat binary arrays, the Matrix Market file, token batches.
+
+:func:`zhtopics.segment.stage.segment_corpus` writes the same bags of words twice: as the
+Matrix Market corpus (``corpus.mm``, gensim ``MmCorpus``) and as three flat arrays
+(:func:`bow_array_paths`) that :meth:`zhtopics.engines.ModelInput.load` maps into memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from gensim.corpora import Dictionary, MmCorpus
+
+from zhtopics.atomic import atomic_path
+from zhtopics.config import OutputPaths
+
+logger = logging.getLogger(__name__)
+
+
+def bow_array_paths(paths: OutputPaths) -> dict[str, Path]:
+    """The bag-of-words corpus as three flat binary arrays (compressed sparse rows, native
+    byte order), read by :meth:`zhtopics.engines.ModelInput.load` as memory maps: ``ids``
+    (int32 Dictionary ids) and ``counts`` (int32) of each document's words one after the
+    other, ``offsets`` (int64, documents + 1) where each document starts."""
+    return {
+        name: paths.processed / f"bow_{name}.{dtype}"
+        for name, dtype in (("ids", "int32"), ("counts", "int32"), ("offsets", "int64"))
+    }
+
+
+@contextlib.contextmanager
+def bow_array_writer(paths: OutputPaths) -> Iterator[Callable[[list], None]]:
+    """Write the flat arrays of :func:`bow_array_paths` batch after batch.
+
+    Yields a function that appends a batch of bags of words (lists of ``(id, count)``, in
+    document order). Each array is written under a temporary name and renamed to its own
+    when the block succeeds (:func:`zhtopics.atomic.atomic_path`).
+    """
+    import numpy as np
+
+    with contextlib.ExitStack() as stack:
+        arrays = {name: stack.enter_context(atomic_path(path)) for name, path in bow_array_paths(paths).items()}
+        ids_file, counts_file, offsets_file = (
+            stack.enter_context(open(arrays[name], "wb")) for name in ("ids", "counts", "offsets")
+        )
+        offsets_file.write(np.zeros(1, dtype=np.int64).tobytes())
+        position = 0
+
+        def write(batch_bows: list) -> None:
+            nonlocal position
+            lengths = np.fromiter(map(len, batch_bows), dtype=np.int64, count=len(batch_bows))
+            flat = np.array([pair for bow in batch_bows for pair in bow], dtype=np.int32).reshape(-1, 2)
+            ids_file.write(np.ascontiguousarray(flat[:, 0]).tobytes())
+            counts_file.write(np.ascontiguousarray(flat[:, 1]).tobytes())
+            offsets_file.write((position + np.cumsum(lengths)).tobytes())
+            position += int(lengths.sum())
+
+        yield write
+
+
+def token_batches(path: Path, batch_size: int, phrases=None):
+    """(doc_ids, token lists) per row group of a tokens Parquet file, phrases applied if given."""
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=["doc_id", "tokens"]):
+        token_lists = batch.column(1).to_pylist()
+        if phrases is not None:
+            token_lists = [phrases[tokens] for tokens in token_lists]
+        yield batch.column(0), token_lists
+
+
+def serialize_mm(temporary: Path, corpus, dictionary: Dictionary, target: Path) -> None:
+    """``MmCorpus.serialize`` to a temporary name; its ``.index`` is renamed to ``target``'s
+    at once (the corpus file itself when the caller's ``atomic_path`` block ends)."""
+    MmCorpus.serialize(str(temporary), corpus, id2word=dictionary)
+    os.replace(f"{temporary}.index", f"{target}.index")

@@ -1,0 +1,277 @@
+"""Stage 2, streamed: ``documents.parquet`` → tokens, a gensim Dictionary and a bag-of-words corpus.
+
+:func:`segment_corpus` is what ``zhtopics segment`` runs. Paragraphs are cut and filtered
+into tokens (:mod:`zhtopics.segment.segmenter`, in worker processes for large batches:
+:mod:`zhtopics.segment.workers`). Optional gensim ``Phrases`` then joins frequent two-word
+collocations, and the Dictionary is filtered with ``filter_extremes``. Documents keep their
+order; a document left with no tokens stays (an empty bag of words) and is listed in the
+summary, so rows line up with ``documents.parquet``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from gensim.corpora import Dictionary, MmCorpus
+from tqdm import tqdm
+
+from zhtopics.atomic import atomic_path, write_csv, write_text
+from zhtopics.config import InputError, OutputPaths
+from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
+from zhtopics.segment.segmenter import FILTER_REASONS, Segmenter
+from zhtopics.segment.workers import segment_texts
+
+logger = logging.getLogger(__name__)
+
+# Documents read, segmented and written per batch: bounds the memory of the stage (about
+# 0.5 KB per document of ~60 characters in flight) whatever the size of the corpus.
+BATCH_DOCUMENTS = 100_000
+TOKENS_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("tokens", pa.list_(pa.string())),
+        ("n_tokens", pa.int64()),
+        ("n_in_dictionary", pa.int64()),
+    ]
+)
+
+
+def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOCUMENTS) -> dict:
+    """Stage 2, streamed: ``documents.parquet`` → tokens, Dictionary and bag-of-words on disk.
+
+    Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
+    with the vocabulary), so memory does not grow with the corpus:
+
+    1. read the documents in batches, segment each (:func:`segment_texts`, in worker
+       processes for large batches), write the tokens as a Parquet row group of a temporary
+       file and add them to the Dictionary (``Dictionary.add_documents``);
+    2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
+       build the Dictionary over the joined tokens in a second pass;
+    3. ``filter_extremes``;
+    4. one more pass writes ``tokens.parquet`` (row groups, with ``n_in_dictionary``), the
+       Matrix Market corpus (gensim ``MmCorpus.serialize`` from a stream) and the same
+       bags of words as flat arrays (:func:`zhtopics.segment.bow.bow_array_paths`).
+
+    The outputs do not depend on ``batch_size``.
+
+    Parameters
+    ----------
+    paths : OutputPaths
+        The output folder: reads ``data/interim/documents.parquet`` (stage 1), writes
+        ``data/processed/``.
+    params : dict
+        The ``segment`` section of the parameters.
+    batch_size : int
+        Documents per batch.
+
+    Returns
+    -------
+    dict
+        The summary written to ``segment_summary.json``.
+    """
+    import pyarrow.parquet as pq
+
+    if not paths.documents.exists():
+        raise InputError(paths.documents, "not found; run `zhtopics prepare` first")
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    documents = pq.ParquetFile(paths.documents)
+    total = documents.metadata.num_rows
+    segmenter = Segmenter(params)
+    dictionary = Dictionary()
+    phrase_params = params.get("phrases", {})
+    unjoined = paths.processed / ".tokens-unfiltered.parquet"
+    try:
+        # 1. segment batch after batch
+        removed = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
+        # 2. phrases: learned from a stream, applied on the fly
+        phrases = None
+        if phrase_params.get("enabled"):
+            phrases = _learn_phrases(
+                (tokens for _, batch in token_batches(unjoined, batch_size) for tokens in batch), phrase_params
+            )
+            for _, token_lists in token_batches(unjoined, batch_size, phrases):
+                dictionary.add_documents(token_lists)
+        vocabulary_before = len(dictionary)
+        # 3. filter_extremes
+        _filter_extremes(dictionary, params)
+        # 4. tokens.parquet, corpus.mm and the flat arrays, in one streamed pass
+        counts, empty = _write_tokens_and_bows(unjoined, phrases, dictionary, paths, batch_size)
+    finally:
+        unjoined.unlink(missing_ok=True)
+    summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
+    _write_dictionary_and_summaries(dictionary, token_filter_table(removed), summary, paths)
+    return summary
+
+
+def _segment_batches(
+    documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: dict, batch_size: int
+) -> dict[str, Counter]:
+    """Step 1 of :func:`segment_corpus`: the documents' tokens, batch after batch, into the
+    Parquet file ``unjoined`` (``doc_id``, ``tokens``) and, without phrases, into the
+    Dictionary. Returns the removed tokens counted by reason."""
+    import pyarrow.parquet as pq
+
+    total = documents.metadata.num_rows
+    add_to_dictionary = not params.get("phrases", {}).get("enabled")
+    removed: dict[str, Counter] = defaultdict(Counter)
+    with (
+        pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer,
+        tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar,
+    ):
+        for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
+            token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
+            for reason, counter in batch_removed.items():
+                removed[reason].update(counter)
+            writer.write_table(
+                pa.table(
+                    [batch.column(0).cast(pa.string()), pa.array(token_lists, pa.list_(pa.string()))],
+                    names=["doc_id", "tokens"],
+                )
+            )
+            if add_to_dictionary:
+                dictionary.add_documents(token_lists)
+            bar.update(batch.num_rows)
+    return removed
+
+
+def _write_tokens_and_bows(
+    unjoined: Path, phrases, dictionary: Dictionary, paths: OutputPaths, batch_size: int
+) -> tuple[dict[str, int], list[str]]:
+    """Step 4 of :func:`segment_corpus`: ``tokens.parquet``, ``corpus.mm`` and the flat
+    bag-of-words arrays from one streamed pass over ``unjoined`` (phrases applied if given).
+
+    Returns the tokens ``kept`` and ``in_dictionary`` over all documents, and the ids of the
+    documents with no token in the Dictionary."""
+    import pyarrow.parquet as pq
+
+    counts = {"kept": 0, "in_dictionary": 0}
+    empty: list[str] = []
+    with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
+        write_arrays = stack.enter_context(bow_array_writer(paths))
+        token_file = stack.enter_context(atomic_path(paths.tokens))
+        bow_file = stack.enter_context(atomic_path(paths.bow))
+        writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
+
+        def bows():
+            for doc_ids, token_lists in token_batches(unjoined, batch_size, phrases):
+                batch_bows = [dictionary.doc2bow(tokens) for tokens in token_lists]
+                n_tokens = [len(tokens) for tokens in token_lists]
+                in_dictionary = [sum(count for _, count in bow) for bow in batch_bows]
+                writer.write_table(
+                    pa.table(
+                        [
+                            doc_ids,
+                            pa.array(token_lists, pa.list_(pa.string())),
+                            pa.array(n_tokens, pa.int64()),
+                            pa.array(in_dictionary, pa.int64()),
+                        ],
+                        schema=TOKENS_SCHEMA,
+                    )
+                )
+                write_arrays(batch_bows)
+                counts["kept"] += sum(n_tokens)
+                counts["in_dictionary"] += sum(in_dictionary)
+                empty.extend(doc_id for doc_id, n in zip(doc_ids.to_pylist(), in_dictionary) if n == 0)
+                yield from batch_bows
+
+        serialize_mm(bow_file, bows(), dictionary, paths.bow)
+        writer.close()
+    return counts, empty
+
+
+def _learn_phrases(token_lists, params: dict):
+    """gensim ``Phrases`` (frozen) learned from an iterable of token lists."""
+    from gensim.models.phrases import Phrases
+
+    model = Phrases(
+        token_lists,
+        min_count=params.get("min_count", 5),
+        threshold=params.get("threshold", 10.0),
+        delimiter=params.get("delimiter", "_"),
+    ).freeze()
+    logger.info("phrases: %d collocations found", len(model.phrasegrams))
+    return model
+
+
+def _filter_extremes(dictionary: Dictionary, params: dict) -> None:
+    """``Dictionary.filter_extremes`` with ``segment.filter_extremes``; no timestamps kept."""
+    fe = params.get("filter_extremes", {})
+    dictionary.filter_extremes(
+        no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000)
+    )
+    dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
+
+
+def token_filter_table(removed: dict[str, Counter]) -> pd.DataFrame:
+    """``token_filter.csv``: per filter reason, tokens removed, distinct tokens and the 20 most frequent."""
+    rows = []
+    for reason in FILTER_REASONS:
+        counter = removed.get(reason, Counter())
+        rows.append(
+            {
+                "reason": reason,
+                "tokens_removed": sum(counter.values()),
+                "distinct_tokens": len(counter),
+                "examples": " ".join(word for word, _ in counter.most_common(20)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _summary(
+    documents: int,
+    tokens_kept: int,
+    tokens_in_dictionary: int,
+    vocabulary_before: int,
+    dictionary: Dictionary,
+    params: dict,
+    empty: list,
+) -> dict:
+    """``segment_summary.json``, logged as it is made."""
+    if empty:
+        logger.warning(
+            "%d documents have no tokens left in the dictionary (kept as empty rows): %s",
+            len(empty),
+            ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else ""),
+        )
+    logger.info(
+        "segmented %d documents: %d tokens kept, vocabulary %d (of %d before filter_extremes)",
+        documents,
+        tokens_kept,
+        len(dictionary),
+        vocabulary_before,
+    )
+    return {
+        "documents": documents,
+        "tokens_kept": tokens_kept,
+        "tokens_in_dictionary": tokens_in_dictionary,
+        "vocabulary_before_filter_extremes": vocabulary_before,
+        "vocabulary": len(dictionary),
+        "filter_extremes": params.get("filter_extremes", {}),
+        "documents_without_tokens": [str(doc_id) for doc_id in empty],
+    }
+
+
+def _write_dictionary_and_summaries(
+    dictionary: Dictionary, token_filter: pd.DataFrame, summary: dict, paths: OutputPaths
+) -> None:
+    with atomic_path(paths.dictionary) as temporary:
+        dictionary.save(str(temporary))
+    with atomic_path(paths.dictionary_text) as temporary:
+        dictionary.save_as_text(str(temporary))
+    write_csv(token_filter, paths.processed / "token_filter.csv")
+    write_text(paths.segment_summary, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+
+
+def load_segmented(paths: OutputPaths) -> tuple[pd.DataFrame, Dictionary, MmCorpus]:
+    """Read the stage-2 outputs: tokens table, Dictionary and streamed bag-of-words corpus."""
+    for path in (paths.tokens, paths.dictionary, paths.bow):
+        if not path.exists():
+            raise InputError(path, "not found; run `zhtopics segment` first")
+    return pd.read_parquet(paths.tokens), Dictionary.load(str(paths.dictionary)), MmCorpus(str(paths.bow))

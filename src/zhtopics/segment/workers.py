@@ -1,0 +1,167 @@
+"""Segmenting many texts: :func:`segment_texts`, in worker processes for large inputs.
+
+Inputs of at least two chunks of ``segment.chunk_size`` documents are segmented in
+``segment.processes`` worker processes (0 = one per core), the chunks in input order; the
+output (tokens, removal counts and their order) is the same as the serial run's. Workers
+are forked and adopt the parent's Segmenter in their initializer (with ``spawn`` they
+build one each); the tokens come back as a chunk vocabulary plus int32 indexes, which the
+parent maps onto its interned strings.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+from array import array
+from collections import Counter, defaultdict
+
+from tqdm import tqdm
+
+from zhtopics.config import ZhtopicsError
+from zhtopics.segment.segmenter import BACKENDS, DEFAULT_BACKEND, Segmenter
+
+logger = logging.getLogger(__name__)
+
+# documents per task when segment.chunk_size is null: about 1 s of jieba, 0.1 s of rjieba
+DEFAULT_CHUNK_SIZE = {"jieba": 1000, "rjieba": 5000}
+
+# Worker processes: the initializer gives each one Segmenter (the parent's, inherited through
+# fork, or built from the parameters when spawned), which then segments chunk after chunk.
+_WORKER: Segmenter | None = None
+_WORKER_ERROR: Exception | None = None
+_FORKED: Segmenter | None = None  # the parent's Segmenter, inherited by forked workers
+
+
+def _init_worker(params: dict) -> None:
+    global _WORKER, _WORKER_ERROR
+    gc.enable()  # forked while segment_texts had it off
+    try:
+        # A forked worker adopts the Segmenter it inherited (its dictionary pages stay shared
+        # with the parent's); a spawned one builds its own.
+        _WORKER = _FORKED if _FORKED is not None else Segmenter(params)
+    except Exception as error:  # raised by the tasks; a failing initializer would be retried forever
+        _WORKER_ERROR = error
+
+
+def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
+    """Segment a chunk in a worker. The tokens travel as the chunk's vocabulary and int32
+    indexes into it (compact, and the parent rebuilds the lists in C)."""
+    if _WORKER is None:
+        if isinstance(_WORKER_ERROR, ZhtopicsError):
+            raise ZhtopicsError(str(_WORKER_ERROR))
+        raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
+    token_lists, removed = _WORKER.segment(texts)
+    index: dict[str, int] = {}
+    ids = array("i", [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens])
+    return list(index), ids, array("i", map(len, token_lists)), removed
+
+
+def _processes(params: dict) -> int:
+    """``segment.processes``; 0 (the default) = one per core available."""
+    processes = int(params.get("processes") or 0)
+    if processes <= 0:
+        try:
+            processes = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            processes = os.cpu_count() or 1
+    return processes
+
+
+def segment_texts(
+    texts: list[str], params: dict, segmenter: Segmenter | None = None, progress: bool = True
+) -> tuple[list[list[str]], dict[str, Counter]]:
+    """Kept tokens of each text (in input order) and the removed tokens counted by reason.
+
+    Inputs of at least two chunks of ``segment.chunk_size`` texts (null: 1000 for jieba,
+    5000 for rjieba) are segmented in ``segment.processes`` worker processes (0 = one per
+    core, 1 = serial), over chunks of at most ``chunk_size`` texts (smaller when needed to
+    give each process at least four); each worker has one Segmenter for all its chunks. The result is the same as the serial
+    run's. Equal tokens are one ``str`` object (interned), so the lists cost a pointer per
+    token and memory grows with the vocabulary.
+
+    Parameters
+    ----------
+    texts : list of str
+    params : dict
+        The ``segment`` section of the parameters.
+    segmenter : Segmenter, optional
+        Used instead of building one (by forked workers too).
+    progress : bool
+        Show a progress bar over the chunks (when there are several).
+
+    Returns
+    -------
+    token_lists : list of list of str
+    removed : dict
+        reason → Counter of the removed tokens, in the order of their first occurrence.
+    """
+    backend = params.get("backend") or DEFAULT_BACKEND
+    chunk_size = max(1, int(params.get("chunk_size") or DEFAULT_CHUNK_SIZE.get(backend, 1000)))
+    processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
+    if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
+        chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
+    chunks = [texts[start : start + chunk_size] for start in range(0, len(texts), chunk_size)]
+    progress = dict(
+        total=len(chunks), desc="segmenting", unit="chunk", disable=True if len(chunks) < 2 or not progress else None
+    )
+    counts: Counter = Counter()
+    token_lists: list[list[str]] = []
+    collecting = gc.isenabled()
+    gc.disable()  # millions of new lists (no cycles) would trigger full collections over and over
+    try:
+        if processes < 2:
+            segmenter = segmenter or Segmenter(params)
+            for chunk in tqdm(chunks, **progress):
+                chunk_tokens, chunk_counts = segmenter.segment(chunk)
+                token_lists.extend(chunk_tokens)
+                counts.update(chunk_counts)
+        else:
+            _segment_in_workers(chunks, params, processes, segmenter, progress, token_lists, counts)
+    finally:
+        if collecting:
+            gc.enable()
+    removed: dict[str, Counter] = defaultdict(Counter)
+    for (reason, token), n in counts.items():
+        removed[reason][token] = n
+    return token_lists, removed
+
+
+def _segment_in_workers(
+    chunks: list[list[str]],
+    params: dict,
+    processes: int,
+    segmenter: Segmenter | None,
+    progress: dict,
+    token_lists: list[list[str]],
+    counts: Counter,
+) -> None:
+    """segment_texts' parallel part: chunks in order → token_lists (interned) and counts."""
+    import numpy as np
+
+    global _FORKED
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if fork:  # built here (a bad parameter fails here), adopted by the forked workers
+        _FORKED = segmenter or Segmenter(params)
+    elif (params.get("backend") or DEFAULT_BACKEND) not in BACKENDS:
+        Segmenter(params)  # the error message, here rather than in every spawned worker
+    vocabulary: dict[str, str] = {}
+    intern = vocabulary.setdefault
+    logger.info("segmenting %d texts: %d chunks in %d processes", sum(map(len, chunks)), len(chunks), processes)
+    gc.freeze()  # the workers' garbage collections then leave the inherited objects (and pages) alone
+    try:
+        with multiprocessing.get_context("fork" if fork else "spawn").Pool(
+            processes, initializer=_init_worker, initargs=(params,)
+        ) as pool:
+            for chunk_vocabulary, ids, lengths, chunk_counts in tqdm(pool.imap(_segment_chunk, chunks), **progress):
+                # the chunk's tokens, each replaced by the one str shared by all chunks
+                shared = np.empty(len(chunk_vocabulary), dtype=object)
+                shared[:] = [intern(token, token) for token in chunk_vocabulary]
+                flat = shared[np.frombuffer(ids, dtype=np.int32)].tolist() if len(ids) else []
+                ends = np.cumsum(np.frombuffer(lengths, dtype=np.int32)).tolist()
+                token_lists.extend(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+                counts.update(chunk_counts)
+    finally:
+        gc.unfreeze()
+        _FORKED = None

@@ -1,0 +1,149 @@
+"""Stage 2 (segment_corpus): Dictionary, bag of words and the files on disk."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from gensim.corpora import Dictionary, MmCorpus
+
+from zhtopics.config import OutputPaths
+from zhtopics.segment import load_segmented
+
+from ..conftest import segment_lines, segment_prepared
+
+
+def test_seed_outputs_line_up_with_documents(seed_outputs, seed_prepared):
+    tokens, dictionary, bow = load_segmented(seed_outputs)
+    assert tokens["doc_id"].tolist() == seed_prepared.documents["doc_id"].tolist()
+    assert len(bow) == len(tokens)  # documents left empty are kept as empty rows
+    summary = json.loads(seed_outputs.segment_summary.read_text(encoding="utf-8"))
+    assert summary["vocabulary"] == len(dictionary)
+    for row, doc in zip(tokens.itertuples(), bow):
+        assert sum(count for _, count in doc) == row.n_in_dictionary
+    assert (tokens["n_in_dictionary"] == 0).sum() == len(summary["documents_without_tokens"])
+    for term in ("微信电商", "朋友圈", "公众号", "社交电商"):
+        assert term in dictionary.token2id
+    assert "的" not in dictionary.token2id
+
+
+def test_filter_extremes_uses_params(tmp_path, params):
+    segment_params = {
+        "userdict": None,
+        "stopwords_iso": None,
+        "stopwords_file": None,
+        "allowed_pos": [],
+        "min_token_chars": 2,
+        "allowlist": None,
+        "phrases": {"enabled": False},
+        "filter_extremes": {"no_below": 2, "no_above": 1.0, "keep_n": 100},
+    }
+    paths = segment_lines(["物流货源物流", "物流信任", "信任口碑"], tmp_path, params, segment_params)
+    tokens, dictionary, _ = load_segmented(paths)
+    summary = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
+    assert sorted(dictionary.token2id) == ["信任", "物流"]
+    assert tokens["n_in_dictionary"].tolist() == [2, 2, 1]
+    assert summary["vocabulary_before_filter_extremes"] == 4
+
+
+HAND_CHECKED = [
+    "我认为,微信电商没有红利,99%小商家将无法玩转微信电商。",
+    "朋友圈卖面膜,物流速度跟不上。",
+    "社交电商的物流速度太慢。",
+    "用户抱怨物流速度,信任度越来越低。",
+]
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+@pytest.mark.parametrize("phrases", [False, True])
+def test_a_hand_checked_example_gives_the_expected_tokens(tmp_path, params, backend, phrases):
+    # Kept: user-dictionary terms whole (微信电商, 朋友圈, 社交电商), nouns, verbs and
+    # adjectives of two characters or more, and 卖 (allow-listed, else too short). Removed:
+    # stopwords 我 认为 没有 小 将 无法 的, the idiom 越来越低 (part of speech), 99% (number)
+    # and punctuation, where jieba cuts 99% into 99 and % (one more punctuation token).
+    # Phrases join 物流 速度, the one pair seen more than once (min_count 1, threshold 1).
+    segment_params = dict(
+        params["segment"],
+        backend=backend,
+        phrases={"enabled": phrases, "min_count": 1, "threshold": 1.0, "delimiter": "_"},
+        filter_extremes={"no_below": 1, "no_above": 1.0, "keep_n": 100},
+    )
+    paths = segment_lines(HAND_CHECKED, tmp_path, params, segment_params)
+    tokens, dictionary, bow = load_segmented(paths)
+    logistics = ["物流_速度"] if phrases else ["物流", "速度"]
+    expected = [
+        ["微信电商", "红利", "商家", "玩转", "微信电商"],
+        ["朋友圈", "卖", "面膜", *logistics, "跟不上"],
+        ["社交电商", *logistics, "太慢"],
+        ["用户", "抱怨", *logistics, "信任度"],
+    ]
+    assert tokens["tokens"].map(list).tolist() == expected
+    assert tokens["n_tokens"].tolist() == tokens["n_in_dictionary"].tolist() == list(map(len, expected))
+    assert sorted(dictionary.token2id) == sorted({token for document in expected for token in document})
+    assert list(bow) == [dictionary.doc2bow(document) for document in expected]
+    removed = pd.read_csv(paths.processed / "token_filter.csv").set_index("reason")["tokens_removed"].to_dict()
+    punctuation = 9 if backend == "jieba" else 8
+    assert removed == {"punctuation": punctuation, "number": 1, "latin": 0, "stopword": 7, "pos": 1, "short": 0}
+
+
+def test_written_dictionary_and_corpus_reload(seed_outputs):
+    dictionary = Dictionary.load(str(seed_outputs.dictionary))
+    corpus = MmCorpus(str(seed_outputs.bow))
+    assert corpus.num_terms <= len(dictionary)
+    assert all(0 <= token_id < len(dictionary) for doc in corpus for token_id, _ in doc)
+
+
+STAGE_FILES = (
+    "dictionary.gensim",
+    "dictionary.txt",
+    "corpus.mm",
+    "token_filter.csv",
+    "segment_summary.json",
+    "bow_ids.int32",
+    "bow_counts.int32",
+    "bow_offsets.int64",
+)
+
+
+def assert_same_stage_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
+    """Two stage-2 output folders hold the same tokens, Dictionary and bags of words, and
+    the same bytes in every file but ``tokens.parquet`` (whose row groups follow the batches)."""
+    from zhtopics.engines import ModelInput
+
+    tokens, dictionary, bow = load_segmented(paths)
+    reference_tokens, reference_dictionary, reference_bow = load_segmented(reference)
+    pd.testing.assert_frame_equal(
+        tokens.assign(tokens=tokens["tokens"].map(list)),
+        reference_tokens.assign(tokens=reference_tokens["tokens"].map(list)),
+    )
+    assert dictionary.token2id == reference_dictionary.token2id
+    assert (dictionary.dfs, dictionary.cfs, dictionary.num_docs) == (
+        reference_dictionary.dfs,
+        reference_dictionary.cfs,
+        reference_dictionary.num_docs,
+    )
+    assert list(bow) == list(reference_bow)
+    for name in STAGE_FILES:
+        assert (paths.processed / name).read_bytes() == (reference.processed / name).read_bytes(), name
+    assert ModelInput.load(paths).fingerprint() == ModelInput.load(reference).fingerprint()
+    assert np.array_equal(ModelInput.load(paths).bow.lengths(), reference_tokens["n_in_dictionary"].to_numpy())
+    for folder in (paths, reference):
+        assert not [p.name for p in folder.processed.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+@pytest.mark.parametrize("phrases", [False, True])
+def test_the_outputs_do_not_depend_on_the_batch_size(params, seed_prepared, tmp_path, phrases):
+    # segment_corpus reads, segments and writes in batches: 7 documents here (the seed's 145
+    # paragraphs take 21 batches) against one batch of all.
+    segment_params = dict(
+        params["segment"], phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}
+    )
+    one_batch = segment_prepared(seed_prepared, tmp_path / "one", segment_params)
+    batched = segment_prepared(seed_prepared, tmp_path / "batched", segment_params, batch_size=7)
+    assert pq.ParquetFile(one_batch.tokens).num_row_groups == 1
+    assert pq.ParquetFile(batched.tokens).num_row_groups == 21
+    assert any("_" in word for word in load_segmented(one_batch)[1].token2id) == phrases
+    assert_same_stage_outputs(batched, one_batch)

@@ -1,0 +1,65 @@
+"""segment_texts: parallel segmentation, interning, removed counts, worker errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+
+import pytest
+
+from zhtopics.config import ZhtopicsError
+from zhtopics.segment import FILTER_REASONS, segment_texts
+
+from ..conftest import segment_prepared
+from .test_stage import assert_same_stage_outputs
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_parallel_segmentation_equals_serial(params, seed_prepared, tmp_path, backend):
+    first_60 = dataclasses.replace(seed_prepared, documents=seed_prepared.documents.iloc[:60])
+    serial = segment_prepared(
+        first_60, tmp_path / "serial", dict(params["segment"], backend=backend, processes=1, chunk_size=10)
+    )
+    parallel = segment_prepared(
+        first_60, tmp_path / "parallel", dict(params["segment"], backend=backend, processes=2, chunk_size=10)
+    )
+    assert_same_stage_outputs(parallel, serial)
+
+
+def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepared):
+    texts = seed_prepared.documents["text"].tolist()
+    removed = defaultdict(Counter)
+    expected = [rjieba_segmenter.tokens(text, removed) for text in texts]
+    token_lists, counted = segment_texts(texts, {**rjieba_segmenter.params, "processes": 2, "chunk_size": 40})
+    assert token_lists == expected
+    for reason in FILTER_REASONS:
+        assert list(counted[reason].items()) == list(removed[reason].items())  # same order too
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_tokens_are_interned(params, processes):
+    texts = ["物流和货源是微商的难题", "微商的物流太慢", "货源与物流"] * 4
+    token_lists, _ = segment_texts(texts, dict(params["segment"], backend="rjieba", processes=processes, chunk_size=3))
+    occurrences = [token for tokens in token_lists for token in tokens if token == "物流"]
+    assert len(occurrences) == 12
+    assert all(token is occurrences[0] for token in occurrences)
+    first, second = token_lists[0], token_lists[1]
+    assert first[first.index("微商")] is second[second.index("微商")]
+
+
+def test_a_worker_that_cannot_start_reports_the_error(params, tmp_path):
+    bad = dict(params["segment"], backend="rjieba", userdict=str(tmp_path / "missing.txt"), processes=2, chunk_size=1)
+    with pytest.raises(ZhtopicsError, match="missing.txt"):
+        segment_texts(["物流", "货源", "信任"], bad)
+
+
+def test_a_spawned_worker_that_cannot_start_reports_the_error(params, tmp_path, monkeypatch):
+    # Without fork, workers build their Segmenter in the initializer; its error must come
+    # back with the first task (a failing initializer would be restarted forever).
+    import zhtopics.segment.workers as workers
+
+    monkeypatch.setattr(workers, "_WORKER", None)
+    monkeypatch.setattr(workers, "_WORKER_ERROR", None)
+    workers._init_worker(dict(params["segment"], backend="rjieba", userdict=str(tmp_path / "missing.txt")))
+    with pytest.raises(ZhtopicsError, match="missing.txt"):
+        workers._segment_chunk(["物流"])
