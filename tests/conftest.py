@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from zhtopics.ingest import PreparedCorpus, prepare_corpus, write_prepared
-from zhtopics.params import load_params
+from zhtopics.params import Params, SegmentParams, load_params
 from zhtopics.paths import OutputPaths
 from zhtopics.segment import segment_corpus
 from zhtopics.segment.stage import BATCH_DOCUMENTS
@@ -58,17 +58,17 @@ def seed_lines() -> list[str]:
 
 @pytest.fixture(scope="session")
 def seed_prepared(params):
-    return prepare_corpus(SEED_FILE, params["corpus"])
+    return prepare_corpus(SEED_FILE, params.corpus)
 
 
 @pytest.fixture(scope="session")
 def seed_outputs(tmp_path_factory, params, seed_prepared) -> OutputPaths:
     """Stage 1 and 2 outputs of the seed corpus, written once under a temporary folder."""
-    return segment_prepared(seed_prepared, tmp_path_factory.mktemp("seed"), params["segment"])
+    return segment_prepared(seed_prepared, tmp_path_factory.mktemp("seed"), params.segment)
 
 
 def segment_prepared(
-    prepared: PreparedCorpus, folder: Path, segment_params: dict, batch_size: int = BATCH_DOCUMENTS
+    prepared: PreparedCorpus, folder: Path, segment_params: SegmentParams, batch_size: int = BATCH_DOCUMENTS
 ) -> OutputPaths:
     """Stages 1 and 2 below ``folder`` as ``zhtopics run`` writes them: the stage-1 tables
     (``write_prepared``), then stage 2 on them (``segment_corpus``, ``batch_size``
@@ -80,18 +80,26 @@ def segment_prepared(
 
 
 def segment_lines(
-    lines: list[str], folder: Path, params: dict, segment_params: dict | None = None, **options
+    lines: list[str], folder: Path, params: Params, segment_params: SegmentParams | None = None, **options
 ) -> OutputPaths:
     """Texts of a test through stages 1 and 2: one paragraph per line of ``folder/texts.txt``,
-    read by ``prepare_corpus`` (``params["corpus"]``), then :func:`segment_prepared` with
-    ``segment_params`` (default ``params["segment"]``)."""
+    read by ``prepare_corpus`` (``params.corpus``), then :func:`segment_prepared` with
+    ``segment_params`` (default ``params.segment``)."""
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / "texts.txt"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    prepared = prepare_corpus(source, params["corpus"])
-    return segment_prepared(
-        prepared, folder, params["segment"] if segment_params is None else segment_params, **options
-    )
+    prepared = prepare_corpus(source, params.corpus)
+    return segment_prepared(prepared, folder, params.segment if segment_params is None else segment_params, **options)
+
+
+def load_segmented(paths: OutputPaths):
+    """Stage 2's tokens table, Dictionary and Matrix Market corpus (read through RunResults)."""
+    from gensim.corpora import MmCorpus
+
+    from zhtopics.results import RunResults
+
+    run = RunResults(paths)
+    return run.tokens, run.dictionary, MmCorpus(str(paths.bow))
 
 
 PLANTED_TOPICS = [

@@ -120,7 +120,7 @@ def test_header_only_table_is_an_error(tmp_path, corpus_params):
 
 
 def test_stopword_only_file_is_kept_by_prepare_and_emptied_by_segmentation(tmp_path, params):
-    from zhtopics.segment import load_segmented
+    from tests.conftest import load_segmented
 
     from .conftest import segment_prepared
 

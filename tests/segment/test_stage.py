@@ -11,7 +11,7 @@ import pytest
 from gensim.corpora import Dictionary, MmCorpus
 
 from zhtopics.config import OutputPaths
-from zhtopics.segment import load_segmented
+from ..conftest import load_segmented
 
 from ..conftest import segment_lines, segment_prepared
 

@@ -7,10 +7,9 @@
   processes for large inputs.
 - :mod:`~zhtopics.segment.bow`: the bag-of-words corpus on disk (flat arrays, Matrix Market).
 - :mod:`~zhtopics.segment.stage`: :func:`segment_corpus`, the streamed stage that
-  ``zhtopics segment`` runs, and :func:`load_segmented`, which reads its outputs.
+  ``zhtopics segment`` runs.
 """
 
-from zhtopics.segment.bow import bow_array_paths
 from zhtopics.segment.segmenter import (
     BACKENDS,
     FILTER_REASONS,
@@ -19,15 +18,13 @@ from zhtopics.segment.segmenter import (
     parse_userdict_entry,
     read_word_list,
 )
-from zhtopics.segment.stage import load_segmented, segment_corpus
+from zhtopics.segment.stage import segment_corpus
 from zhtopics.segment.workers import segment_texts
 
 __all__ = [
     "BACKENDS",
     "FILTER_REASONS",
     "Segmenter",
-    "bow_array_paths",
-    "load_segmented",
     "load_stopwords",
     "parse_userdict_entry",
     "read_word_list",

@@ -16,25 +16,14 @@ from pathlib import Path
 from gensim.corpora import Dictionary, MmCorpus
 
 from zhtopics.atomic import atomic_path
-from zhtopics.config import OutputPaths
+from zhtopics.paths import OutputPaths
 
 logger = logging.getLogger(__name__)
 
 
-def bow_array_paths(paths: OutputPaths) -> dict[str, Path]:
-    """The bag-of-words corpus as three flat binary arrays (compressed sparse rows, native
-    byte order), read by :meth:`zhtopics.engines.ModelInput.load` as memory maps: ``ids``
-    (int32 Dictionary ids) and ``counts`` (int32) of each document's words one after the
-    other, ``offsets`` (int64, documents + 1) where each document starts."""
-    return {
-        name: paths.processed / f"bow_{name}.{dtype}"
-        for name, dtype in (("ids", "int32"), ("counts", "int32"), ("offsets", "int64"))
-    }
-
-
 @contextlib.contextmanager
 def bow_array_writer(paths: OutputPaths) -> Iterator[Callable[[list], None]]:
-    """Write the flat arrays of :func:`bow_array_paths` batch after batch.
+    """Write the flat arrays of :meth:`zhtopics.paths.OutputPaths.bow_arrays` batch after batch.
 
     Yields a function that appends a batch of bags of words (lists of ``(id, count)``, in
     document order). Each array is written under a temporary name and renamed to its own
@@ -43,7 +32,7 @@ def bow_array_writer(paths: OutputPaths) -> Iterator[Callable[[list], None]]:
     import numpy as np
 
     with contextlib.ExitStack() as stack:
-        arrays = {name: stack.enter_context(atomic_path(path)) for name, path in bow_array_paths(paths).items()}
+        arrays = {name: stack.enter_context(atomic_path(path)) for name, path in paths.bow_arrays().items()}
         ids_file, counts_file, offsets_file = (
             stack.enter_context(open(arrays[name], "wb")) for name in ("ids", "counts", "offsets")
         )

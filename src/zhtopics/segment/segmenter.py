@@ -80,8 +80,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from zhtopics.config import InputError, ZhtopicsError, resolve
-from zhtopics.corpus import TextNormalizer
+from zhtopics.errors import InputError, ZhtopicsError
+from zhtopics.ingest import TextNormalizer
+from zhtopics.params import SegmentParams
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +94,11 @@ _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9.\-_]*$")
 _USERDICT_ENTRY = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 FILTER_REASONS = ("punctuation", "number", "latin", "stopword", "pos", "short")
 BACKENDS = ("jieba", "rjieba")
-DEFAULT_BACKEND = "jieba"  # when params has no segment.backend: the behaviour before the key existed
 
 
 def read_word_list(path: str | Path) -> list[str]:
     """Read a word list: one entry per line, ``#`` comments and blank lines ignored."""
-    path = resolve(path)
+    path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
@@ -114,20 +114,18 @@ def parse_userdict_entry(entry: str) -> tuple[str, int | None, str | None]:
     return word, int(freq) if freq is not None else None, tag.strip() if tag is not None else None
 
 
-def load_stopwords(params: dict) -> set[str]:
+def load_stopwords(params: SegmentParams) -> set[str]:
     """The stopwords-iso list for ``segment.stopwords_iso`` plus ``segment.stopwords_file``."""
     import stopwordsiso
 
     normalize = TextNormalizer()
     words: set[str] = set()
-    if params.get("stopwords_iso"):
-        if not stopwordsiso.has_lang(params["stopwords_iso"]):
-            raise InputError(
-                "params.yaml", f"segment.stopwords_iso: no stopwords-iso list for '{params['stopwords_iso']}'"
-            )
-        words |= set(stopwordsiso.stopwords(params["stopwords_iso"]))
-    if params.get("stopwords_file"):
-        words |= set(read_word_list(params["stopwords_file"]))
+    if params.stopwords_iso:
+        if not stopwordsiso.has_lang(params.stopwords_iso):
+            raise ZhtopicsError(f"segment.stopwords_iso: no stopwords-iso list for '{params.stopwords_iso}'")
+        words |= set(stopwordsiso.stopwords(params.stopwords_iso))
+    if params.stopwords_file is not None:
+        words |= set(read_word_list(params.stopwords_file))
     return {normalize(word) for word in words if normalize(word)}
 
 
@@ -136,24 +134,25 @@ class Segmenter:
 
     Parameters
     ----------
-    params : dict
-        The ``segment`` section of ``params.yaml``.
+    params : SegmentParams
+        The ``segment`` parameters.
     backend : str, optional
-        ``"jieba"`` or ``"rjieba"``; default ``params["backend"]``, else ``"jieba"``.
+        ``"jieba"`` or ``"rjieba"``; default ``params.backend``.
 
     Examples
     --------
-    >>> segmenter = Segmenter(load_params()["segment"])   # doctest: +SKIP
-    >>> segmenter.tokens("微信电商为什么走不通")           # doctest: +SKIP
-    ['微信电商', '走不通']
+    >>> from zhtopics.params import load_params
+    >>> segmenter = Segmenter(load_params().segment)
+    >>> segmenter.tokens("微信电商为什么走不通，物流和信任是问题")
+    ['微信', '电商', '走不通', '物流', '信任']
     """
 
-    def __init__(self, params: dict, backend: str | None = None):
+    def __init__(self, params: SegmentParams, backend: str | None = None):
         self.params = params
-        self.backend = backend or params.get("backend") or DEFAULT_BACKEND
+        self.backend = backend or params.backend
         if self.backend not in BACKENDS:
             raise ZhtopicsError(f"segment.backend: unknown backend '{self.backend}' (known: {', '.join(BACKENDS)})")
-        entries = read_word_list(params["userdict"]) if params.get("userdict") else []
+        entries = read_word_list(params.userdict) if params.userdict is not None else []
         self.userdict_words: list[str] = [entry.split()[0] for entry in entries]
         # user-dictionary tags applied over rjieba's (jieba does it itself)
         self.userdict_tags: dict[str, str] = {}
@@ -163,9 +162,9 @@ class Segmenter:
         else:
             self._init_rjieba(entries)
         self.stopwords = load_stopwords(params)
-        self.allowed_pos = set(params.get("allowed_pos") or [])
-        self.min_chars = int(params.get("min_token_chars", 1))
-        allow = read_word_list(params["allowlist"]) if params.get("allowlist") else []
+        self.allowed_pos = set(params.allowed_pos)
+        self.min_chars = params.min_token_chars
+        allow = read_word_list(params.allowlist) if params.allowlist is not None else []
         self.allowlist = {word.upper() if word.isascii() else word for word in allow}
         # cut word (rjieba) or (word, tag) (jieba) → (reason, token); reason None = kept
         self._results: dict = {}

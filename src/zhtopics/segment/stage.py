@@ -15,17 +15,23 @@ import json
 import logging
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
-from gensim.corpora import Dictionary, MmCorpus
+from gensim.corpora import Dictionary
 from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_csv, write_text
-from zhtopics.config import InputError, OutputPaths
+from zhtopics.errors import InputError
+from zhtopics.params import Phrases, SegmentParams, params_to_dict
+from zhtopics.paths import OutputPaths
 from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
 from zhtopics.segment.segmenter import FILTER_REASONS, Segmenter
 from zhtopics.segment.workers import segment_texts
+
+if TYPE_CHECKING:
+    from zhtopics.pipeline import StageContext
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ TOKENS_SCHEMA = pa.schema(
 )
 
 
-def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOCUMENTS) -> dict:
+def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = BATCH_DOCUMENTS) -> dict:
     """Stage 2, streamed: ``documents.parquet`` → tokens, Dictionary and bag-of-words on disk.
 
     Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
@@ -56,7 +62,7 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
     3. ``filter_extremes``;
     4. one more pass writes ``tokens.parquet`` (row groups, with ``n_in_dictionary``), the
        Matrix Market corpus (gensim ``MmCorpus.serialize`` from a stream) and the same
-       bags of words as flat arrays (:func:`zhtopics.segment.bow.bow_array_paths`).
+       bags of words as flat arrays (:meth:`zhtopics.paths.OutputPaths.bow_arrays`).
 
     The outputs do not depend on ``batch_size``.
 
@@ -65,7 +71,7 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
     paths : OutputPaths
         The output folder: reads ``data/interim/documents.parquet`` (stage 1), writes
         ``data/processed/``.
-    params : dict
+    params : SegmentParams
         The ``segment`` section of the parameters.
     batch_size : int
         Documents per batch.
@@ -84,14 +90,14 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
     total = documents.metadata.num_rows
     segmenter = Segmenter(params)
     dictionary = Dictionary()
-    phrase_params = params.get("phrases", {})
+    phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         # 1. segment batch after batch
         removed = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
         # 2. phrases: learned from a stream, applied on the fly
         phrases = None
-        if phrase_params.get("enabled"):
+        if phrase_params.enabled:
             phrases = _learn_phrases(
                 (tokens for _, batch in token_batches(unjoined, batch_size) for tokens in batch), phrase_params
             )
@@ -105,12 +111,13 @@ def segment_corpus(paths: OutputPaths, params: dict, batch_size: int = BATCH_DOC
     finally:
         unjoined.unlink(missing_ok=True)
     summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
+    summary["params"] = params_to_dict(params, paths.root)  # what the notebooks demonstrate
     _write_dictionary_and_summaries(dictionary, token_filter_table(removed), summary, paths)
     return summary
 
 
 def _segment_batches(
-    documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: dict, batch_size: int
+    documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: SegmentParams, batch_size: int
 ) -> dict[str, Counter]:
     """Step 1 of :func:`segment_corpus`: the documents' tokens, batch after batch, into the
     Parquet file ``unjoined`` (``doc_id``, ``tokens``) and, without phrases, into the
@@ -118,7 +125,7 @@ def _segment_batches(
     import pyarrow.parquet as pq
 
     total = documents.metadata.num_rows
-    add_to_dictionary = not params.get("phrases", {}).get("enabled")
+    add_to_dictionary = not params.phrases.enabled
     removed: dict[str, Counter] = defaultdict(Counter)
     with (
         pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer,
@@ -185,26 +192,24 @@ def _write_tokens_and_bows(
     return counts, empty
 
 
-def _learn_phrases(token_lists, params: dict):
+def _learn_phrases(token_lists, params: Phrases):
     """gensim ``Phrases`` (frozen) learned from an iterable of token lists."""
     from gensim.models.phrases import Phrases
 
     model = Phrases(
         token_lists,
-        min_count=params.get("min_count", 5),
-        threshold=params.get("threshold", 10.0),
-        delimiter=params.get("delimiter", "_"),
+        min_count=params.min_count,
+        threshold=params.threshold,
+        delimiter=params.delimiter,
     ).freeze()
     logger.info("phrases: %d collocations found", len(model.phrasegrams))
     return model
 
 
-def _filter_extremes(dictionary: Dictionary, params: dict) -> None:
+def _filter_extremes(dictionary: Dictionary, params: SegmentParams) -> None:
     """``Dictionary.filter_extremes`` with ``segment.filter_extremes``; no timestamps kept."""
-    fe = params.get("filter_extremes", {})
-    dictionary.filter_extremes(
-        no_below=fe.get("no_below", 5), no_above=fe.get("no_above", 0.5), keep_n=fe.get("keep_n", 100000)
-    )
+    fe = params.filter_extremes
+    dictionary.filter_extremes(no_below=fe.no_below, no_above=fe.no_above, keep_n=fe.keep_n)
     dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
 
 
@@ -230,7 +235,7 @@ def _summary(
     tokens_in_dictionary: int,
     vocabulary_before: int,
     dictionary: Dictionary,
-    params: dict,
+    params: SegmentParams,
     empty: list,
 ) -> dict:
     """``segment_summary.json``, logged as it is made."""
@@ -253,7 +258,7 @@ def _summary(
         "tokens_in_dictionary": tokens_in_dictionary,
         "vocabulary_before_filter_extremes": vocabulary_before,
         "vocabulary": len(dictionary),
-        "filter_extremes": params.get("filter_extremes", {}),
+        "filter_extremes": params_to_dict(params.filter_extremes),
         "documents_without_tokens": [str(doc_id) for doc_id in empty],
     }
 
@@ -269,9 +274,11 @@ def _write_dictionary_and_summaries(
     write_text(paths.segment_summary, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 
-def load_segmented(paths: OutputPaths) -> tuple[pd.DataFrame, Dictionary, MmCorpus]:
-    """Read the stage-2 outputs: tokens table, Dictionary and streamed bag-of-words corpus."""
-    for path in (paths.tokens, paths.dictionary, paths.bow):
-        if not path.exists():
-            raise InputError(path, "not found; run `zhtopics segment` first")
-    return pd.read_parquet(paths.tokens), Dictionary.load(str(paths.dictionary)), MmCorpus(str(paths.bow))
+def run_segment(context: StageContext) -> list[str]:
+    """Stage 2 on disk (``zhtopics segment``): :func:`segment_corpus` with the ``segment`` parameters."""
+    paths = context.paths
+    summary = segment_corpus(paths, context.params.segment)
+    return [
+        f"wrote {paths.processed}/: {summary['documents']} documents, {summary['tokens_in_dictionary']} tokens, "
+        f"vocabulary {summary['vocabulary']}"
+    ]

@@ -19,8 +19,9 @@ from collections import Counter, defaultdict
 
 from tqdm import tqdm
 
-from zhtopics.config import ZhtopicsError
-from zhtopics.segment.segmenter import BACKENDS, DEFAULT_BACKEND, Segmenter
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import SegmentParams
+from zhtopics.segment.segmenter import Segmenter
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ _WORKER_ERROR: Exception | None = None
 _FORKED: Segmenter | None = None  # the parent's Segmenter, inherited by forked workers
 
 
-def _init_worker(params: dict) -> None:
+def _init_worker(params: SegmentParams) -> None:
     global _WORKER, _WORKER_ERROR
     gc.enable()  # forked while segment_texts had it off
     try:
@@ -58,9 +59,9 @@ def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
     return list(index), ids, array("i", map(len, token_lists)), removed
 
 
-def _processes(params: dict) -> int:
+def _processes(params: SegmentParams) -> int:
     """``segment.processes``; 0 (the default) = one per core available."""
-    processes = int(params.get("processes") or 0)
+    processes = params.processes
     if processes <= 0:
         try:
             processes = len(os.sched_getaffinity(0))
@@ -70,7 +71,7 @@ def _processes(params: dict) -> int:
 
 
 def segment_texts(
-    texts: list[str], params: dict, segmenter: Segmenter | None = None, progress: bool = True
+    texts: list[str], params: SegmentParams, segmenter: Segmenter | None = None, progress: bool = True
 ) -> tuple[list[list[str]], dict[str, Counter]]:
     """Kept tokens of each text (in input order) and the removed tokens counted by reason.
 
@@ -84,8 +85,8 @@ def segment_texts(
     Parameters
     ----------
     texts : list of str
-    params : dict
-        The ``segment`` section of the parameters.
+    params : SegmentParams
+        The ``segment`` parameters.
     segmenter : Segmenter, optional
         Used instead of building one (by forked workers too).
     progress : bool
@@ -97,8 +98,7 @@ def segment_texts(
     removed : dict
         reason → Counter of the removed tokens, in the order of their first occurrence.
     """
-    backend = params.get("backend") or DEFAULT_BACKEND
-    chunk_size = max(1, int(params.get("chunk_size") or DEFAULT_CHUNK_SIZE.get(backend, 1000)))
+    chunk_size = max(1, params.chunk_size or DEFAULT_CHUNK_SIZE[params.backend])
     processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
     if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
         chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
@@ -130,7 +130,7 @@ def segment_texts(
 
 def _segment_in_workers(
     chunks: list[list[str]],
-    params: dict,
+    params: SegmentParams,
     processes: int,
     segmenter: Segmenter | None,
     progress: dict,
@@ -144,8 +144,6 @@ def _segment_in_workers(
     fork = "fork" in multiprocessing.get_all_start_methods()
     if fork:  # built here (a bad parameter fails here), adopted by the forked workers
         _FORKED = segmenter or Segmenter(params)
-    elif (params.get("backend") or DEFAULT_BACKEND) not in BACKENDS:
-        Segmenter(params)  # the error message, here rather than in every spawned worker
     vocabulary: dict[str, str] = {}
     intern = vocabulary.setdefault
     logger.info("segmenting %d texts: %d chunks in %d processes", sum(map(len, chunks)), len(chunks), processes)
