@@ -518,7 +518,7 @@ def segmentation_survival(model: PlantedModel, n_sample: int = 2000, segment_par
         occurring in the sample that come out as a token at least once; the most common
         ``lost_words`` and ``foreign_tokens`` (tokens that are not planted words), with counts.
     """
-    from zhtopics.config import load_params
+    from zhtopics.params import load_params
     from zhtopics.segment import Segmenter
 
     segmenter = Segmenter(segment_params or load_params()["segment"])

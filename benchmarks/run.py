@@ -300,7 +300,7 @@ def zhtopics(*args: str) -> list[str]:
 
 
 def _seed_paragraphs() -> list[str]:
-    from zhtopics.config import load_params
+    from zhtopics.params import load_params
     from zhtopics.ingest import prepare_corpus
 
     return prepare_corpus(SEED_INPUT, load_params()["corpus"]).documents["text"].tolist()
@@ -350,7 +350,9 @@ def segmentation_throughput(megabytes: float) -> dict:
     import pandas as pd
     import rjieba
 
-    from zhtopics.config import OutputPaths, load_params
+    from zhtopics.params import load_params
+
+    from zhtopics.paths import OutputPaths
     from zhtopics.segment import BACKENDS, Segmenter, segment_corpus, segment_texts
     from zhtopics.segment.workers import _processes
 
@@ -538,7 +540,7 @@ def end_to_end(sizes: list[int], engines: list[str], timeout: float) -> dict:
     import yaml
 
     from benchmarks.recovery import recovery
-    from zhtopics.config import load_params
+    from zhtopics.params import load_params
 
     configs = {}
     for engine in engines:

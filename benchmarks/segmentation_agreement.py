@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the json and md files")
     args = parser.parse_args(argv)
 
-    from zhtopics.config import load_params
+    from zhtopics.params import load_params
     from zhtopics.segment import Segmenter, parse_userdict_entry, read_word_list
 
     load_start = os.getloadavg()[0]

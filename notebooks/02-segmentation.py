@@ -28,7 +28,7 @@ out_dir = ".."
 from IPython.display import Markdown, display
 
 from zhtopics import plots
-from zhtopics.config import load_params
+from zhtopics.params import load_params
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.segment import Segmenter

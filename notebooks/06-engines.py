@@ -30,7 +30,7 @@ from IPython.display import Markdown, display
 from zhtopics import plots
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
-from zhtopics.sweep import matched_similarity
+from zhtopics.modeling.metrics import matched_similarity
 
 plots.use_style()
 run = RunResults.from_folder(out_dir)

@@ -11,7 +11,7 @@ import pytest
 
 from zhtopics.cli import main
 from zhtopics.paths import OutputPaths
-from zhtopics.manifest import reproducible_part
+from zhtopics.provenance.manifest import reproducible_part
 
 from .conftest import SEED_FILE
 

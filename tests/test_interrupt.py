@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from zhtopics.atomic import is_temporary
-from zhtopics.manifest import reproducible_part
+from zhtopics.provenance.manifest import reproducible_part
 
 from .conftest import SEED_FILE
 

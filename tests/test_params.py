@@ -10,10 +10,9 @@ import sys
 import pytest
 
 from zhtopics.errors import InputError, ZhtopicsError
+from zhtopics.params import DEFAULTS_FILE, PACKAGE_DIR, KRange, Params, load_params, params_to_dict
 
-from zhtopics.params import load_params
-
-from zhtopics.config import DEFAULT_PARAMS_FILE, check_value  # TODO retire
+from .conftest import PROJECT_ROOT, SEED_PARAMS
 
 
 def _config(tmp_path, text: str):
@@ -93,12 +92,59 @@ def test_valid_values_are_merged(tmp_path, text, key, expected):
     params = load_params(_config(tmp_path, text))
     value = params
     for part in key:
-        value = value[part]
+        value = value[part] if isinstance(value, dict) or part in ("gensim", "tomotopy") else getattr(value, part)
+    if isinstance(expected, dict):
+        expected = KRange(**expected)
     assert value == expected
 
 
-def test_params_yaml_is_valid_against_itself():
-    assert load_params(DEFAULT_PARAMS_FILE) == load_params()
+def test_the_packaged_defaults_are_complete_and_valid_against_themselves():
+    assert load_params(DEFAULTS_FILE) == load_params()
+    assert isinstance(load_params(), Params)
+    assert load_params(SEED_PARAMS) != load_params()  # the seed study changes some
+
+
+def test_a_default_missing_from_the_packaged_file_is_named(tmp_path, monkeypatch):
+    import zhtopics.params
+
+    broken = tmp_path / "params.yaml"
+    broken.write_text(DEFAULTS_FILE.read_text(encoding="utf-8").replace("  topn: 30\n", "", 1), encoding="utf-8")
+    monkeypatch.setattr(zhtopics.params, "DEFAULTS_FILE", broken)
+    with pytest.raises(ZhtopicsError, match=r"params.yaml: train: missing"):
+        load_params()
+    broken.write_text(DEFAULTS_FILE.read_text(encoding="utf-8").replace("  min_chars: 2\n", "", 1), encoding="utf-8")
+    with pytest.raises(ZhtopicsError, match=r"params.yaml: corpus: missing min_chars"):
+        load_params()
+
+
+def test_relative_file_parameters_resolve_against_their_files_folder(tmp_path, monkeypatch):
+    study = tmp_path / "study"
+    study.mkdir()
+    config = study / "my.yaml"
+    config.write_text("segment:\n  userdict: lexicon/words.txt\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_params(config).segment.userdict == study / "lexicon" / "words.txt"
+    # on the command line (overrides), against the current folder
+    assert load_params(overrides={"segment": {"userdict": "words.txt"}}).segment.userdict == tmp_path / "words.txt"
+    # <zhtopics>/ names the package's own files; the seed study's against the project
+    assert load_params().segment.stopwords_file == PACKAGE_DIR / "lexicon" / "stopwords.txt"
+    assert load_params(SEED_PARAMS).themes.file == PROJECT_ROOT / "data" / "lexicon" / "themes.yaml"
+
+
+def test_parameters_written_back_are_relative_and_read_back_the_same(tmp_path):
+    params = load_params(SEED_PARAMS)
+    plain = params_to_dict(params, PROJECT_ROOT)
+    assert plain["segment"]["userdict"] == "data/lexicon/userdict.txt"
+    assert plain["segment"]["stopwords_file"] == "<zhtopics>/lexicon/stopwords.txt"
+    again = load_params(overrides=plain, overrides_base=PROJECT_ROOT)
+    assert again == params
+
+
+def test_replace_checks_like_a_file():
+    params = load_params()
+    assert params.replace(sweep={"k": [5]}).sweep.k == [5]
+    with pytest.raises(ZhtopicsError, match="replace\\(\\): sweep.k: expected"):
+        params.replace(sweep={"k": "five"})
 
 
 def test_overrides_are_checked_and_named():
@@ -107,20 +153,23 @@ def test_overrides_are_checked_and_named():
 
 
 @pytest.mark.parametrize(
-    "name, value, default, problem",
+    "section, problem",
     [
-        ("a.b", True, 1, "expected an integer, got true"),
-        ("a.b", 1, 1.0, None),
-        ("a.b", True, 1.0, "expected a number, got true"),
-        ("a.b", ["x"], [1, 2], "expected a list of integers, got ['x']"),
-        ("a.b", [1.5], [0.5], None),
-        ("a.b", [], ["png"], None),
-        ("a.b", {"x": 1}, None, None),  # a null default without a documented type accepts anything
-        ("a.b", "x" * 100, 1, "expected an integer, got '" + "x" * 58 + "…"),  # cut to 60 characters
+        ({"train": {"topn": True}}, "train.topn: expected an integer, got true"),
+        ({"selection": {"min_stability": 1}}, None),  # an integer is a number
+        ({"selection": {"min_stability": True}}, "selection.min_stability: expected a number, got true"),
+        ({"sweep": {"seeds": ["x"]}}, "sweep.seeds: expected a list of integers, got ['x']"),
+        ({"figures": {"formats": []}}, None),
+        ({"corpus": {"markup": "drop"}}, "corpus.markup: expected one of 'strip', 'keep', got 'drop'"),
+        ({"train": {"topn": "x" * 100}}, "train.topn: expected an integer, got '" + "x" * 58 + "…"),  # cut to 60
     ],
 )
-def test_check_value(name, value, default, problem):
-    assert check_value(name, value, default) == problem
+def test_value_types(section, problem):
+    if problem is None:
+        load_params(overrides=section)
+    else:
+        with pytest.raises(ZhtopicsError, match=re.escape(problem)):
+            load_params(overrides=section)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.manifest import MANIFEST_NAME, csv_digest_without, reproducible_part
+from zhtopics.provenance.manifest import MANIFEST_NAME, csv_digest_without, reproducible_part
 
 from .conftest import SEED_FILE
 
@@ -256,7 +256,7 @@ def test_the_manifest_describes_the_folder_or_is_not_there(small_run):
 def test_provenance_is_what_the_report_footer_shows(small_run, monkeypatch):
     from zhtopics.params import load_params
     from zhtopics.paths import OutputPaths
-    from zhtopics.manifest import provenance
+    from zhtopics.provenance.manifest import provenance
     from zhtopics.report import run_manifest
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

@@ -372,6 +372,8 @@ def _merge_value(name: str, current: Any, value: Any, kind, layer: _Layer, expec
     options = _options(kind)
     section = next((option for option in options if dataclasses.is_dataclass(option)), None)
     if section is not None and value is None and len(options) == 1:
+        if current is None:  # the first layer (the defaults) must give every section
+            raise ZhtopicsError(f"{layer.source}: {name}: missing (an empty section)")
         return current
     if section is not None and isinstance(value, Mapping):
         # a section that is one form among several (sweep.k) is described as a whole

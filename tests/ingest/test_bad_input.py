@@ -53,12 +53,13 @@ def corrupt_utf8(text: str) -> bytes:
 
 
 @pytest.fixture
-def corpus_params(params) -> dict:
-    return dict(params["corpus"])
+def corpus_params(params):
+    """The seed study's parameters (``prepare`` changes their corpus section)."""
+    return params
 
 
-def prepare(path, corpus_params, **options):
-    return prepare_corpus(path, dict(corpus_params, **options))
+def prepare(path, params, **options):
+    return prepare_corpus(path, params.replace(corpus=options).corpus)
 
 
 def assert_one_line_error(error: pytest.ExceptionInfo, *fragments: str) -> None:
@@ -126,10 +127,10 @@ def test_stopword_only_file_is_kept_by_prepare_and_emptied_by_segmentation(tmp_p
 
     path = tmp_path / "stopwords.txt"
     path.write_text("我们\n因为所以\n他们的\n", encoding="utf-8")
-    prepared = prepare_corpus(path, params["corpus"])
+    prepared = prepare_corpus(path, params.corpus)
     assert prepared.documents["text"].tolist() == ["我们", "因为所以", "他们的"]
     assert prepared.sources["status"].tolist() == ["ok"]
-    paths = segment_prepared(prepared, tmp_path / "out", params["segment"])
+    paths = segment_prepared(prepared, tmp_path / "out", params.segment)
     tokens = load_segmented(paths)[0]
     summary = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
     assert tokens["n_tokens"].tolist() == [0, 0, 0]

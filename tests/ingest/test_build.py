@@ -174,7 +174,7 @@ def test_encodings_are_detected_and_reported(tmp_path, params, lines, encoding, 
     path = tmp_path / "posts.txt"
     path.write_bytes("\n".join(lines).encode(encoding))
     assert detect_encoding(path.read_bytes(), path) == expected
-    prepared = prepare_corpus(path, params["corpus"])
+    prepared = prepare_corpus(path, params.corpus)
     assert prepared.documents["text"].tolist() == [TextNormalizer()(line) for line in lines]
     assert prepared.sources["encoding"].tolist() == [expected]
     assert prepared.sources["format"].tolist() == ["lines"]
@@ -184,14 +184,14 @@ def test_undecodable_file_is_a_one_line_error(tmp_path, params):
     path = tmp_path / "binary.txt"
     path.write_bytes(bytes(range(128, 256)) * 4)
     with pytest.raises(InputError, match="binary.txt: cannot decode"):
-        prepare_corpus(path, params["corpus"])
+        prepare_corpus(path, params.corpus)
 
 
 def test_folder_of_txt_files_gives_one_article_per_file(tmp_path, params):
     (tmp_path / "b.txt").write_text("\n".join(CHINESE[1:]), encoding="utf-8")
     (tmp_path / "a.txt").write_text(CHINESE[0] + "\n\n", encoding="utf-8")
     (tmp_path / "notes.md").write_text("ignored", encoding="utf-8")
-    prepared = prepare_corpus(tmp_path, params["corpus"])
+    prepared = prepare_corpus(tmp_path, params.corpus)
     assert prepared.articles["article_title"].tolist() == ["a", "b"]
     assert prepared.documents["article_id"].tolist() == ["a01", "a02", "a02"]
     assert prepared.documents["source_file"].tolist() == ["a.txt", "b.txt", "b.txt"]
@@ -208,13 +208,9 @@ def test_csv_extra_columns_pass_through(tmp_path, params):
         }
     )
     frame.to_csv(path, index=False)
-    corpus_params = dict(
-        params["corpus"],
-        text_column="content",
-        id_column="post",
-        group_column="user",
-        duplicates=dict(params["corpus"]["duplicates"], keep="first"),
-    )
+    corpus_params = params.replace(
+        corpus={"text_column": "content", "id_column": "post", "group_column": "user", "duplicates": {"keep": "first"}}
+    ).corpus
     prepared = prepare_corpus(path, corpus_params)
     documents = prepared.documents
     assert documents["doc_id"].tolist() == ["p1", "p2", "p3"]
@@ -254,7 +250,7 @@ def test_exact_duplicates_are_found_across_chunks(tmp_path, params, monkeypatch,
         )
     else:
         frame.to_parquet(path)
-    corpus_params = dict(params["corpus"], id_column="post")
+    corpus_params = params.replace(corpus=dict(id_column="post")).corpus
     whole = prepare_corpus(path, corpus_params)
     monkeypatch.setattr(build, "CHUNK_ROWS", 2)
     chunked = prepare_corpus(path, corpus_params)
@@ -270,11 +266,11 @@ def test_jsonl_and_parquet_tables(tmp_path, params):
     jsonl.write_text(
         "\n".join(json.dumps({"text": t, "n": i}, ensure_ascii=False) for i, t in enumerate(CHINESE)), encoding="utf-8"
     )
-    documents = prepare_corpus(jsonl, params["corpus"]).documents
+    documents = prepare_corpus(jsonl, params.corpus).documents
     assert documents["text"].tolist() == CHINESE and documents["n"].tolist() == [0, 1, 2]
     parquet = tmp_path / "posts.parquet"
     pd.DataFrame({"body": CHINESE, "source": ["x", "y", "z"]}).to_parquet(parquet)
-    documents = prepare_corpus(parquet, dict(params["corpus"], text_column="body")).documents
+    documents = prepare_corpus(parquet, params.replace(corpus=dict(text_column="body")).corpus).documents
     assert documents["source"].tolist() == ["x", "y", "z"]
 
 
@@ -299,6 +295,6 @@ def test_bad_input_errors_name_the_file_and_problem(tmp_path, params, name, cont
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError) as error:
-        prepare_corpus(path, dict(params["corpus"], **options))
+        prepare_corpus(path, params.replace(corpus=dict(**options)).corpus)
     assert message in str(error.value)
     assert "\n" not in str(error.value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from zhtopics.ingest import list_input_files, prepare_corpus
-from zhtopics.manifest import input_files, input_hashes
-from zhtopics.verify import input_warnings
+from zhtopics.provenance.manifest import input_files, input_hashes
+from zhtopics.provenance.verify import input_warnings
 
 TEXTS = {"b.txt": "微信电商为什么走不通。", ".hidden.txt": "朋友圈卖面膜的微商越来越多。"}
 
@@ -26,7 +26,7 @@ def test_the_listing_is_what_the_reader_reads_and_logs_nothing(tmp_path, params,
     assert [p.name for p in listed] == [".hidden.txt", "b.txt"]
     assert caplog.records == []
     with caplog.at_level(logging.WARNING, logger="zhtopics.ingest"):
-        prepared = prepare_corpus(folder, params["corpus"])
+        prepared = prepare_corpus(folder, params.corpus)
     assert "ignoring what is not a .txt file: notes.md, sub" in caplog.text
     sources = prepared.sources
     assert sources.loc[sources["status"] != "ignored", "source_file"].tolist() == [p.name for p in listed]

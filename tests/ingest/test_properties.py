@@ -26,6 +26,7 @@ from zhtopics.ingest.dedup import duplicate_key, find_duplicate_groups, key_hash
 from zhtopics.ingest.docshare import parse_docshare, parse_lines
 from zhtopics.ingest.markup import strip_markup
 
+from ..conftest import SEED_PARAMS
 from ..strategies import CHINESE, FILE_TEXT, NORMALIZE, bounded
 
 # Any code point, lone surrogates included (JSON escapes can produce them).
@@ -219,7 +220,7 @@ def test_parse_docshare_accounts_for_every_line_and_character(lines):
 
 @pytest.fixture(scope="module")
 def corpus_params():
-    return load_params()["corpus"]
+    return load_params(SEED_PARAMS).corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from zhtopics.segment import Segmenter
 @pytest.fixture(scope="module")
 def segmenter(params) -> Segmenter:
     """The reference backend, jieba.posseg (the project's default may be rjieba)."""
-    return Segmenter(dict(params["segment"], backend="jieba"))
+    return Segmenter(params.replace(segment=dict(backend="jieba")).segment)
 
 
 @pytest.fixture(scope="module")
 def rjieba_segmenter(params) -> Segmenter:
-    return Segmenter(dict(params["segment"], backend="rjieba"))
+    return Segmenter(params.replace(segment=dict(backend="rjieba")).segment)

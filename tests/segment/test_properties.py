@@ -11,8 +11,9 @@ from collections import Counter
 import pytest
 from hypothesis import example, given
 
-from zhtopics.config import load_params
+from zhtopics.params import load_params
 
+from ..conftest import SEED_PARAMS
 from ..strategies import FILE_TEXT, NORMALIZE, bounded
 
 _SEGMENTERS: dict = {}
@@ -23,7 +24,7 @@ def segmenter(backend: str):
     from zhtopics.segment import Segmenter
 
     if backend not in _SEGMENTERS:
-        _SEGMENTERS[backend] = Segmenter(load_params()["segment"], backend=backend)
+        _SEGMENTERS[backend] = Segmenter(load_params(SEED_PARAMS).segment, backend=backend)
     return _SEGMENTERS[backend]
 
 

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 from zhtopics.segment import Segmenter
 
 
@@ -18,7 +18,7 @@ def test_user_dictionary_keeps_domain_terms_whole(segmenter):
 
 
 def test_without_user_dictionary_jieba_splits_them(params):
-    plain = Segmenter(dict(params["segment"], userdict=None))
+    plain = Segmenter(params.replace(segment=dict(userdict=None)).segment)
     words = [word for word, _ in plain.cut("微信电商在朋友圈卖面膜")]
     assert "微信电商" not in words
 
@@ -58,7 +58,7 @@ DOMAIN_SENTENCE = "微信电商在朋友圈卖面膜,公众号和社交电商的
 
 @pytest.fixture(scope="module", params=["jieba", "rjieba"])
 def backend_segmenter(request, params) -> Segmenter:
-    return Segmenter(dict(params["segment"], backend=request.param))
+    return Segmenter(params.replace(segment=dict(backend=request.param)).segment)
 
 
 def test_both_backends_keep_user_dictionary_terms_whole(backend_segmenter):
@@ -80,7 +80,7 @@ def test_both_backends_use_the_user_dictionary_tags(backend_segmenter):
 
 def test_unknown_backend_is_a_parameter_error(params):
     with pytest.raises(ZhtopicsError, match="segment.backend"):
-        Segmenter(dict(params["segment"], backend="pkuseg"))
+        Segmenter(params.replace(segment=dict(backend="pkuseg")).segment)
 
 
 @pytest.mark.parametrize(

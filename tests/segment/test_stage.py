@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from gensim.corpora import Dictionary, MmCorpus
 
-from zhtopics.config import OutputPaths
+from zhtopics.paths import OutputPaths
 from ..conftest import load_segmented
 
 from ..conftest import segment_lines, segment_prepared
@@ -66,7 +66,7 @@ def test_a_hand_checked_example_gives_the_expected_tokens(tmp_path, params, back
     # and punctuation, where jieba cuts 99% into 99 and % (one more punctuation token).
     # Phrases join 物流 速度, the one pair seen more than once (min_count 1, threshold 1).
     segment_params = dict(
-        params["segment"],
+        params.segment,
         backend=backend,
         phrases={"enabled": phrases, "min_count": 1, "threshold": 1.0, "delimiter": "_"},
         filter_extremes={"no_below": 1, "no_above": 1.0, "keep_n": 100},
@@ -111,7 +111,7 @@ STAGE_FILES = (
 def assert_same_stage_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
     """Two stage-2 output folders hold the same tokens, Dictionary and bags of words, and
     the same bytes in every file but ``tokens.parquet`` (whose row groups follow the batches)."""
-    from zhtopics.engines import ModelInput
+    from zhtopics.modeling import ModelInput
 
     tokens, dictionary, bow = load_segmented(paths)
     reference_tokens, reference_dictionary, reference_bow = load_segmented(reference)
@@ -139,7 +139,7 @@ def test_the_outputs_do_not_depend_on_the_batch_size(params, seed_prepared, tmp_
     # segment_corpus reads, segments and writes in batches: 7 documents here (the seed's 145
     # paragraphs take 21 batches) against one batch of all.
     segment_params = dict(
-        params["segment"], phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}
+        params.segment, phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}
     )
     one_batch = segment_prepared(seed_prepared, tmp_path / "one", segment_params)
     batched = segment_prepared(seed_prepared, tmp_path / "batched", segment_params, batch_size=7)
