@@ -192,7 +192,7 @@ def cmd_report(args: argparse.Namespace, params: dict, paths: OutputPaths) -> No
 
 
 def cmd_summary(args: argparse.Namespace, params: dict, paths: OutputPaths) -> None:
-    from zhtopics.summary import render_summary, update_readme, write_summary
+    from zhtopics.report import render_summary, update_readme, write_summary
 
     summary = render_summary(paths)
     write_summary(paths, summary)
@@ -231,6 +231,14 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
         "doc_topics.csv",
         "article_topics.csv",
         "engine_comparison.csv",
+    ]
+    topic_map_code = [
+        "topic_map/__init__.py",
+        "topic_map/ldavis.py",
+        "topic_map/assets.py",
+        "topic_map/fonts.py",
+        "topic_map/page.py",
+        "html_audit.py",
     ]
     plan = [
         {
@@ -301,7 +309,7 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "run": cmd_figures,
                 "inputs": lambda: upstream() + [resolve(params["figures"]["glossary"])],
                 "params": {"figures": params["figures"], "topic_map": params["topic_map"]},
-                "code": ["figures.py", "zhtopics.mplstyle", "topic_map.py", "results.py"],
+                "code": ["figures.py", "zhtopics.mplstyle", *topic_map_code, "results.py"],
                 "outputs": lambda: [paths.root / "figures"],
             }
         )
@@ -315,12 +323,14 @@ def _stage_plan(args: argparse.Namespace, params: dict, paths: OutputPaths) -> l
                 "inputs": lambda: upstream() + [NOTEBOOKS],
                 "params": {"segment": segment_params},
                 "code": [
-                    "report.py",
+                    "report/__init__.py",
+                    "report/execute.py",
+                    "report/safety.py",
                     "figures.py",
                     "zhtopics.mplstyle",
-                    "topic_map.py",
+                    *topic_map_code,
                     "results.py",
-                    "templates/offline/index.html.j2",
+                    "report/templates/offline/index.html.j2",
                 ],
                 "outputs": lambda: [paths.root / "reports"],
             }
