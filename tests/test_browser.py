@@ -13,7 +13,7 @@ import pytest
 
 from zhtopics.topic_map import prepare_topic_map, topic_map_fragment, topic_map_html
 
-from .test_topic_map import K, synthetic_model
+from .topic_map.model import K, synthetic_model
 
 LABELS = [f"主题{i}" for i in range(K)]
 

@@ -140,7 +140,7 @@ def test_errors_are_one_line_without_traceback(tmp_path, args, message):
 
 
 def test_summary_and_readme_findings_come_from_results(seed_run, tmp_path):
-    from zhtopics.summary import END, START, update_readme
+    from zhtopics.report.summary import END, START, update_readme
 
     summary = (seed_run[0] / "results" / "summary.md").read_text(encoding="utf-8")
     choice = json.loads((seed_run[0] / "results" / "model_choice.json").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from zhtopics.cli import main
 from zhtopics.config import OutputPaths, load_params
 from zhtopics.report import NOTEBOOKS, active_content, list_notebooks, network_references, write_reports
 
-from .conftest import SEED_FILE
+from ..conftest import SEED_FILE
 
 SLICE_LINES = 281  # the seed file up to the site boilerplate before the last article: eight articles
 SMALL_SWEEP = "sweep:\n  k: [3, 4]\n  seeds: [1, 2]\nengines:\n  tomotopy:\n    iterations: 200\n"

@@ -38,31 +38,9 @@ def _number(value, digits: int = 3) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
-def render_summary(paths: OutputPaths) -> str:
-    """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
-    results = paths.results
-    needed = [
-        paths.documents,
-        paths.removed,
-        paths.segment_summary,
-        results / "model_choice.json",
-        results / "topic_labels.csv",
-        results / "article_topics.csv",
-        results / "engine_comparison.csv",
-    ]
-    missing = [str(p) for p in needed if not p.exists()]
-    if missing:
-        raise ZhtopicsError(f"{missing[0]}: not found; run `zhtopics run` first")
-    documents = pd.read_parquet(paths.documents, columns=["doc_id", "article_id"])
-    removed = pd.read_csv(paths.removed)
-    segment = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
-    choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))
-    labels = pd.read_csv(results / "topic_labels.csv")
-    articles = pd.read_csv(results / "article_topics.csv")
-    engines = pd.read_csv(results / "engine_comparison.csv")
-    metric = choice["metric"]
+def _corpus_section(documents: pd.DataFrame, removed: pd.DataFrame, segment: dict, articles: pd.DataFrame) -> list[str]:
     duplicates = int(removed["duplicate_of"].notna().sum())
-    lines = [
+    return [
         "### Corpus",
         "",
         f"{len(articles)} articles; {documents['article_id'].nunique()} of them hold the {len(documents)} distinct "
@@ -72,6 +50,12 @@ def render_summary(paths: OutputPaths) -> str:
         f"{segment['vocabulary']} words ({segment['tokens_in_dictionary']} tokens); "
         f"{len(segment['documents_without_tokens'])} paragraphs have no token left.",
         "",
+    ]
+
+
+def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
+    metric = choice["metric"]
+    return [
         "### Model choice",
         "",
         f"Rule: {choice['rule']} (min_stability {choice['min_stability']}, min_diversity {choice['min_diversity']}.)",
@@ -100,6 +84,11 @@ def render_summary(paths: OutputPaths) -> str:
             )
         ),
         "",
+    ]
+
+
+def _topics_section(labels: pd.DataFrame) -> list[str]:
+    return [
         "### Topics of the chosen model",
         "",
         _table(
@@ -114,9 +103,10 @@ def render_summary(paths: OutputPaths) -> str:
             )
         ),
         "",
-        "### Which article argues which theme",
-        "",
     ]
+
+
+def _articles_section(labels: pd.DataFrame, articles: pd.DataFrame) -> list[str]:
     names = dict(zip(labels["topic"], labels["label"]))
     topic_columns = [c for c in articles.columns if c.startswith("topic_")]
     rows = []
@@ -132,15 +122,49 @@ def render_summary(paths: OutputPaths) -> str:
                 "main topics (token share)": "; ".join(top),
             }
         )
-    lines += [_table(pd.DataFrame(rows)), ""]
-    guided = results / "guided_metrics.json"
-    if guided.exists():
-        metrics = json.loads(guided.read_text(encoding="utf-8"))
-        lines += [
-            f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
-            f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.",
-            "",
-        ]
+    return ["### Which article argues which theme", "", _table(pd.DataFrame(rows)), ""]
+
+
+def _guided_section(guided: Path) -> list[str]:
+    if not guided.exists():
+        return []
+    metrics = json.loads(guided.read_text(encoding="utf-8"))
+    return [
+        f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
+        f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.",
+        "",
+    ]
+
+
+def render_summary(paths: OutputPaths) -> str:
+    """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
+    results = paths.results
+    needed = [
+        paths.documents,
+        paths.removed,
+        paths.segment_summary,
+        results / "model_choice.json",
+        results / "topic_labels.csv",
+        results / "article_topics.csv",
+        results / "engine_comparison.csv",
+    ]
+    missing = [str(p) for p in needed if not p.exists()]
+    if missing:
+        raise ZhtopicsError(f"{missing[0]}: not found; run `zhtopics run` first")
+    documents = pd.read_parquet(paths.documents, columns=["doc_id", "article_id"])
+    removed = pd.read_csv(paths.removed)
+    segment = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
+    choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))
+    labels = pd.read_csv(results / "topic_labels.csv")
+    articles = pd.read_csv(results / "article_topics.csv")
+    engines = pd.read_csv(results / "engine_comparison.csv")
+    lines = [
+        *_corpus_section(documents, removed, segment, articles),
+        *_model_choice_section(choice, engines),
+        *_topics_section(labels),
+        *_articles_section(labels, articles),
+        *_guided_section(results / "guided_metrics.json"),
+    ]
     return "\n".join(lines)
 
 

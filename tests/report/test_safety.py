@@ -35,18 +35,13 @@ from nbconvert.filters.markdown import markdown2html
 
 from zhtopics.cli import main
 from zhtopics.config import PROJECT_ROOT, OutputPaths
-from zhtopics.report import (
-    _local_folders,
-    active_content,
-    escape_markdown,
-    footer_html,
-    index_html,
-    notebook_html,
-    redact_paths,
-)
-from zhtopics.topic_map import _script_json, library_script, prepare_topic_map, topic_map_fragment, topic_map_html
+from zhtopics.report import active_content, escape_markdown, network_references, redact_paths
+from zhtopics.report.execute import footer_html, index_html, notebook_html
+from zhtopics.report.safety import _local_folders
+from zhtopics.topic_map import library_script, prepare_topic_map, topic_map_fragment, topic_map_html
+from zhtopics.topic_map.assets import _script_json
 
-from .test_topic_map import K, synthetic_model
+from ..topic_map.model import K, synthetic_model
 
 #: Markup that would run code, or change the page, if it reached HTML unescaped. Each sets
 #: ``window.__pwned`` (or opens an alert), which the browser tests look for.
@@ -209,6 +204,25 @@ def test_active_content_finds_what_injected_markup_would_run():
     fragment = topic_map_fragment(prepare_topic_map(**synthetic_model()), div_id="m", embed_font=False)
     assert active_content(fragment) == []
     assert active_content(fragment.replace("var data = {", "var data = window.__pwned=1||{")) != []
+
+
+def test_network_references_finds_fetches_only():
+    assert network_references('<script src="https://cdn.example.org/d3.js"></script>') == [
+        "https://cdn.example.org/d3.js"
+    ]
+    assert network_references("<link rel=stylesheet href='//x'>") == ["//x"]
+    assert network_references("<style>body { background: url(http://x.org/a.png) }</style>") == ["http://x.org/a.png"]
+    assert network_references('<style>@import "https://x.org/a.css";</style>') == ["https://x.org/a.css"]
+    assert network_references('<svg><a xlink:href="http://x.org/p.pdf"></a></svg>') == ["http://x.org/p.pdf"]
+    # namespace URIs and URLs in comments or strings of a script are data, not fetches
+    assert (
+        network_references(
+            '<script>var ns = "http://www.w3.org/2000/svg"; // https://d3js.org\n'
+            '.attr("xlink:href", "http://vis.stanford.edu/x.pdf")</script>'
+        )
+        == []
+    )
+    assert network_references('<a href="#top"></a><img src="data:image/png;base64,AAAA">') == []
 
 
 def test_notebook_rendering_escapes_tables_and_markdown(browser, tmp_path):

@@ -5,14 +5,12 @@ Each ``notebooks/NN-name.ipynb`` is executed with papermill (its ``parameters`` 
 template minus everything it would fetch from a CDN (``templates/offline``): images are
 embedded, the interactive topic map carries its own JavaScript, and a footer records the
 run (git commit, parameter hash, input hash, package versions, date). ``reports/index.html``
-links the reports. :func:`network_references` finds anything a page would still fetch.
+links the reports.
 
-Reports are mailed to other people and show scraped text, so they are checked before they
-are written: text from the corpus reaches a page only escaped (pandas escapes table cells;
-notebooks pass every data value they put into Markdown through :func:`escape_markdown`),
-and :func:`active_content` must find nothing the topic maps did not write. Nor do reports
-show this machine's folders: notebooks run in the output folder with ``out_dir = "."``, and
-absolute paths in printed output (warnings, logging) are replaced (:func:`redact_paths`).
+A page is checked before it is written (:mod:`zhtopics.report.safety`): it must fetch
+nothing (:func:`network_references`) and run nothing the topic maps did not write
+(:func:`active_content`). Notebooks run in the output folder with ``out_dir = "."``, and
+absolute paths in their printed output are replaced (:func:`redact_paths`).
 """
 
 from __future__ import annotations
@@ -21,25 +19,13 @@ import html
 import json
 import logging
 import re
-import string
-import sys
-import tempfile
 from pathlib import Path
 
 from zhtopics.atomic import write_text
 from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError
 from zhtopics.manifest import provenance as run_manifest
-from zhtopics.topic_map import active_content, font_face_css, network_references
-
-__all__ = [
-    "active_content",
-    "escape_markdown",
-    "list_notebooks",
-    "network_references",
-    "redact_paths",
-    "run_manifest",
-    "write_reports",
-]
+from zhtopics.report.safety import active_content, network_references, redact_paths
+from zhtopics.topic_map import font_face_css
 
 logger = logging.getLogger(__name__)
 
@@ -51,93 +37,6 @@ NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 #: warns on import when ipywidgets is missing, and the warning names this machine's
 #: site-packages folder. Progress bars are never shown in reports.
 KERNEL_SETUP = '__import__("warnings").filterwarnings("ignore", message="IProgress not found")'
-
-#: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` become HTML entities instead.
-_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape("".join(c for c in string.punctuation if c not in "&<>\"'")) + "])")
-
-
-def escape_markdown(value) -> str:
-    r"""``value`` as Markdown that shows exactly its text: no markup, links, HTML or math.
-
-    Notebooks put data (topic labels, article titles, paragraphs) into ``Markdown(...)``
-    outputs, and nbconvert renders Markdown with any raw HTML in it, so every data value
-    goes through this first. ASCII punctuation is backslash-escaped (CommonMark: a
-    backslash before punctuation makes it literal) and ``&``, ``<``, ``>``, ``"``, ``'``
-    become HTML character references (:func:`html.escape`). Whitespace runs, line breaks
-    included, become one space, so the value stays inline (no new paragraph, list or code
-    block); HTML collapses them the same way when showing text.
-
-    Parameters
-    ----------
-    value : object
-        Anything; ``str(value)`` is escaped.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> escape_markdown("[点击](javascript:x) <b>*粗*</b>")
-    '\\[点击\\]\\(javascript\\:x\\) &lt;b&gt;\\*粗\\*&lt;\\/b&gt;'
-    """
-    text = " ".join(str(value).split())
-    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=True)
-
-
-def _local_folders(out_dir: Path) -> list[tuple[str, str]]:
-    """This machine's folders a report must not show, each with its stand-in, longest first."""
-    named = [
-        (out_dir, "."),
-        (PROJECT_ROOT, "<project>"),
-        (Path(sys.prefix), "<python>"),
-        (Path(sys.base_prefix), "<python>"),
-        (Path(tempfile.gettempdir()), "<tmp>"),
-    ]
-    try:
-        named.append((Path.home(), "~"))
-    except RuntimeError:  # no home folder known (e.g. a container user without one)
-        pass
-    folders: dict[str, str] = {}
-    for folder, stand_in in named:
-        for form in (str(folder), str(folder.resolve())):
-            if len(form) > 1:  # never "/" itself
-                folders.setdefault(form, stand_in)
-    return sorted(folders.items(), key=lambda item: -len(item[0]))
-
-
-def redact_paths(notebook, out_dir: Path) -> int:
-    """Replace this machine's folders in a notebook's printed output (stdout, stderr).
-
-    Warnings and log records print absolute paths (a library's file, the output folder).
-    In every stream output, the output folder becomes ``.`` (the folder the notebook runs
-    in), the project folder ``<project>``, the Python installation ``<python>``, the home
-    folder ``~`` and the temporary folder ``<tmp>``. A folder is only replaced as a whole
-    path component (``/tmp`` in ``/tmpfiles`` or in ``http://host/tmp`` stays). Rich
-    outputs (tables, text/html, Markdown) are data and are left as they are.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-        Changed in place.
-    out_dir : Path
-        The output folder the notebook read.
-
-    Returns
-    -------
-    int
-        How many paths were replaced.
-    """
-    folders = _local_folders(Path(out_dir))
-    pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(f) for f, _ in folders) + r")(?![\w.-])")
-    stand_ins = dict(folders)
-    replaced = 0
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                output["text"], count = pattern.subn(lambda m: stand_ins[m.group(1)], output["text"])
-                replaced += count
-    return replaced
 
 
 def footer_html(manifest: dict) -> str:
