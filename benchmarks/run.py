@@ -300,8 +300,8 @@ def zhtopics(*args: str) -> list[str]:
 
 
 def _seed_paragraphs() -> list[str]:
-    from zhtopics.params import load_params
     from zhtopics.ingest import prepare_corpus
+    from zhtopics.params import load_params
 
     return prepare_corpus(SEED_INPUT, load_params()["corpus"]).documents["text"].tolist()
 
@@ -351,7 +351,6 @@ def segmentation_throughput(megabytes: float) -> dict:
     import rjieba
 
     from zhtopics.params import load_params
-
     from zhtopics.paths import OutputPaths
     from zhtopics.segment import BACKENDS, Segmenter, segment_corpus, segment_texts
     from zhtopics.segment.workers import _processes

@@ -28,7 +28,8 @@ out_dir = ".."
 from IPython.display import Markdown, display
 
 from zhtopics import plots
-from zhtopics.params import load_params
+import dataclasses
+
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.segment import Segmenter
@@ -57,20 +58,24 @@ run.token_filter
 
 # %% [markdown]
 # ## 用户词典的作用 · What the user dictionary does
-# The same sentence cut with and without `data/lexicon/userdict.txt`: domain terms such
-# as 微信电商 and 朋友圈 stay whole only with it.
+# The same sentence cut with and without the run's user dictionary (`segment.userdict`):
+# domain terms stay whole only with it. The segmenter is built from the parameters this
+# run's segmentation used, read from its output folder.
 
 # %%
-params = load_params()["segment"]
+params = run.segment_params()
 sentence = "微信电商在朋友圈卖面膜,公众号和服务号难以把粉丝转化为购买。"
-with_dictionary = Segmenter(params).tokens(sentence)
-without_dictionary = Segmenter(dict(params, userdict=None)).tokens(sentence)
-display(
-    Markdown(
-        f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
-        f"- without: {escape_markdown(' / '.join(without_dictionary))}"
+if params.userdict is None:
+    display(Markdown("This run used no user dictionary (`segment.userdict` is null)."))
+else:
+    with_dictionary = Segmenter(params).tokens(sentence)
+    without_dictionary = Segmenter(dataclasses.replace(params, userdict=None)).tokens(sentence)
+    display(
+        Markdown(
+            f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
+            f"- without: {escape_markdown(' / '.join(without_dictionary))}"
+        )
     )
-)
 
 # %% [markdown]
 # ## 高频词 · Most frequent terms

@@ -56,7 +56,7 @@ display(Markdown("\n".join(lines)))
 # themes directly; it does not replace the unsupervised model above.
 
 # %%
-if not (run.paths.results / "guided_metrics.json").exists():
+if not run.has("guided_metrics"):
     display(
         Markdown(
             "No guided model for this corpus: too few of the theme seed words are in its vocabulary "

@@ -28,9 +28,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from zhtopics import plots
+from zhtopics.modeling.metrics import matched_similarity
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
-from zhtopics.modeling.metrics import matched_similarity
 
 plots.use_style()
 run = RunResults.from_folder(out_dir)

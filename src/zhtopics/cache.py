@@ -27,6 +27,7 @@ from zhtopics.atomic import is_temporary, within_temporary, write_text
 
 logger = logging.getLogger(__name__)
 
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's content (read in 1 MB blocks)."""
     digest = hashlib.sha256()

@@ -244,6 +244,26 @@ class Params:
         return _load_layers(_Layer(params_to_dict(self), None, "defaults"), _Layer(changes, Path.cwd(), "replace()"))
 
 
+class FrozenMapping(Mapping):
+    """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
+    sweep sends parameters to worker processes)."""
+
+    def __init__(self, items: Mapping):
+        self._items = dict(items)
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._items!r})"
+
+
 # ----------------------------------------------------------------------------- type checks
 
 _SCALAR_NAMES = {
@@ -449,7 +469,7 @@ def _build(kind, raw: Any) -> Any:
             missing = sorted(set(engines) - set(raw[name]))
             if missing:
                 raise ZhtopicsError(f"{DEFAULTS_FILE}: engines.{missing[0]}: a registered engine has no defaults")
-            values[name] = types.MappingProxyType({e: _build(engines[e], v) for e, v in raw[name].items()})
+            values[name] = FrozenMapping({e: _build(engines[e], v) for e, v in raw[name].items()})
         else:
             values[name] = _build(f.type, raw[name])
     return section(**values)

@@ -163,6 +163,11 @@ class OutputPaths:
         return self.root / "figures"
 
     @property
+    def topic_map(self) -> Path:
+        """``figures/topic_map.html``: the interactive map of the chosen model."""
+        return self.figures / "topic_map.html"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 

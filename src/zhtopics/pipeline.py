@@ -134,7 +134,7 @@ class Stage:
 
     def code_files(self) -> list[Path]:
         """Its code: the modules its function's module imports, and its package data files."""
-        data = [file for pattern in self.data_files for file in sorted(PACKAGE_DIR.glob(pattern))]
+        data = [file for pattern in self.data_files for file in sorted(PACKAGE_DIR.glob(pattern)) if file.is_file()]
         return [*module_closure(self.module), *data]
 
     def code_version(self) -> str:

@@ -240,6 +240,12 @@ class RunResults:
     def doc_topic(self, engine: str | None = None) -> np.ndarray:
         return np.load(self.require(self.model_dir(engine) / "doc_topic.npy", "train"))
 
+    def model_dictionary(self, engine: str | None = None) -> Dictionary:
+        """The Dictionary saved with the final model of ``engine`` (default: the chosen engine)."""
+        from gensim.corpora import Dictionary
+
+        return Dictionary.load(str(self.require(self.model_dir(engine) / "dictionary.gensim", "train")))
+
     def manifest(self, engine: str | None = None) -> dict:
         return self._json(self.model_dir(engine) / "manifest.json", "train")
 

@@ -17,11 +17,11 @@ import pytest
 
 from zhtopics.cli import main
 from zhtopics.errors import InputError
-from zhtopics.paths import OutputPaths
 from zhtopics.ingest import prepare_corpus, write_prepared
 from zhtopics.ingest.encodings import REPLACED_REASON
 from zhtopics.ingest.markup import MARKUP_REASON
 from zhtopics.ingest.tables import SURROGATE_REASON
+from zhtopics.paths import OutputPaths
 
 GOOD = [
     "微信电商为什么走不通。用户的购买习惯很难改变。",

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 import zhtopics.ingest.build as build
 from zhtopics.errors import ZhtopicsError
-from zhtopics.params import load_params
-from zhtopics.paths import OutputPaths
 from zhtopics.ingest import TextNormalizer, prepare_corpus, write_prepared
 from zhtopics.ingest.dedup import duplicate_key, find_duplicate_groups, key_hashes
 from zhtopics.ingest.docshare import parse_docshare, parse_lines
 from zhtopics.ingest.markup import strip_markup
+from zhtopics.params import load_params
+from zhtopics.paths import OutputPaths
 
 from ..conftest import SEED_PARAMS
 from ..strategies import CHINESE, FILE_TEXT, NORMALIZE, bounded

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zhtopics.errors import InputError
-
 from tests.conftest import PROJECT_ROOT
+from zhtopics.errors import InputError
 from zhtopics.plots import plot_topic_words
 from zhtopics.plots.labels import gloss, load_glossary, reason_category
 

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from zhtopics.cli import main
-from zhtopics.config import OutputPaths, load_params
+from zhtopics.params import load_params
+from zhtopics.paths import OutputPaths
 from zhtopics.report import NOTEBOOKS, active_content, list_notebooks, network_references, write_reports
 
 from ..conftest import SEED_FILE

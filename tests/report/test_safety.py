@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from nbconvert.filters.markdown import markdown2html
 
 from zhtopics.cli import main
-from zhtopics.config import PROJECT_ROOT, OutputPaths
+from ..conftest import PROJECT_ROOT
+from zhtopics.paths import OutputPaths
 from zhtopics.report import active_content, escape_markdown, network_references, redact_paths
 from zhtopics.report.execute import footer_html, index_html, notebook_html
 from zhtopics.report.safety import _local_folders

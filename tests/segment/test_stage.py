@@ -11,9 +11,8 @@ import pytest
 from gensim.corpora import Dictionary, MmCorpus
 
 from zhtopics.paths import OutputPaths
-from ..conftest import load_segmented
 
-from ..conftest import segment_lines, segment_prepared
+from ..conftest import load_segmented, segment_lines, segment_prepared
 
 
 def test_seed_outputs_line_up_with_documents(seed_outputs, seed_prepared):

@@ -21,7 +21,9 @@ def test_parallel_segmentation_equals_serial(params, seed_prepared, tmp_path, ba
         first_60, tmp_path / "serial", params.replace(segment=dict(backend=backend, processes=1, chunk_size=10)).segment
     )
     parallel = segment_prepared(
-        first_60, tmp_path / "parallel", params.replace(segment=dict(backend=backend, processes=2, chunk_size=10)).segment
+        first_60,
+        tmp_path / "parallel",
+        params.replace(segment=dict(backend=backend, processes=2, chunk_size=10)).segment,
     )
     assert_same_stage_outputs(parallel, serial)
 
@@ -39,7 +41,9 @@ def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepare
 @pytest.mark.parametrize("processes", [1, 2])
 def test_tokens_are_interned(params, processes):
     texts = ["物流和货源是微商的难题", "微商的物流太慢", "货源与物流"] * 4
-    token_lists, _ = segment_texts(texts, params.replace(segment=dict(backend="rjieba", processes=processes, chunk_size=3)).segment)
+    token_lists, _ = segment_texts(
+        texts, params.replace(segment=dict(backend="rjieba", processes=processes, chunk_size=3)).segment
+    )
     occurrences = [token for tokens in token_lists for token in tokens if token == "物流"]
     assert len(occurrences) == 12
     assert all(token is occurrences[0] for token in occurrences)
@@ -48,7 +52,9 @@ def test_tokens_are_interned(params, processes):
 
 
 def test_a_worker_that_cannot_start_reports_the_error(params, tmp_path):
-    bad = params.replace(segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"), processes=2, chunk_size=1)).segment
+    bad = params.replace(
+        segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"), processes=2, chunk_size=1)
+    ).segment
     with pytest.raises(ZhtopicsError, match="missing.txt"):
         segment_texts(["物流", "货源", "信任"], bad)
 

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from zhtopics.config import OutputPaths
+from zhtopics.paths import OutputPaths
 
 K, V, D = 4, 30, 20
 WORDS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 from zhtopics.topic_map import pcoa, prepare_topic_map, topic_map_html
 
 from .model import WORDS, D, K, page_data

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from zhtopics.config import OutputPaths, ZhtopicsError, load_params
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import load_params
+from zhtopics.paths import OutputPaths
 from zhtopics.report import network_references
 from zhtopics.topic_map import prepare_topic_map, topic_map_fragment, topic_map_html, write_topic_map
 

@@ -21,7 +21,6 @@ from matplotlib.figure import Figure
 
 from zhtopics.errors import ZhtopicsError
 from zhtopics.params import FiguresParams
-from zhtopics.results import RunResults
 from zhtopics.plots.articles import plot_article_topic_heatmap
 from zhtopics.plots.corpus import plot_paragraph_lengths, plot_paragraphs_per_article, plot_removed
 from zhtopics.plots.labels import load_glossary
@@ -35,6 +34,7 @@ from zhtopics.plots.model_choice import (
 from zhtopics.plots.style import SAVE_METADATA, save_figure
 from zhtopics.plots.topics import plot_topic_similarity, plot_topic_words
 from zhtopics.plots.vocabulary import plot_top_terms, plot_wordcloud
+from zhtopics.results import RunResults
 
 logger = logging.getLogger(__name__)
 

@@ -20,16 +20,23 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zhtopics.atomic import write_text
-from zhtopics.config import PROJECT_ROOT, OutputPaths, ZhtopicsError
-from zhtopics.manifest import provenance as run_manifest
+from zhtopics.errors import ZhtopicsError
+from zhtopics.params import PACKAGE_DIR, Params
+from zhtopics.paths import OutputPaths
+from zhtopics.provenance.manifest import provenance as run_manifest
 from zhtopics.report.safety import active_content, network_references, redact_paths
 from zhtopics.topic_map import font_face_css
 
+if TYPE_CHECKING:
+    from zhtopics.pipeline import StageContext
+
 logger = logging.getLogger(__name__)
 
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
+#: The notebooks shipped with the package (in a source checkout, the project's notebooks/).
+NOTEBOOKS = PACKAGE_DIR / "notebooks"
 TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
 
@@ -141,7 +148,7 @@ def _title(notebook) -> str:
     return "report"
 
 
-def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None = None) -> list[Path]:
+def write_reports(paths: OutputPaths, params: Params, notebooks: list[Path] | None = None) -> list[Path]:
     """Execute every notebook on ``paths`` and write ``reports/NN-name.html`` and ``index.html``.
 
     Raises
@@ -154,8 +161,8 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
     from tqdm.auto import tqdm
 
     notebooks = notebooks or list_notebooks()
-    reports = paths.root / "reports"
-    executed_dir = paths.root / ".cache" / "executed"
+    reports = paths.reports
+    executed_dir = paths.executed_notebooks
     reports.mkdir(parents=True, exist_ok=True)
     executed_dir.mkdir(parents=True, exist_ok=True)
     manifest = run_manifest(paths, params)
@@ -191,3 +198,9 @@ def write_reports(paths: OutputPaths, params: dict, notebooks: list[Path] | None
     write_text(reports / "index.html", index_html(index, manifest))
     write_text(reports / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return written
+
+
+def run_report(context: StageContext) -> list[str]:
+    """Stage 7 (``zhtopics report``): every notebook executed on the output folder, as HTML."""
+    reports = write_reports(context.paths, context.params)
+    return [f"wrote {len(reports)} reports and index.html to {context.paths.reports}/"]

@@ -19,8 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from zhtopics.config import PROJECT_ROOT
 from zhtopics.html_audit import find_active_content
+from zhtopics.params import PACKAGE_DIR
+from zhtopics.provenance.code import SOURCE_CHECKOUT
 from zhtopics.topic_map import is_map_script
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def _local_folders(out_dir: Path) -> list[tuple[str, str]]:
     """This machine's folders a report must not show, each with its stand-in, longest first."""
     named = [
         (out_dir, "."),
-        (PROJECT_ROOT, "<project>"),
+        (SOURCE_CHECKOUT or PACKAGE_DIR, "<project>" if SOURCE_CHECKOUT else "<zhtopics>"),
         (Path(sys.prefix), "<python>"),
         (Path(sys.base_prefix), "<python>"),
         (Path(tempfile.gettempdir()), "<tmp>"),

@@ -8,7 +8,6 @@ the new one, never a truncated one.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from pathlib import Path
@@ -16,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from zhtopics.atomic import atomic_path, write_text
-from zhtopics.config import OutputPaths, ZhtopicsError
+from zhtopics.errors import ZhtopicsError
+from zhtopics.paths import OutputPaths
+from zhtopics.results import RunResults
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +126,10 @@ def _articles_section(labels: pd.DataFrame, articles: pd.DataFrame) -> list[str]
     return ["### Which article argues which theme", "", _table(pd.DataFrame(rows)), ""]
 
 
-def _guided_section(guided: Path) -> list[str]:
-    if not guided.exists():
+def _guided_section(run: RunResults) -> list[str]:
+    if not run.has("guided_metrics"):
         return []
-    metrics = json.loads(guided.read_text(encoding="utf-8"))
+    metrics = run.guided_metrics
     return [
         f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
         f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.",
@@ -136,43 +137,34 @@ def _guided_section(guided: Path) -> list[str]:
     ]
 
 
-def render_summary(paths: OutputPaths) -> str:
+def render_summary(run: RunResults) -> str:
     """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
-    results = paths.results
-    needed = [
-        paths.documents,
-        paths.removed,
-        paths.segment_summary,
-        results / "model_choice.json",
-        results / "topic_labels.csv",
-        results / "article_topics.csv",
-        results / "engine_comparison.csv",
-    ]
-    missing = [str(p) for p in needed if not p.exists()]
-    if missing:
-        raise ZhtopicsError(f"{missing[0]}: not found; run `zhtopics run` first")
-    documents = pd.read_parquet(paths.documents, columns=["doc_id", "article_id"])
-    removed = pd.read_csv(paths.removed)
-    segment = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
-    choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))
-    labels = pd.read_csv(results / "topic_labels.csv")
-    articles = pd.read_csv(results / "article_topics.csv")
-    engines = pd.read_csv(results / "engine_comparison.csv")
+    labels, articles = run.labels, run.article_topics
     lines = [
-        *_corpus_section(documents, removed, segment, articles),
-        *_model_choice_section(choice, engines),
+        *_corpus_section(run.documents_table(["doc_id", "article_id"]), run.removed, run.segment_summary, articles),
+        *_model_choice_section(run.choice, run.engine_comparison),
         *_topics_section(labels),
         *_articles_section(labels, articles),
-        *_guided_section(results / "guided_metrics.json"),
+        *_guided_section(run),
     ]
     return "\n".join(lines)
 
 
 def write_summary(paths: OutputPaths, summary: str) -> Path:
     """Write ``results/summary.md`` (atomically) and return its path."""
-    target = paths.results / "summary.md"
+    target = paths.result("summary")
     write_text(target, summary + "\n")
     return target
+
+
+def write_summary_files(run: RunResults, readme: Path | None = None) -> list[str]:
+    """``results/summary.md``, and the findings section of ``readme`` when given; the console lines."""
+    summary = render_summary(run)
+    message = f"wrote {write_summary(run.paths, summary)}"
+    if readme is not None:
+        changed = update_readme(readme, summary)
+        message += f"; {readme} {'updated' if changed else 'unchanged'}"
+    return [message]
 
 
 def update_readme(readme: Path, summary: str) -> bool:

@@ -10,7 +10,7 @@
 from zhtopics.topic_map.assets import LDAVIS_PATCHES, is_map_script, library_script, patch_ldavis
 from zhtopics.topic_map.fonts import default_font_file, font_face_css
 from zhtopics.topic_map.ldavis import pcoa, prepare_topic_map
-from zhtopics.topic_map.page import topic_map_file, topic_map_fragment, topic_map_html, write_topic_map
+from zhtopics.topic_map.page import topic_map_fragment, topic_map_html, write_topic_map
 
 __all__ = [
     "LDAVIS_PATCHES",
@@ -21,7 +21,6 @@ __all__ = [
     "patch_ldavis",
     "pcoa",
     "prepare_topic_map",
-    "topic_map_file",
     "topic_map_fragment",
     "topic_map_html",
     "write_topic_map",

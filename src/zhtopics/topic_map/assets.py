@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 
 logger = logging.getLogger(__name__)
 

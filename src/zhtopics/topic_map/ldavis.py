@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zhtopics.config import ZhtopicsError
+from zhtopics.errors import ZhtopicsError
 
 logger = logging.getLogger(__name__)
 

@@ -20,19 +20,17 @@ with d3's ``text()``.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from zhtopics.atomic import write_text
-from zhtopics.config import OutputPaths, ZhtopicsError, resolve
+from zhtopics.errors import ZhtopicsError
 from zhtopics.html_audit import find_active_content
+from zhtopics.params import TopicMapParams
+from zhtopics.results import RunResults
 from zhtopics.topic_map.assets import draw_script, is_map_script, library_css, library_script
 from zhtopics.topic_map.fonts import font_face_css
 from zhtopics.topic_map.ldavis import prepare_topic_map, prepared_dict
@@ -183,27 +181,16 @@ def topic_map_fragment(
 # ---------------------------------------------------------------------------------------
 
 
-def _need(path: Path, command: str) -> Path:
-    if not path.exists():
-        raise ZhtopicsError(f"{path}: not found; run `zhtopics {command}` first")
-    return path
-
-
-def topic_map_file(paths: OutputPaths) -> Path:
-    return paths.root / "figures" / "topic_map.html"
-
-
-def _options(params: dict) -> dict:
-    """The ``topic_map`` section of the parameters, its numbers checked."""
-    options = params["topic_map"]
-    if not isinstance(options["terms"], int) or isinstance(options["terms"], bool) or options["terms"] < 1:
-        raise ZhtopicsError(f"topic_map.terms: expected a positive integer, got {options['terms']!r}")
-    if not isinstance(options["lambda_step"], (int, float)) or not 0 < options["lambda_step"] <= 1:
-        raise ZhtopicsError(f"topic_map.lambda_step: expected a number in (0, 1], got {options['lambda_step']!r}")
+def _options(options: TopicMapParams) -> TopicMapParams:
+    """The ``topic_map`` parameters, their ranges checked (their types are checked on loading)."""
+    if options.terms < 1:
+        raise ZhtopicsError(f"topic_map.terms: expected a positive integer, got {options.terms!r}")
+    if not 0 < options.lambda_step <= 1:
+        raise ZhtopicsError(f"topic_map.lambda_step: expected a number in (0, 1], got {options.lambda_step!r}")
     return options
 
 
-def _chosen_model(paths: OutputPaths) -> dict:
+def _chosen_model(run: RunResults) -> dict:
     """The chosen model's matrices, dictionary, document lengths and labels, checked to belong together.
 
     Returns
@@ -218,17 +205,13 @@ def _chosen_model(paths: OutputPaths) -> dict:
         When an input is missing (naming the file and the command that writes it) or the
         inputs do not belong together.
     """
-    from gensim.corpora import Dictionary
-
-    choice = json.loads(_need(paths.results / "model_choice.json", "train").read_text(encoding="utf-8"))
-    engine, k = choice["engine"], int(choice["k"])
-    folder = paths.models / f"{engine}_k{k}"
-    topic_word = np.load(_need(folder / "topic_word.npy", "train"))
-    doc_topic = np.load(_need(folder / "doc_topic.npy", "train"))
-    dictionary = Dictionary.load(str(_need(folder / "dictionary.gensim", "train")))
-    tokens = pd.read_parquet(_need(paths.tokens, "segment"), columns=["doc_id", "n_in_dictionary"])
-    labels_table = pd.read_csv(_need(paths.results / "topic_labels.csv", "themes"))
-
+    paths = run.paths
+    engine, k = run.choice["engine"], int(run.choice["k"])
+    folder = run.model_dir()
+    topic_word, doc_topic = run.topic_word(), run.doc_topic()
+    dictionary = run.model_dictionary()
+    tokens = run.token_counts()
+    labels_table = run.labels
     if len(tokens) != doc_topic.shape[0]:
         raise ZhtopicsError(
             f"{paths.tokens}: {len(tokens)} documents but the {engine} K={k} model has "
@@ -242,7 +225,7 @@ def _chosen_model(paths: OutputPaths) -> dict:
     labels_table = labels_table.sort_values("topic")
     if labels_table["topic"].tolist() != list(range(k)):
         raise ZhtopicsError(
-            f"{paths.results / 'topic_labels.csv'}: topics are not 0..{k - 1} of the chosen "
+            f"{paths.result('topic_labels')}: topics are not 0..{k - 1} of the chosen "
             f"model; run `zhtopics themes` again"
         )
     return {
@@ -256,7 +239,7 @@ def _chosen_model(paths: OutputPaths) -> dict:
     }
 
 
-def write_topic_map(paths: OutputPaths, params: dict) -> Path:
+def write_topic_map(run: RunResults, options: TopicMapParams) -> Path:
     """Draw the chosen model's topic map into ``figures/topic_map.html``.
 
     Reads ``results/model_choice.json``, the model in ``models/<engine>_k<K>/``
@@ -266,10 +249,10 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
 
     Parameters
     ----------
-    paths : OutputPaths
-    params : dict
-        The full parameter tree (:func:`zhtopics.config.load_params`); its ``topic_map``
-        section gives ``terms``, ``lambda_step``, ``embed_font`` and ``font_file``.
+    run : RunResults
+        The output folder.
+    options : TopicMapParams
+        ``terms``, ``lambda_step``, ``embed_font`` and ``font_file``.
 
     Returns
     -------
@@ -283,8 +266,8 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
         inputs do not belong together, or the page would run anything but the map's own
         scripts (:func:`zhtopics.html_audit.find_active_content`).
     """
-    options = _options(params)
-    model = _chosen_model(paths)
+    options = _options(options)
+    model = _chosen_model(run)
     engine, k, dictionary = model["engine"], model["k"], model["dictionary"]
     vocab = [dictionary[i] for i in range(len(dictionary))]
     frequency = [dictionary.cfs.get(i, 0) for i in range(len(dictionary))]
@@ -294,21 +277,20 @@ def write_topic_map(paths: OutputPaths, params: dict) -> Path:
         model["tokens"]["n_in_dictionary"].to_numpy(),
         vocab,
         frequency,
-        terms=int(options["terms"]),
-        lambda_step=float(options["lambda_step"]),
+        terms=options.terms,
+        lambda_step=float(options.lambda_step),
     )
-    font_file = resolve(options["font_file"]) if options["font_file"] else None
     page = topic_map_html(
         prepared,
         model["labels"]["label"].astype(str).tolist(),
         title=f"Topic map: {engine}, K = {k}",
-        embed_font=bool(options["embed_font"]),
-        font_file=font_file,
+        embed_font=options.embed_font,
+        font_file=options.font_file,
     )
     unsafe = find_active_content(page, is_map_script)
     if unsafe:  # cannot happen while labels are escaped and the data is _script_json
         raise ZhtopicsError(f"topic map: the page would run code zhtopics did not write: {unsafe[0]}")
-    target = topic_map_file(paths)
+    target = run.paths.topic_map
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text(target, page)
     logger.info("topic map: %s (%d KB)", target, len(page.encode("utf-8")) // 1024)
