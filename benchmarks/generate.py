@@ -83,11 +83,13 @@ def jieba_dictionary() -> Path:
 def excluded_words() -> set[str]:
     """Words the planted vocabulary must avoid: stopwords (stopwords-iso zh and the domain
     list), the user dictionary's domain terms and the allow-list."""
+    from zhtopics.params import load_params
     from zhtopics.segment import load_stopwords, read_word_list
 
-    words = load_stopwords({"stopwords_iso": "zh", "stopwords_file": "data/lexicon/stopwords_domain.txt"})
-    words |= {line.split()[0] for line in read_word_list("data/lexicon/userdict.txt")}
-    words |= set(read_word_list("data/lexicon/allowlist.txt"))
+    params = load_params(ROOT / "params.yaml").segment  # the seed study's lexicons over the packaged ones
+    words = load_stopwords(params)
+    words |= {line.split()[0] for line in read_word_list(params.userdict)}
+    words |= set(read_word_list(params.allowlist))
     return words
 
 
@@ -505,7 +507,7 @@ def write_corpus(path: Path, n_docs: int, model: PlantedModel) -> PlantedTruth:
 # --------------------------------------------------------------------------- survival
 
 
-def segmentation_survival(model: PlantedModel, n_sample: int = 2000, segment_params: dict | None = None) -> dict:
+def segmentation_survival(model: PlantedModel, n_sample: int = 2000, segment_params=None) -> dict:
     """How much of the planted words the project's segmenter gives back, on the first
     ``n_sample`` documents.
 
@@ -521,7 +523,7 @@ def segmentation_survival(model: PlantedModel, n_sample: int = 2000, segment_par
     from zhtopics.params import load_params
     from zhtopics.segment import Segmenter
 
-    segmenter = Segmenter(segment_params or load_params()["segment"])
+    segmenter = Segmenter(segment_params or load_params().segment)
     batch = model.batch(0, min(n_sample, BATCH_DOCS))
     planted_total = kept_total = matched = 0
     seen, survived = set(), set()

@@ -33,6 +33,7 @@ single process (``wait4``'s ``ru_maxrss``). MiB = 2^20 bytes; the 4 GB target is
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -59,6 +60,8 @@ BENCH = ROOT / "benchmarks"
 DATA = BENCH / "data"
 PARTS = ("segmentation_throughput", "seed_sweep", "end_to_end", "rerun")
 SEED_INPUT = ROOT / "data" / "raw"
+#: The seed study's parameters (its lexicons over the packaged defaults).
+SEED_PARAMS = ROOT / "params.yaml"
 MIB = 2**20
 
 # The corpus of every end-to-end run and of the throughput test (same generator, same seed).
@@ -303,7 +306,7 @@ def _seed_paragraphs() -> list[str]:
     from zhtopics.ingest import prepare_corpus
     from zhtopics.params import load_params
 
-    return prepare_corpus(SEED_INPUT, load_params()["corpus"]).documents["text"].tolist()
+    return prepare_corpus(SEED_INPUT, load_params(SEED_PARAMS).corpus).documents["text"].tolist()
 
 
 def _texts_of_size(source: list[str], megabytes: float) -> list[str]:
@@ -356,7 +359,7 @@ def segmentation_throughput(megabytes: float) -> dict:
     from zhtopics.segment.workers import _processes
 
     jieba.setLogLevel(60)
-    params = load_params()["segment"]
+    params = load_params(SEED_PARAMS).segment
     configured = Segmenter(params)
     backend = configured.backend
     processes = _processes(params)
@@ -380,7 +383,7 @@ def segmentation_throughput(megabytes: float) -> dict:
     for other in BACKENDS:  # the other backend(s) too, one process
         if other != backend:
             methods[f"Segmenter.tokens (backend {other}; 1 process)"] = lambda b=other: (
-                Segmenter(dict(params, backend=b)).tokens
+                Segmenter(dataclasses.replace(params, backend=b)).tokens
             )
     results = {}
     busy_before, own_before, part_started = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
@@ -506,7 +509,15 @@ def seed_runs(name: str, extra: list[str], timeout: float, forced: bool = False)
         slug = label.split()[0]
         runs[label] = run_measured(
             zhtopics(
-                "run", str(SEED_INPUT.relative_to(ROOT)), "--out", str(folder.relative_to(ROOT)), "-v", *extra, *flags
+                "run",
+                str(SEED_INPUT.relative_to(ROOT)),
+                "--out",
+                str(folder.relative_to(ROOT)),
+                "--config",
+                str(SEED_PARAMS.relative_to(ROOT)),
+                "-v",
+                *extra,
+                *flags,
             ),
             DATA / "logs" / f"{name}_{slug}.log",
             timeout,
@@ -539,18 +550,21 @@ def end_to_end(sizes: list[int], engines: list[str], timeout: float) -> dict:
     import yaml
 
     from benchmarks.recovery import recovery
-    from zhtopics.params import load_params
+    from zhtopics.params import load_params, params_to_dict
 
     configs = {}
     for engine in engines:
         path = DATA / "work" / f"bench_{engine}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(BENCH_CONFIG[engine], sort_keys=False, allow_unicode=True), encoding="utf-8")
-        resolved = load_params(path, {"sweep": {"k": [K]}, "corpus": {"text_column": "text"}})
+        resolved = load_params(path, overrides={"sweep": {"k": [K]}, "corpus": {"text_column": "text"}})
         configs[engine] = {
             "file": str(path.relative_to(ROOT)),
             "yaml": path.read_text(encoding="utf-8"),
-            "resolved": {section: resolved[section] for section in ("corpus", "segment", "sweep", "engines")},
+            "resolved": {
+                section: params_to_dict(getattr(resolved, section), ROOT)
+                for section in ("corpus", "segment", "sweep", "engines")
+            },
         }
     survival = segmentation_survival(PlantedModel(**GENERATOR), 2000)
     runs = []

@@ -84,7 +84,7 @@ def seed_paragraphs(params: dict) -> list[str]:
         return pd.read_parquet(path)["text"].tolist()
     from zhtopics.ingest import prepare_corpus
 
-    return prepare_corpus(SEED_FILE, params["corpus"]).documents["text"].tolist()
+    return prepare_corpus(SEED_FILE, params.corpus).documents["text"].tolist()
 
 
 def po_messages() -> tuple[list[str], list[str]]:
@@ -114,7 +114,7 @@ def po_messages() -> tuple[list[str], list[str]]:
     return messages, [str(path.relative_to(path.parents[4])) for path in files]
 
 
-def build_texts(params: dict, generated: int) -> dict:
+def build_texts(params, generated: int) -> dict:
     from zhtopics.ingest import TextNormalizer
 
     normalize = TextNormalizer()
@@ -597,13 +597,13 @@ def main(argv: list[str] | None = None) -> int:
     from zhtopics.segment import Segmenter, parse_userdict_entry, read_word_list
 
     load_start = os.getloadavg()[0]
-    params = load_params()
-    segment_params = params["segment"]
+    params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")  # the seed study's
+    segment_params = params.segment
     print("texts ...", flush=True)
     texts = build_texts(params, args.generated)
     jieba_seg = Segmenter(segment_params, backend="jieba")
     rjieba_seg = Segmenter(segment_params, backend="rjieba")
-    entries = read_word_list(segment_params["userdict"]) if segment_params.get("userdict") else []
+    entries = read_word_list(segment_params.userdict) if segment_params.userdict is not None else []
     userdict = {parse_userdict_entry(entry)[0] for entry in entries}
     frequencies = {
         word: [int(jieba_seg.tokenizer.FREQ.get(word, 0)), freq] for word, freq in rjieba_seg.userdict_freqs.items()

@@ -13,7 +13,7 @@ from zhtopics.cli import main
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.manifest import reproducible_part
 
-from .conftest import SEED_FILE
+from .conftest import SEED_FILE, SEED_PARAMS
 
 SMALL_SWEEP = """
 sweep:
@@ -53,7 +53,8 @@ def seed_run(tmp_path_factory):
     config = root / "small.yaml"
     config.write_text(SMALL_SWEEP, encoding="utf-8")
     for name in ("first", "second"):
-        argv = ["run", str(SEED_FILE.parent), "--out", str(root / name), "--config", str(config), "-q"]
+        argv = ["run", str(SEED_FILE.parent), "--out", str(root / name), "--config", str(SEED_PARAMS)]
+        argv += ["--config", str(config), "-q"]
         assert main([*argv, "--no-figures", "--no-report"]) == 0
     return root / "first", root / "second"
 
@@ -159,10 +160,10 @@ def test_summary_and_readme_findings_come_from_results(seed_run, tmp_path):
 def test_a_bug_is_one_line_with_status_1_and_the_traceback_with_v(tmp_path, monkeypatch, capsys):
     import zhtopics.cli
 
-    def broken(args, params, paths):
+    def broken(args):
         raise KeyError("topic_9")
 
-    monkeypatch.setitem(zhtopics.cli.COMMANDS, "segment", broken)
+    monkeypatch.setattr(zhtopics.cli, "cmd_stage", broken)
     assert main(["segment", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err == ("zhtopics: internal error: KeyError: 'topic_9' (this is a bug; rerun with -v for the traceback)\n")
@@ -188,10 +189,10 @@ def test_a_bug_is_one_line_with_status_1_and_the_traceback_with_v(tmp_path, monk
 def test_exit_status_of_other_failures(tmp_path, monkeypatch, capsys, error, status, message):
     import zhtopics.cli
 
-    def failing(args, params, paths):
+    def failing(args):
         raise error
 
-    monkeypatch.setitem(zhtopics.cli.COMMANDS, "segment", failing)
+    monkeypatch.setattr(zhtopics.cli, "cmd_stage", failing)
     assert main(["segment", "--out", str(tmp_path)]) == status
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(message)
@@ -213,7 +214,7 @@ def test_unreadable_config_is_status_2(tmp_path):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from zhtopics.cli import output_lock
+from zhtopics.lock import output_lock
 with output_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(60)

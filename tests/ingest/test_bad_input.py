@@ -121,9 +121,7 @@ def test_header_only_table_is_an_error(tmp_path, corpus_params):
 
 
 def test_stopword_only_file_is_kept_by_prepare_and_emptied_by_segmentation(tmp_path, params):
-    from tests.conftest import load_segmented
-
-    from .conftest import segment_prepared
+    from ..conftest import load_segmented, segment_prepared
 
     path = tmp_path / "stopwords.txt"
     path.write_text("我们\n因为所以\n他们的\n", encoding="utf-8")

@@ -40,10 +40,10 @@ def test_the_manifest_and_verify_see_every_file_the_reader_reads(tmp_path):
     manifest = {"input": {"files": input_hashes(folder)}}
     assert sorted(manifest["input"]["files"]) == [".hidden.txt", "b.txt"]
     (folder / ".hidden.txt").write_text("朋友圈卖面膜的微商越来越少。\n", encoding="utf-8")
-    assert input_warnings(manifest, folder) == ["input .hidden.txt: content differs from the recorded one"]
+    assert input_warnings(manifest, folder, tmp_path) == ["input .hidden.txt: content differs from the recorded one"]
     # a path the reader refuses holds no input file: verify reports the recorded ones missing
     assert input_files(tmp_path / "gone") == []
-    assert input_warnings(manifest, tmp_path / "gone") == [
+    assert input_warnings(manifest, tmp_path / "gone", tmp_path) == [
         "input .hidden.txt: missing (recorded in the manifest)",
         "input b.txt: missing (recorded in the manifest)",
     ]

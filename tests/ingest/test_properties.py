@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -266,7 +267,7 @@ def test_reading_in_chunks_changes_nothing(scratch, corpus_params, monkeypatch_m
         )
     else:
         frame.to_parquet(path)
-    params = dict(corpus_params, group_column="user", id_column="id")
+    params = replace(corpus_params, group_column="user", id_column="id")
 
     def run():
         try:

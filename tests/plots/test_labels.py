@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from zhtopics.errors import InputError
 from zhtopics.plots import plot_topic_words
 from zhtopics.plots.labels import gloss, load_glossary, reason_category
+
+from ..conftest import PROJECT_ROOT
 
 
 def test_gloss_and_topic_titles(tables, glossary):

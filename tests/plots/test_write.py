@@ -12,7 +12,10 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.params import load_params
 from zhtopics.paths import OutputPaths
 from zhtopics.plots import write_figures
-from zhtopics.plots.write import figure_settings
+from zhtopics.plots.write import vector_formats
+from zhtopics.results import RunResults
+
+from ..conftest import SEED_PARAMS
 
 SMALL_CONFIG = """
 sweep:
@@ -61,7 +64,7 @@ SENTENCES = {
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory) -> OutputPaths:
+def small_run(tmp_path_factory) -> RunResults:
     """The real pipeline (stages 1-5) on a small synthetic Chinese corpus of two articles."""
     root = tmp_path_factory.mktemp("figures")
     texts = root / "texts"
@@ -75,7 +78,7 @@ def small_run(tmp_path_factory) -> OutputPaths:
     assert (
         main(["run", str(texts), "--out", str(out), "--config", str(config), "-q", "--no-figures", "--no-report"]) == 0
     )
-    return OutputPaths(out)
+    return RunResults(OutputPaths(out))
 
 
 EXPECTED = {
@@ -100,9 +103,9 @@ EXPECTED = {
 
 def test_write_figures_writes_every_file_reproducibly(small_run, params):
     started = time.perf_counter()
-    written = write_figures(small_run, params)
+    written = write_figures(small_run, params.figures)
     assert time.perf_counter() - started < 30
-    folder = small_run.root / "figures"
+    folder = small_run.paths.figures
     assert {p.name for p in written} == EXPECTED
     assert {p.name for p in folder.iterdir()} == EXPECTED
     first = {p.name: p.read_bytes() for p in written}
@@ -112,27 +115,29 @@ def test_write_figures_writes_every_file_reproducibly(small_run, params):
     assert b"<dc:date>" not in first["topics_top_words.svg"]
     assert b"Matplotlib v" not in first["topics_top_words.svg"]  # no dc:creator with the version either
     assert b"data:image/png;base64" in first["articles_topics_heatmap.svg"]  # raster inline, no side file
-    second = {p.name: p.read_bytes() for p in write_figures(small_run, params)}
+    second = {p.name: p.read_bytes() for p in write_figures(small_run, params.figures)}
     assert second == first
     assert {p.name for p in folder.iterdir()} == EXPECTED  # atomic saves leave no temporary file
 
 
 def test_write_figures_with_gloss_and_png_only(small_run):
-    settings = load_params(overrides={"figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}})
-    written = write_figures(small_run, settings)
+    settings = load_params(
+        SEED_PARAMS, overrides={"figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}}
+    )
+    written = write_figures(small_run, settings.figures)
     assert all(p.suffix == ".png" for p in written) and len(written) == 12
 
 
 def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path, params):
     with pytest.raises(ZhtopicsError, match=r"documents\.parquet: not found; run `zhtopics prepare`"):
-        write_figures(OutputPaths(tmp_path), params)
+        write_figures(RunResults(OutputPaths(tmp_path)), params.figures)
     with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes`"):
         import shutil
 
         copy = tmp_path / "copy"
-        shutil.copytree(small_run.root, copy)
+        shutil.copytree(small_run.paths.root, copy)
         (copy / "results" / "topic_labels.csv").unlink()
-        write_figures(OutputPaths(copy), params)
+        write_figures(RunResults(OutputPaths(copy)), params.figures)
 
 
 @pytest.mark.parametrize(
@@ -145,4 +150,4 @@ def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path
 )
 def test_figure_settings_are_checked(section, message):
     with pytest.raises(ZhtopicsError, match=re.escape(message)):
-        figure_settings(load_params(overrides={"figures": section}))
+        vector_formats(load_params(overrides={"figures": section}).figures)

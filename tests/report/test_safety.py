@@ -34,7 +34,6 @@ from hypothesis import strategies as st
 from nbconvert.filters.markdown import markdown2html
 
 from zhtopics.cli import main
-from ..conftest import PROJECT_ROOT
 from zhtopics.paths import OutputPaths
 from zhtopics.report import active_content, escape_markdown, network_references, redact_paths
 from zhtopics.report.execute import footer_html, index_html, notebook_html
@@ -42,6 +41,7 @@ from zhtopics.report.safety import _local_folders
 from zhtopics.topic_map import library_script, prepare_topic_map, topic_map_fragment, topic_map_html
 from zhtopics.topic_map.assets import _script_json
 
+from ..conftest import PROJECT_ROOT
 from ..topic_map.model import K, synthetic_model
 
 #: Markup that would run code, or change the page, if it reached HTML unescaped. Each sets

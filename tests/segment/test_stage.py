@@ -30,16 +30,18 @@ def test_seed_outputs_line_up_with_documents(seed_outputs, seed_prepared):
 
 
 def test_filter_extremes_uses_params(tmp_path, params):
-    segment_params = {
-        "userdict": None,
-        "stopwords_iso": None,
-        "stopwords_file": None,
-        "allowed_pos": [],
-        "min_token_chars": 2,
-        "allowlist": None,
-        "phrases": {"enabled": False},
-        "filter_extremes": {"no_below": 2, "no_above": 1.0, "keep_n": 100},
-    }
+    segment_params = params.replace(
+        segment={
+            "userdict": None,
+            "stopwords_iso": None,
+            "stopwords_file": None,
+            "allowed_pos": [],
+            "min_token_chars": 2,
+            "allowlist": None,
+            "phrases": {"enabled": False},
+            "filter_extremes": {"no_below": 2, "no_above": 1.0, "keep_n": 100},
+        }
+    ).segment
     paths = segment_lines(["物流货源物流", "物流信任", "信任口碑"], tmp_path, params, segment_params)
     tokens, dictionary, _ = load_segmented(paths)
     summary = json.loads(paths.segment_summary.read_text(encoding="utf-8"))
@@ -64,12 +66,13 @@ def test_a_hand_checked_example_gives_the_expected_tokens(tmp_path, params, back
     # stopwords 我 认为 没有 小 将 无法 的, the idiom 越来越低 (part of speech), 99% (number)
     # and punctuation, where jieba cuts 99% into 99 and % (one more punctuation token).
     # Phrases join 物流 速度, the one pair seen more than once (min_count 1, threshold 1).
-    segment_params = dict(
-        params.segment,
-        backend=backend,
-        phrases={"enabled": phrases, "min_count": 1, "threshold": 1.0, "delimiter": "_"},
-        filter_extremes={"no_below": 1, "no_above": 1.0, "keep_n": 100},
-    )
+    segment_params = params.replace(
+        segment={
+            "backend": backend,
+            "phrases": {"enabled": phrases, "min_count": 1, "threshold": 1.0, "delimiter": "_"},
+            "filter_extremes": {"no_below": 1, "no_above": 1.0, "keep_n": 100},
+        }
+    ).segment
     paths = segment_lines(HAND_CHECKED, tmp_path, params, segment_params)
     tokens, dictionary, bow = load_segmented(paths)
     logistics = ["物流_速度"] if phrases else ["物流", "速度"]
@@ -110,7 +113,7 @@ STAGE_FILES = (
 def assert_same_stage_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
     """Two stage-2 output folders hold the same tokens, Dictionary and bags of words, and
     the same bytes in every file but ``tokens.parquet`` (whose row groups follow the batches)."""
-    from zhtopics.modeling import ModelInput
+    from zhtopics.results import RunResults
 
     tokens, dictionary, bow = load_segmented(paths)
     reference_tokens, reference_dictionary, reference_bow = load_segmented(reference)
@@ -127,8 +130,8 @@ def assert_same_stage_outputs(paths: OutputPaths, reference: OutputPaths) -> Non
     assert list(bow) == list(reference_bow)
     for name in STAGE_FILES:
         assert (paths.processed / name).read_bytes() == (reference.processed / name).read_bytes(), name
-    assert ModelInput.load(paths).fingerprint() == ModelInput.load(reference).fingerprint()
-    assert np.array_equal(ModelInput.load(paths).bow.lengths(), reference_tokens["n_in_dictionary"].to_numpy())
+    assert RunResults(paths).model_input().fingerprint() == RunResults(reference).model_input().fingerprint()
+    assert np.array_equal(RunResults(paths).model_input().bow.lengths(), reference_tokens["n_in_dictionary"].to_numpy())
     for folder in (paths, reference):
         assert not [p.name for p in folder.processed.iterdir() if p.name.startswith(".")]  # no temporary file left
 
@@ -137,9 +140,9 @@ def assert_same_stage_outputs(paths: OutputPaths, reference: OutputPaths) -> Non
 def test_the_outputs_do_not_depend_on_the_batch_size(params, seed_prepared, tmp_path, phrases):
     # segment_corpus reads, segments and writes in batches: 7 documents here (the seed's 145
     # paragraphs take 21 batches) against one batch of all.
-    segment_params = dict(
-        params.segment, phrases={"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}
-    )
+    segment_params = params.replace(
+        segment={"phrases": {"enabled": phrases, "min_count": 2, "threshold": 1.0, "delimiter": "_"}}
+    ).segment
     one_batch = segment_prepared(seed_prepared, tmp_path / "one", segment_params)
     batched = segment_prepared(seed_prepared, tmp_path / "batched", segment_params, batch_size=7)
     assert pq.ParquetFile(one_batch.tokens).num_row_groups == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
+from dataclasses import replace
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepare
     texts = seed_prepared.documents["text"].tolist()
     removed = defaultdict(Counter)
     expected = [rjieba_segmenter.tokens(text, removed) for text in texts]
-    token_lists, counted = segment_texts(texts, {**rjieba_segmenter.params, "processes": 2, "chunk_size": 40})
+    token_lists, counted = segment_texts(texts, replace(rjieba_segmenter.params, processes=2, chunk_size=40))
     assert token_lists == expected
     for reason in FILTER_REASONS:
         assert list(counted[reason].items()) == list(removed[reason].items())  # same order too

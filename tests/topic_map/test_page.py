@@ -10,6 +10,7 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.params import load_params
 from zhtopics.paths import OutputPaths
 from zhtopics.report import network_references
+from zhtopics.results import RunResults
 from zhtopics.topic_map import prepare_topic_map, topic_map_fragment, topic_map_html, write_topic_map
 
 from .model import K, page_data, write_model
@@ -58,22 +59,23 @@ def test_fragment_is_embeddable(prepared):
 
 def test_write_topic_map(tmp_path, model):
     paths = write_model(tmp_path, model)
-    params = load_params(overrides={"topic_map": {"terms": 20}})
-    target = write_topic_map(paths, params)
+    params = load_params(overrides={"topic_map": {"terms": 20}}).topic_map
+    target = write_topic_map(RunResults(paths), params)
     assert target == tmp_path / "figures" / "topic_map.html"
     page = target.read_text(encoding="utf-8")
     assert network_references(page) == []
     assert "<td>标签3</td>" in page and "tomotopy, K = 4" in page
     data = page_data(page)
     assert data["R"] == 20 and data["mdsDat"]["topics"] == list(range(K))
-    assert write_topic_map(paths, params).read_bytes() == page.encode("utf-8")
+    assert write_topic_map(RunResults(paths), params).read_bytes() == page.encode("utf-8")
 
 
 def test_write_topic_map_names_missing_inputs(tmp_path, model):
-    with pytest.raises(ZhtopicsError, match=r"model_choice\.json: not found; run `zhtopics train` first"):
-        write_topic_map(OutputPaths(tmp_path / "empty"), load_params())
+    defaults = load_params().topic_map
+    with pytest.raises(ZhtopicsError, match=r"model_choice\.json: not found; run `zhtopics train`"):
+        write_topic_map(RunResults(OutputPaths(tmp_path / "empty")), defaults)
     paths = write_model(tmp_path / "nolabels", model, with_labels=False)
-    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes` first"):
-        write_topic_map(paths, load_params())
+    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes`"):
+        write_topic_map(RunResults(paths), defaults)
     with pytest.raises(ZhtopicsError, match="topic_map.terms"):
-        write_topic_map(paths, load_params(overrides={"topic_map": {"terms": 0}}))
+        write_topic_map(RunResults(paths), load_params(overrides={"topic_map": {"terms": 0}}).topic_map)

@@ -26,6 +26,7 @@ import functools
 import hashlib
 import importlib.util
 import logging
+import os
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -153,8 +154,8 @@ def code_digest(files: Iterable[Path], length: int = 16) -> str:
     """SHA-256 of zhtopics' version and the given files (names relative to the package, and contents)."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(set(map(Path, files))):
-        try:
-            name = path.resolve().relative_to(PACKAGE_DIR).as_posix()
+        try:  # not resolved: notebooks/ is a symbolic link out of the package in a source checkout
+            name = Path(os.path.abspath(path)).relative_to(PACKAGE_DIR).as_posix()
         except ValueError:
             name = path.name
         digest.update(name.encode())

@@ -89,22 +89,13 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
 
 
 def _topics_section(labels: pd.DataFrame) -> list[str]:
-    return [
-        "### Topics of the chosen model",
-        "",
-        _table(
-            pd.DataFrame(
-                {
-                    "topic": labels["topic"],
-                    "label": labels["label"],
-                    "theme score": labels["score"].map("{:.2f}".format),
-                    "runner-up theme": labels["runner_up"] + " " + labels["runner_up_score"].map("{:.2f}".format),
-                    "top words": labels["top_words"],
-                }
-            )
-        ),
-        "",
-    ]
+    table = {"topic": labels["topic"], "label": labels["label"]}
+    runner_up = labels["runner_up"].astype("string").fillna("")
+    if runner_up.str.len().any():  # a themes file named the topics (or tried to)
+        table["theme score"] = labels["score"].map("{:.2f}".format)
+        table["runner-up theme"] = runner_up + " " + labels["runner_up_score"].map("{:.2f}".format)
+    table["top words"] = labels["top_words"]
+    return ["### Topics of the chosen model", "", _table(pd.DataFrame(table)), ""]
 
 
 def _articles_section(labels: pd.DataFrame, articles: pd.DataFrame) -> list[str]:

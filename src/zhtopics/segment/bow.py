@@ -2,7 +2,7 @@
 
 :func:`zhtopics.segment.stage.segment_corpus` writes the same bags of words twice: as the
 Matrix Market corpus (``corpus.mm``, gensim ``MmCorpus``) and as three flat arrays
-(:func:`bow_array_paths`) that :meth:`zhtopics.engines.ModelInput.load` maps into memory.
+(:meth:`zhtopics.paths.OutputPaths.bow_arrays`) that :meth:`zhtopics.results.RunResults.model_input` maps into memory.
 """
 
 from __future__ import annotations

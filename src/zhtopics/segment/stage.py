@@ -111,7 +111,9 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     finally:
         unjoined.unlink(missing_ok=True)
     summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
-    summary["params"] = params_to_dict(params, paths.root)  # what the notebooks demonstrate
+    # what the reports demonstrate; processes and chunk_size change how fast, not what
+    recorded = params_to_dict(params, paths.root)
+    summary["params"] = {key: value for key, value in recorded.items() if key not in ("processes", "chunk_size")}
     _write_dictionary_and_summaries(dictionary, token_filter_table(removed), summary, paths)
     return summary
 

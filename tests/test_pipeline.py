@@ -1,4 +1,4 @@
-"""Incremental runs: a stage runs again exactly when its inputs, parameters or code change."""
+"""The pipeline's stage cache: a stage runs again exactly when its inputs, parameters or code change."""
 
 from __future__ import annotations
 
@@ -58,23 +58,10 @@ def test_run_skips_unchanged_stages_and_reruns_what_a_change_reaches(tmp_path, c
     assert _ran(capsys) == ["prepare", "segment", "train", "themes", "figures"]
 
 
-@pytest.mark.parametrize("stage_file", ["ingest/build.py"])
-def test_code_change_invalidates(tmp_path, stage_file, monkeypatch):
-    import zhtopics.cache
-
-    cache = StageCache(tmp_path)
-    before = cache.key([], {}, [stage_file])
-    fake = tmp_path / "package"
-    (fake / stage_file).parent.mkdir(parents=True)
-    (fake / stage_file).write_text("# changed\n", encoding="utf-8")
-    monkeypatch.setattr(zhtopics.cache, "PACKAGE", fake)
-    assert cache.key([], {}, [stage_file]) != before
-
-
 def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp_path, monkeypatch):
     import numpy as np
 
-    import zhtopics.train
+    import zhtopics.modeling.train
 
     config = tmp_path / "small.yaml"
     config.write_text(SMALL, encoding="utf-8")
@@ -84,7 +71,7 @@ def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp
     def no_second_fit(*args, **kwargs):
         raise AssertionError("the final model was fitted again")
 
-    monkeypatch.setattr(zhtopics.train, "fit", no_second_fit)
+    monkeypatch.setattr(zhtopics.modeling.train, "fit", no_second_fit)
     assert main(argv) == 0
     kept = [p for p in (out / ".cache" / "sweep").iterdir() if p.is_dir()]
     assert len(kept) == 1
@@ -97,7 +84,7 @@ def test_only_complete_records_are_trusted(tmp_path):
     cache = StageCache(tmp_path / "stages")
     output = tmp_path / "out.txt"
     output.write_text("result", encoding="utf-8")
-    key = cache.key([], {"a": 1}, ["ingest/build.py"])
+    key = cache.key([], {"a": 1}, "code-1")
     cache.record("prepare", key, [output])
     assert cache.is_fresh("prepare", key)
     assert [p.name for p in (tmp_path / "stages").iterdir()] == ["prepare.json"]  # written atomically, no leftovers
@@ -121,18 +108,18 @@ def test_temporary_files_are_neither_inputs_nor_outputs(tmp_path):
     folder = tmp_path / "results"
     folder.mkdir()
     (folder / "topics.csv").write_text("topic\n0\n", encoding="utf-8")
-    key = cache.key([folder], {}, [])
+    key = cache.key([folder], {}, "code-1")
     cache.record("train", key, [folder])
     # What a writer killed mid-write leaves behind (zhtopics.atomic.atomic_path):
     (folder / ".topics.tmp-12345.csv").write_text("topic\n0\n1", encoding="utf-8")
-    assert cache.key([folder], {}, []) == key
+    assert cache.key([folder], {}, "code-1") == key
     assert cache.is_fresh("train", key)
     record = (tmp_path / "stages" / "train.json").read_text(encoding="utf-8")
     assert "tmp-12345" not in record
 
 
 def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypatch):
-    import zhtopics.cli
+    import zhtopics.themes.stage
 
     config = tmp_path / "small.yaml"
     config.write_text(SMALL, encoding="utf-8")
@@ -148,15 +135,15 @@ def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypat
     ]
     assert main(argv) == 0
     capsys.readouterr()
-    original = zhtopics.cli.cmd_themes
+    original = zhtopics.themes.stage.run_themes
 
-    def killed(args, params, paths):  # writes part of its outputs, then the process "dies"
-        (paths.results / "topic_labels.csv").write_text("half a fi", encoding="utf-8")
+    def killed(context):  # writes part of its outputs, then the process "dies"
+        context.paths.result("topic_labels").write_text("half a fi", encoding="utf-8")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(zhtopics.cli, "cmd_themes", killed)
+    monkeypatch.setattr(zhtopics.themes.stage, "run_themes", killed)
     assert main([*argv, "--force"]) == 130
-    monkeypatch.setattr(zhtopics.cli, "cmd_themes", original)
+    monkeypatch.setattr(zhtopics.themes.stage, "run_themes", original)
     capsys.readouterr()
     assert main(argv) == 0
     # The stages before it completed in the forced run and kept their records (no figures in this run).
