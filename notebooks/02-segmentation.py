@@ -25,11 +25,11 @@
 out_dir = ".."
 
 # %%
+import dataclasses
+
 from IPython.display import Markdown, display
 
 from zhtopics import plots
-import dataclasses
-
 from zhtopics.report import escape_markdown
 from zhtopics.results import RunResults
 from zhtopics.segment import Segmenter

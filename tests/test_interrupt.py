@@ -197,10 +197,10 @@ def test_leftovers_of_killed_writers_are_removed_and_ignored(tmp_path):
     assert within_temporary(half_folder / "topic_word.npy", models)
     assert not within_temporary(models / "tomotopy_k3" / "topic_word.npy", models)
     cache = StageCache(tmp_path / "stages")
-    key = cache.key([models], {}, [])
+    key = cache.key([models], {}, "code-1")
     cache.record("train", key, [models])
     assert "tmp-4242" not in (tmp_path / "stages" / "train.json").read_text(encoding="utf-8")
     removed = remove_temporaries([models, tmp_path / "results", tmp_path / "missing"])
     assert sorted(p.name for p in removed) == [".tomotopy_k3.tmp-4242", ".topics.tmp-4242.csv"]
     assert not half_folder.exists() and not half_file.exists()
-    assert cache.key([models], {}, []) == key and cache.is_fresh("train", key)
+    assert cache.key([models], {}, "code-1") == key and cache.is_fresh("train", key)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from zhtopics.cache import StageCache
 from zhtopics.cli import main
 

@@ -32,7 +32,7 @@ import pytest
 from zhtopics.cli import main
 from zhtopics.provenance.manifest import MANIFEST_NAME, csv_digest_without, reproducible_part
 
-from .conftest import SEED_FILE
+from .conftest import SEED_FILE, SEED_PARAMS
 
 TINY = """
 sweep:
@@ -80,6 +80,8 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
                 "corpus",
                 "--out",
                 name,
+                "--config",
+                str(SEED_PARAMS),
                 "--config",
                 "tiny.yaml",
                 "--no-report",
@@ -180,9 +182,8 @@ def small_run(tmp_path) -> Path:
     config = tmp_path / "smaller.yaml"
     config.write_text(SMALLER, encoding="utf-8")
     out = tmp_path / "run"
-    assert (
-        main(["run", str(corpus), "--out", str(out), "--config", str(config), "--no-figures", "--no-report", "-q"]) == 0
-    )
+    argv = ["run", str(corpus), "--out", str(out), "--config", str(SEED_PARAMS), "--config", str(config)]
+    assert main([*argv, "--no-figures", "--no-report", "-q"]) == 0
     return out
 
 

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from zhtopics.params import Params, SegmentParams
 
 
+#: The text columns of the topic label tables (read as text: an empty cell is "", not NaN).
+LABEL_TEXT = {column: str for column in ("label", "theme_id", "theme", "theme_en", "runner_up", "top_words")}
+
+
 class RunResults:
     """Lazy access to the outputs of ``zhtopics run`` below one output folder.
 
@@ -253,7 +257,8 @@ class RunResults:
 
     @cached_property
     def labels(self) -> pd.DataFrame:
-        return self.table("topic_labels")
+        """``topic_labels.csv``; an empty theme, runner-up or English name stays an empty string."""
+        return self.table("topic_labels", dtype=LABEL_TEXT, keep_default_na=False)
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
@@ -261,7 +266,7 @@ class RunResults:
 
     @cached_property
     def guided_labels(self) -> pd.DataFrame:
-        return self.table("guided_topic_labels")
+        return self.table("guided_topic_labels", dtype=LABEL_TEXT, keep_default_na=False)
 
     @cached_property
     def guided_metrics(self) -> dict:

@@ -90,7 +90,7 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
 
 def _topics_section(labels: pd.DataFrame) -> list[str]:
     table = {"topic": labels["topic"], "label": labels["label"]}
-    runner_up = labels["runner_up"].astype("string").fillna("")
+    runner_up = labels["runner_up"]
     if runner_up.str.len().any():  # a themes file named the topics (or tried to)
         table["theme score"] = labels["score"].map("{:.2f}".format)
         table["runner-up theme"] = runner_up + " " + labels["runner_up_score"].map("{:.2f}".format)
