@@ -30,10 +30,12 @@ def test_every_stage_function_exists_and_its_code_covers_what_it_imports():
         assert stage.module.removeprefix("zhtopics.").replace(".", "/") + ".py" in code
     # What the hand-written lists of before missed: train uses params, atomic and the run reader;
     # prepare reads encodings through the ingest package; report reads the notebooks.
-    assert {"params.py", "atomic.py", "results.py", "modeling/engines/gensim_lda.py"} <= _relative(
+    assert {"params/loading.py", "atomic.py", "results.py", "modeling/engines/gensim_lda.py"} <= _relative(
         STAGE_BY_NAME["train"].code_files()
     )
-    assert {"ingest/encodings.py", "atomic.py", "params.py"} <= _relative(STAGE_BY_NAME["prepare"].code_files())
+    assert {"ingest/encodings.py", "atomic.py", "params/sections.py"} <= _relative(
+        STAGE_BY_NAME["prepare"].code_files()
+    )
     report = _relative(STAGE_BY_NAME["report"].code_files())
     assert any(name.startswith("notebooks/") and name.endswith(".ipynb") for name in report)
     assert "report/templates/offline/index.html.j2" in report

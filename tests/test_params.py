@@ -105,11 +105,11 @@ def test_the_packaged_defaults_are_complete_and_valid_against_themselves():
 
 
 def test_a_default_missing_from_the_packaged_file_is_named(tmp_path, monkeypatch):
-    import zhtopics.params
+    import zhtopics.params.loading
 
     broken = tmp_path / "params.yaml"
     broken.write_text(DEFAULTS_FILE.read_text(encoding="utf-8").replace("  topn: 30\n", "", 1), encoding="utf-8")
-    monkeypatch.setattr(zhtopics.params, "DEFAULTS_FILE", broken)
+    monkeypatch.setattr(zhtopics.params.loading, "DEFAULTS_FILE", broken)
     with pytest.raises(ZhtopicsError, match=r"params.yaml: train: missing"):
         load_params()
     broken.write_text(DEFAULTS_FILE.read_text(encoding="utf-8").replace("  min_chars: 2\n", "", 1), encoding="utf-8")

@@ -67,6 +67,8 @@ CONDA_NAMES: dict[str, str | None] = {
     "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge
     "tomotopy": PIP,  # PyPI wheels; no conda-forge package of this version
+    "setuptools": "setuptools",
+    "wheel": "wheel",
     "tqdm": "tqdm",
     "wordcloud": "wordcloud",
 }

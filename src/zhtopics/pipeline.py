@@ -330,9 +330,6 @@ def run_pipeline(context: StageContext, options: RunOptions, say: Callable[[str]
     Path
         The run manifest, ``results/run_manifest.json``.
     """
-    from zhtopics.provenance.manifest import write_run_manifest
-    from zhtopics.report.summary import write_summary_files
-
     cache = StageCache(context.paths.stage_records)
     wanted = {"figures": options.figures, "report": options.report}
     manifest = None
@@ -340,18 +337,21 @@ def run_pipeline(context: StageContext, options: RunOptions, say: Callable[[str]
         if stage.option is not None and not wanted[stage.option]:
             continue
         if stage.name == "report":
-            manifest = _finish(context, options, say, write_summary_files, write_run_manifest)
+            manifest = finish_run(context, options, say)
         context = context.fresh()
         lines = run_cached(stage, context, cache, options.force)
         for line in [f"{stage.name}: unchanged since the last run, skipped"] if lines is None else lines:
             say(line)
     if manifest is None:
-        manifest = _finish(context.fresh(), options, say, write_summary_files, write_run_manifest)
+        manifest = finish_run(context.fresh(), options, say)
     return manifest
 
 
-def _finish(context: StageContext, options: RunOptions, say, write_summary_files, write_run_manifest) -> Path:
-    """The summary (and README findings) and the run manifest, after stages 1-6."""
+def finish_run(context: StageContext, options: RunOptions, say: Callable[[str], None] = print) -> Path:
+    """The summary (and README findings) and the run manifest, after stages 1-6; returns the manifest."""
+    from zhtopics.provenance.manifest import write_run_manifest
+    from zhtopics.report.summary import write_summary_files
+
     for line in write_summary_files(context.run, options.readme):
         say(line)
     manifest = write_run_manifest(context, options)

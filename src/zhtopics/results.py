@@ -57,7 +57,8 @@ class RunResults:
     def require(self, path: Path, command: str) -> Path:
         """``path`` if it exists; else a one-line error naming it and the command that writes it."""
         if not path.exists():
-            raise ZhtopicsError(f"{path}: not found; run `zhtopics {command}` (or `zhtopics run`) first")
+            alternative = "" if command == "run" else " (or `zhtopics run`)"
+            raise ZhtopicsError(f"{path}: not found; run `zhtopics {command}`{alternative} first")
         return path
 
     def result_file(self, name: str) -> Path:

@@ -34,7 +34,7 @@ from zhtopics.cache import StageCache
 from zhtopics.lock import open_output
 from zhtopics.params import Params, load_params, study_params_file
 from zhtopics.paths import OutputPaths
-from zhtopics.pipeline import STAGE_BY_NAME, StageContext, run_cached
+from zhtopics.pipeline import STAGE_BY_NAME, RunOptions, StageContext, finish_run, run_cached
 from zhtopics.results import RunResults
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class Study:
     def from_run(cls, folder: str | Path) -> Study:
         """The study of a folder that ``zhtopics run`` (or another study) wrote, with its parameters."""
         run = RunResults.from_folder(folder)
-        return cls(folder, params=run.params)
+        recorded = (run.paths.root / run.run_manifest["input"]["path"]).resolve()
+        return cls(folder, input=recorded if recorded.exists() else None, params=run.params)
 
     # ------------------------------------------------------------------ running the stages
 
@@ -153,7 +154,14 @@ class Study:
             self.params = self.params.replace(sweep=sweep)
         self._k = k
         self.segment()
-        return self._run("train", "themes")
+        self._run("train", "themes")
+        if self.input is None:  # a folder reopened without its input: no manifest can describe it
+            return self
+        # summary.md and the run manifest: the folder is a run (Study.from_run, zhtopics report)
+        context = StageContext(self.paths, self.params, input=self.input, k=self._k)
+        with open_output(self.paths, keep_manifest=True):
+            finish_run(context, RunOptions(figures=False, report=False, argv=["(zhtopics.Study)"]), say=logger.info)
+        return self
 
     # ------------------------------------------------------------------ looking at the results
 

@@ -146,7 +146,8 @@ def module_closure(*modules: str) -> tuple[Path, ...]:
         if file is None:
             raise ValueError(f"{name} is not a module of the {PACKAGE} package")
         seen[name] = file
-        todo += sorted(imported_modules(name) - set(seen))
+        parents = {name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)}  # their __init__ runs first
+        todo += sorted((imported_modules(name) | parents) - set(seen))
     return tuple(sorted(set(seen.values())))
 
 

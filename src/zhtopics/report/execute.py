@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 #: The notebooks shipped with the package (in a source checkout, the project's notebooks/).
 NOTEBOOKS = PACKAGE_DIR / "notebooks"
 TEMPLATES = Path(__file__).parent / "templates"
-NOTEBOOK_NAME = re.compile(r"^\d\d-[\w-]+\.ipynb$")
+#: The report notebooks: 01-… to 99-… (00-explore is the exploring notebook, not a report of a run).
+NOTEBOOK_NAME = re.compile(r"^(?!00-)\d\d-[\w-]+\.ipynb$")
 
 #: Run in each report's kernel before its cells: tqdm.auto (imported by zhtopics modules)
 #: warns on import when ipywidgets is missing, and the warning names this machine's
@@ -65,7 +66,7 @@ def footer_html(manifest: dict) -> str:
 
 
 def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The numbered notebooks, in run order."""
+    """The numbered report notebooks, in run order (not ``00-explore``)."""
     notebooks = sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
     if not notebooks:
         raise ZhtopicsError(f"{folder}: no numbered notebooks (NN-name.ipynb)")

@@ -144,7 +144,7 @@ class Segmenter:
     >>> from zhtopics.params import load_params
     >>> segmenter = Segmenter(load_params().segment)
     >>> segmenter.tokens("微信电商为什么走不通，物流和信任是问题")
-    ['微信', '电商', '走不通', '物流', '信任']
+    ['微信', '电商', '不通', '物流', '信任']
     """
 
     def __init__(self, params: SegmentParams, backend: str | None = None):

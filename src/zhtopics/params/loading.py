@@ -1,32 +1,6 @@
-"""Parameters: typed, frozen sections whose values come from ``params.yaml`` files only.
+"""Loading parameters: the packaged defaults, then layers of files and flags, checked key by key.
 
-The defaults live in one place, the ``params.yaml`` packaged with zhtopics
-(:data:`DEFAULTS_FILE`, found through :mod:`importlib.resources`). The classes below declare
-the *types* of the parameters, never their values. A run merges, in this order:
-
-1. the packaged defaults;
-2. a study's ``params.yaml`` (``<out>/params.yaml`` when the output folder has one);
-3. a ``--config`` file;
-4. command-line flags (``--text-column``, ``--k``, ...).
-
-A later layer needs only the keys it changes. Every key and value is checked against the
-declared types: an unknown key, a value of the wrong type or broken YAML stops with one
-line naming the file, the key path and the problem, e.g.
-``my.yaml: sweep.seeds: expected a list of integers, got 'abc'``.
-
-File parameters (lexicons, glossary, font) are resolved when their layer is read: a
-relative path against the folder of the file that names it (the current folder for
-command-line values), and ``<zhtopics>/...`` against the installed package (the general
-lexicons it ships). :func:`params_to_dict` writes them back relative to a run folder, for
-manifests and cache keys.
-
-Examples
---------
->>> params = load_params(overrides={"sweep": {"k": [3]}})
->>> params.sweep.k, params.segment.filter_extremes.no_below
-([3], 2)
->>> params.selection.metric
-'c_v'
+See :mod:`zhtopics.params` for the layers and the rules.
 """
 
 from __future__ import annotations
@@ -39,7 +13,7 @@ import os
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -47,6 +21,17 @@ from typing import Any, Literal, Union
 import yaml
 
 from zhtopics.errors import InputError, ZhtopicsError
+from zhtopics.params.sections import (
+    CorpusParams,
+    FiguresParams,
+    FrozenMapping,
+    SegmentParams,
+    SelectionParams,
+    SweepParams,
+    ThemesParams,
+    TopicMapParams,
+    TrainParams,
+)
 
 #: The installed package's folder (package data: params.yaml, lexicons, notebooks, templates).
 PACKAGE_DIR = Path(str(resources.files("zhtopics")))
@@ -56,167 +41,6 @@ DEFAULTS_FILE = PACKAGE_DIR / "params.yaml"
 PACKAGE_PREFIX = "<zhtopics>/"
 #: The study's own parameter file, looked up in the output folder.
 STUDY_PARAMS = "params.yaml"
-
-
-def _expected(text: str) -> dict:
-    """Field metadata: how an error message describes the values a parameter takes."""
-    return {"expected": text}
-
-
-# ----------------------------------------------------------------------------- sections
-
-
-@dataclass(frozen=True)
-class Duplicates:
-    """``corpus.duplicates``: exact and near-duplicate paragraphs."""
-
-    near: bool
-    threshold: float
-    shingle_size: int
-    num_perm: int
-    max_docs: int
-    keep: Literal["longest_article", "first"]
-
-
-@dataclass(frozen=True)
-class CorpusParams:
-    """``corpus``: reading and cleaning the input (stage 1)."""
-
-    txt_format: Literal["auto", "docshare", "lines"]
-    text_column: str | None
-    id_column: str | None
-    group_column: str | None
-    encoding: str
-    opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
-    markup: Literal["strip", "keep"]
-    min_chars: int
-    duplicates: Duplicates
-
-
-@dataclass(frozen=True)
-class Phrases:
-    """``segment.phrases``: gensim ``Phrases`` collocations."""
-
-    enabled: bool
-    min_count: int
-    threshold: float
-    delimiter: str
-
-
-@dataclass(frozen=True)
-class FilterExtremes:
-    """``segment.filter_extremes``: gensim ``Dictionary.filter_extremes`` arguments."""
-
-    no_below: int
-    no_above: float
-    keep_n: int | None
-
-
-@dataclass(frozen=True)
-class SegmentParams:
-    """``segment``: tokens, Dictionary and bag of words (stage 2)."""
-
-    backend: Literal["rjieba", "jieba"]
-    processes: int
-    chunk_size: int | None
-    userdict: Path | None
-    stopwords_iso: str | None
-    stopwords_file: Path | None
-    allowed_pos: list[str]
-    min_token_chars: int
-    allowlist: Path | None
-    phrases: Phrases
-    filter_extremes: FilterExtremes
-
-
-@dataclass(frozen=True)
-class KRange:
-    """``sweep.k`` as a range: ``start`` to ``stop`` (included) by ``step``."""
-
-    start: int
-    stop: int
-    step: int
-
-
-@dataclass(frozen=True)
-class SweepParams:
-    """``sweep``: engines × K × seeds (stage 3)."""
-
-    engines: list[str]
-    k: KRange | list[int] | int = field(
-        metadata=_expected("a mapping {start, stop, step} of integers, a list of integers or an integer")
-    )
-    seeds: list[int]
-    coherence_topn: int
-    diversity_topn: int
-    coherence_docs: int | None
-    processes: int
-
-    def k_values(self) -> list[int]:
-        """The numbers of topics to sweep, in order."""
-        if isinstance(self.k, KRange):
-            return list(range(self.k.start, self.k.stop + 1, self.k.step))
-        return [self.k] if isinstance(self.k, int) else list(self.k)
-
-
-@dataclass(frozen=True)
-class SelectionParams:
-    """``selection``: the label-free rule that chooses engine and K (stage 4)."""
-
-    metric: Literal["c_v", "c_npmi", "u_mass"]
-    min_stability: float
-    min_diversity: float
-
-
-@dataclass(frozen=True)
-class TrainParams:
-    """``train``: the final model's tables (stage 4)."""
-
-    topn: int
-
-
-@dataclass(frozen=True)
-class GuidedParams:
-    """``themes.guided``: the guided model (seed words as priors)."""
-
-    enabled: bool
-    extra_topics: int
-    seed_prior: float
-    other_prior: float
-    min_seed_coverage: float
-
-
-@dataclass(frozen=True)
-class ThemesParams:
-    """``themes``: naming topics and evidence (stage 5)."""
-
-    file: Path | None
-    topn: int
-    min_score: float
-    evidence_per_topic: int
-    guided: GuidedParams
-
-
-@dataclass(frozen=True)
-class FiguresParams:
-    """``figures``: stage 6's figures."""
-
-    gloss: bool
-    glossary: Path | None
-    formats: list[str]
-    top_terms: int
-    topic_words: int
-    wordcloud_words: int
-
-
-@dataclass(frozen=True)
-class TopicMapParams:
-    """``topic_map``: the interactive LDAvis page (stage 6)."""
-
-    terms: int
-    lambda_step: float
-    embed_font: bool
-    font_file: Path | None = field(metadata=_expected("null or a string (a font file)"))
 
 
 @dataclass(frozen=True)
@@ -242,26 +66,6 @@ class Params:
         """A copy with some values changed, checked like a config file, e.g.
         ``params.replace(sweep={"k": [5]}, segment={"userdict": None})``."""
         return _load_layers(_Layer(params_to_dict(self), None, "defaults"), _Layer(changes, Path.cwd(), "replace()"))
-
-
-class FrozenMapping(Mapping):
-    """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
-    sweep sends parameters to worker processes)."""
-
-    def __init__(self, items: Mapping):
-        self._items = dict(items)
-
-    def __getitem__(self, key):
-        return self._items[key]
-
-    def __iter__(self):
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"FrozenMapping({self._items!r})"
 
 
 # ----------------------------------------------------------------------------- type checks

@@ -1,0 +1,194 @@
+"""The parameter sections: one frozen dataclass per section of ``params.yaml``.
+
+They declare the types of the parameters, never their values: the values come from the
+packaged ``params.yaml`` and the files layered over it (:mod:`zhtopics.params.loading`).
+Engines declare their own sections beside their code (:mod:`zhtopics.modeling.engines`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+def _expected(text: str) -> dict:
+    """Field metadata: how an error message describes the values a parameter takes."""
+    return {"expected": text}
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """``corpus.duplicates``: exact and near-duplicate paragraphs."""
+
+    near: bool
+    threshold: float
+    shingle_size: int
+    num_perm: int
+    max_docs: int
+    keep: Literal["longest_article", "first"]
+
+
+@dataclass(frozen=True)
+class CorpusParams:
+    """``corpus``: reading and cleaning the input (stage 1)."""
+
+    txt_format: Literal["auto", "docshare", "lines"]
+    text_column: str | None
+    id_column: str | None
+    group_column: str | None
+    encoding: str
+    opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
+    markup: Literal["strip", "keep"]
+    min_chars: int
+    duplicates: Duplicates
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """``segment.phrases``: gensim ``Phrases`` collocations."""
+
+    enabled: bool
+    min_count: int
+    threshold: float
+    delimiter: str
+
+
+@dataclass(frozen=True)
+class FilterExtremes:
+    """``segment.filter_extremes``: gensim ``Dictionary.filter_extremes`` arguments."""
+
+    no_below: int
+    no_above: float
+    keep_n: int | None
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """``segment``: tokens, Dictionary and bag of words (stage 2)."""
+
+    backend: Literal["rjieba", "jieba"]
+    processes: int
+    chunk_size: int | None
+    userdict: Path | None
+    stopwords_iso: str | None
+    stopwords_file: Path | None
+    allowed_pos: list[str]
+    min_token_chars: int
+    allowlist: Path | None
+    phrases: Phrases
+    filter_extremes: FilterExtremes
+
+
+@dataclass(frozen=True)
+class KRange:
+    """``sweep.k`` as a range: ``start`` to ``stop`` (included) by ``step``."""
+
+    start: int
+    stop: int
+    step: int
+
+
+@dataclass(frozen=True)
+class SweepParams:
+    """``sweep``: engines × K × seeds (stage 3)."""
+
+    engines: list[str]
+    k: KRange | list[int] | int = field(
+        metadata=_expected("a mapping {start, stop, step} of integers, a list of integers or an integer")
+    )
+    seeds: list[int]
+    coherence_topn: int
+    diversity_topn: int
+    coherence_docs: int | None
+    processes: int
+
+    def k_values(self) -> list[int]:
+        """The numbers of topics to sweep, in order."""
+        if isinstance(self.k, KRange):
+            return list(range(self.k.start, self.k.stop + 1, self.k.step))
+        return [self.k] if isinstance(self.k, int) else list(self.k)
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    """``selection``: the label-free rule that chooses engine and K (stage 4)."""
+
+    metric: Literal["c_v", "c_npmi", "u_mass"]
+    min_stability: float
+    min_diversity: float
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """``train``: the final model's tables (stage 4)."""
+
+    topn: int
+
+
+@dataclass(frozen=True)
+class GuidedParams:
+    """``themes.guided``: the guided model (seed words as priors)."""
+
+    enabled: bool
+    extra_topics: int
+    seed_prior: float
+    other_prior: float
+    min_seed_coverage: float
+
+
+@dataclass(frozen=True)
+class ThemesParams:
+    """``themes``: naming topics and evidence (stage 5)."""
+
+    file: Path | None
+    topn: int
+    min_score: float
+    evidence_per_topic: int
+    guided: GuidedParams
+
+
+@dataclass(frozen=True)
+class FiguresParams:
+    """``figures``: stage 6's figures."""
+
+    gloss: bool
+    glossary: Path | None
+    formats: list[str]
+    top_terms: int
+    topic_words: int
+    wordcloud_words: int
+
+
+@dataclass(frozen=True)
+class TopicMapParams:
+    """``topic_map``: the interactive LDAvis page (stage 6)."""
+
+    terms: int
+    lambda_step: float
+    embed_font: bool
+    font_file: Path | None = field(metadata=_expected("null or a string (a font file)"))
+
+
+class FrozenMapping(Mapping):
+    """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
+    sweep sends parameters to worker processes)."""
+
+    def __init__(self, items: Mapping):
+        self._items = dict(items)
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._items!r})"
