@@ -84,3 +84,38 @@ def test_tomotopy_with_two_workers_is_reproducible(planted):
     assert np.array_equal(first.doc_topic, second.doc_topic)
     assert first.params["workers"] == 2
     assert _recovered(first, planted.dictionary)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_inference_on_new_texts_finds_their_topics(planted, engine):
+    """The engine's own inference: texts taken from the training corpus get their training
+    topics back, the same rows every time; a text of unknown words gets a uniform row."""
+    from zhtopics.modeling import get_engine
+
+    spec = get_engine(engine)
+    fitted = fit(engine, planted, 3, 1, ENGINE_PARAMS)
+    texts = planted.texts_of(range(30))
+    theta = spec.infer(fitted, texts + [["未知", "词语"]], seed=3)
+    assert theta.shape == (31, 3)
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0)
+    agree = (theta[:30].argmax(axis=1) == fitted.doc_topic[:30].argmax(axis=1)).mean()
+    assert agree >= 0.9
+    np.testing.assert_allclose(theta[30], 1 / 3)
+    np.testing.assert_array_equal(theta, spec.infer(fitted, texts + [["未知", "词语"]], seed=3))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_document_completion_prefers_the_fitted_topics(planted, engine):
+    """log p(second half | first half) is higher under the fitted model than under the same
+    model with its topics' words shuffled (a model that learnt nothing)."""
+    from zhtopics.modeling import get_engine
+
+    spec = get_engine(engine)
+    fitted = fit(engine, planted, 3, 1, ENGINE_PARAMS)
+    texts = planted.texts_of(range(60))
+    observed, held_out = [t[: len(t) // 2] for t in texts], [t[len(t) // 2 :] for t in texts]
+    good = spec.completion_log_likelihood(fitted, observed, held_out)
+    assert good.shape == (60,) and (good < 0).all()
+    shuffled = np.random.default_rng(0).permutation(fitted.topic_word.shape[1])
+    fitted.topic_word = fitted.topic_word[:, shuffled]
+    assert good.sum() > spec.completion_log_likelihood(fitted, observed, held_out).sum()

@@ -76,7 +76,10 @@ def load_model(
     folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
 ) -> FittedModel:
     """Read a model folder written by :func:`save_model` (its library model and matrices)."""
+    from gensim.corpora import Dictionary
+
     spec = get_engine(engine)
     native = spec.load_native(folder / spec.native_file)
     topic_word, doc_topic = np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy")
-    return FittedModel(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native)
+    vocabulary = dict(Dictionary.load(str(folder / "dictionary.gensim")).token2id)
+    return FittedModel(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native, vocabulary)

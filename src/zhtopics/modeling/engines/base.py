@@ -59,6 +59,45 @@ class TopicEngine(ABC):
     def load_native(self, path: Path) -> Any:
         """Read a model written by :meth:`save_native`."""
 
+    @abstractmethod
+    def infer(self, fitted: FittedModel, texts: list[list[str]], seed: int = 0) -> np.ndarray:
+        """Topic distributions of documents the model has not seen, with the library's own inference.
+
+        Parameters
+        ----------
+        fitted : FittedModel
+            A model this engine fitted (or loaded).
+        texts : list of list of str
+            Each document's tokens; tokens outside the model's vocabulary are ignored.
+        seed : int
+            For inference that samples: the same seed gives the same rows.
+
+        Returns
+        -------
+        ndarray, shape (len(texts), k)
+            Each row sums to 1; a document without a known token gets a uniform row.
+        """
+
+    def completion_log_likelihood(
+        self, fitted: FittedModel, observed: list[list[str]], held_out: list[list[str]], seed: int = 0
+    ) -> np.ndarray:
+        """Document completion: log p(held_out[d] | observed[d]) of each document, in nats.
+
+        The topic distribution of each document is inferred from its ``observed`` tokens
+        (:meth:`infer`), and every held-out token is predicted from it. This is the
+        admixture form (LDA: each token has its own topic, ``log Σ_k θ_k φ_kw`` per token);
+        a mixture engine, whose document has one topic, overrides it. Tokens outside the
+        model's vocabulary are left out.
+        """
+        theta = self.infer(fitted, observed, seed)
+        column = _vocabulary(fitted)
+        scores = np.zeros(len(held_out))
+        for row, tokens in enumerate(held_out):
+            ids = [column[t] for t in tokens if t in column]
+            if ids:
+                scores[row] = np.log(theta[row] @ fitted.topic_word[:, ids] + 1e-300).sum()
+        return scores
+
 
 @dataclass
 class FittedModel:
@@ -88,11 +127,20 @@ class FittedModel:
     params: dict
     empty_docs: list[int] = field(default_factory=list)
     native: object = field(default=None, repr=False)
+    #: word → column of ``topic_word`` (the Dictionary's ``token2id``), for inference on new texts
+    vocabulary: dict[str, int] | None = field(default=None, repr=False)
 
     def top_words(self, dictionary: Dictionary, topn: int = 10) -> list[list[str]]:
         """The ``topn`` most probable words of each topic."""
         order = np.argsort(-self.topic_word, axis=1, kind="stable")[:, :topn]
         return [[dictionary[int(i)] for i in row] for row in order]
+
+
+def _vocabulary(fitted: FittedModel) -> dict[str, int]:
+    """Word → column of the model's topic-word matrix (its Dictionary's ids)."""
+    if fitted.vocabulary is None:
+        raise ValueError("this FittedModel carries no vocabulary (fit it, or load it with its Dictionary)")
+    return fitted.vocabulary
 
 
 def empty_rows(data: ModelInput) -> list[int]:

@@ -61,7 +61,8 @@ class GensimLda(TopicEngine):
         doc_topic[empty] = 1.0 / k
         doc_topic /= doc_topic.sum(axis=1, keepdims=True)
         seconds = time.perf_counter() - started
-        return FittedModel(self.name, k, seed, topic_word, doc_topic, seconds, kwargs, empty, model)
+        vocabulary = dict(data.dictionary.token2id)
+        return FittedModel(self.name, k, seed, topic_word, doc_topic, seconds, kwargs, empty, model, vocabulary)
 
     def save_native(self, native, path: Path) -> None:
         native.lifecycle_events = None  # no timestamps in saved files
@@ -72,3 +73,20 @@ class GensimLda(TopicEngine):
         from gensim.models import LdaModel
 
         return LdaModel.load(str(path))
+
+    def infer(self, fitted: FittedModel, texts: list[list[str]], seed: int = 0) -> np.ndarray:
+        """Variational inference of each text's topics (``LdaModel.get_document_topics``),
+        its random start fixed by ``seed``."""
+        model = fitted.native
+        model.random_state = np.random.RandomState(seed)
+        vocabulary = fitted.vocabulary
+        bows = []
+        for tokens in texts:
+            counts: dict[int, int] = {}
+            for token in tokens:
+                if token in vocabulary:
+                    counts[vocabulary[token]] = counts.get(vocabulary[token], 0) + 1
+            bows.append(sorted(counts.items()))
+        theta = _dense_doc_topics(model, bows, fitted.k)
+        theta[[i for i, bow in enumerate(bows) if not bow]] = 1.0 / fitted.k
+        return theta / theta.sum(axis=1, keepdims=True)

@@ -91,7 +91,8 @@ class TomotopyLda(TopicEngine):
         doc_topic /= doc_topic.sum(axis=1, keepdims=True)
         empty = sorted(set(range(data.n_docs)) - set(added))
         seconds = time.perf_counter() - started
-        return FittedModel(self.name, k, seed, topic_word, doc_topic, seconds, asdict(params), empty, model)
+        vocabulary = dict(data.dictionary.token2id)
+        return FittedModel(self.name, k, seed, topic_word, doc_topic, seconds, asdict(params), empty, model, vocabulary)
 
     def save_native(self, native, path: Path) -> None:
         native.save(str(path))
@@ -100,3 +101,18 @@ class TomotopyLda(TopicEngine):
         import tomotopy as tp
 
         return tp.LDAModel.load(str(path))
+
+    def infer(self, fitted: FittedModel, texts: list[list[str]], seed: int = 0, iterations: int = 100) -> np.ndarray:
+        """Gibbs-sampling inference of each text's topics (``LDAModel.infer``, one thread, the
+        topic-word distributions held fixed); words the model never saw are ignored. tomotopy
+        seeds inference from the model itself (``seed`` is not used): the same model gives
+        the same rows."""
+        model = fitted.native
+        known = set(model.used_vocabs)
+        theta = np.full((len(texts), fitted.k), 1.0 / fitted.k)
+        rows = [row for row, tokens in enumerate(texts) if any(t in known for t in tokens)]
+        if rows:
+            documents = [model.make_doc([t for t in texts[row] if t in known]) for row in rows]
+            distributions, _ = model.infer(documents, iterations=iterations, workers=1)
+            theta[rows] = np.asarray(distributions)
+        return theta / theta.sum(axis=1, keepdims=True)
