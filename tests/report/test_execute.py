@@ -95,7 +95,7 @@ def test_report_and_topic_map_open_offline_in_a_browser(browser, reports, slice_
     from zhtopics.topic_map import write_topic_map
 
     k = RunResults(slice_run).choice["k"]
-    topic_map = write_topic_map(slice_run, load_params())
+    topic_map = write_topic_map(RunResults(slice_run), load_params().topic_map)
     report = next(p for p in reports if p.name.startswith("04"))
     for page in (topic_map, report):
         opened = browser.open(page)
