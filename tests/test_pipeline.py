@@ -73,9 +73,11 @@ def test_single_seed_sweep_keeps_the_final_model_instead_of_fitting_it_twice(tmp
     assert main(argv) == 0
     kept = [p for p in (out / ".cache" / "sweep").iterdir() if p.is_dir()]
     assert len(kept) == 1
-    np.testing.assert_array_equal(
-        np.load(kept[0] / "doc_topic.npy"), np.load(out / "models" / "tomotopy_k3" / "doc_topic.npy")
-    )
+    # The consensus of one seed is that seed's model (read as float32, as the cache keeps every seed's).
+    for matrix in ("doc_topic.npy", "topic_word.npy"):
+        np.testing.assert_allclose(
+            np.load(kept[0] / matrix), np.load(out / "models" / "tomotopy_k3" / matrix), rtol=1e-5, atol=1e-7
+        )
 
 
 def test_only_complete_records_are_trusted(tmp_path):

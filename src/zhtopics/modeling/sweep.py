@@ -7,9 +7,15 @@ K (``results/stability.csv``): how much the topics depend on the seed.
 Runs execute in worker processes; each run is cached on disk under a key made of the
 model input's fingerprint, the run's parameters and the code version (the source of the
 modules a run executes, :mod:`zhtopics.provenance.code`), so an unchanged rerun only
-reads the cache. With one seed per setting, every run is a final model: the sweep keeps
-it (on disk, and in :attr:`SweepResult.fitted` when it was fitted in this process) so that
-training does not fit it again.
+reads the cache. Per run the cache holds its row (``.json``), its topic-word matrix
+(``.npy``) and, when the whole sweep's fit in ``sweep.keep_doc_topics_mb``, its doc-topic
+matrix (``.doc_topic.npy``, float32): the final model is the consensus of the chosen
+setting's seeds (:mod:`zhtopics.modeling.consensus`), which needs every seed's matrices.
+:func:`keep_runs` fits again the runs whose matrices (or library model) training needs
+and the cache lacks: the same seed gives the same model. With one seed per setting every
+run is a final model: the sweep keeps its model folder (on disk, and in
+:attr:`SweepResult.fitted` when it was fitted in this process) so that training does not
+fit it again.
 """
 
 from __future__ import annotations
@@ -91,6 +97,8 @@ class SweepResult:
     keys : dict
         (engine, k, seed) → the run's cache key (its folder in the cache holds the model
         when the sweep has one seed per setting).
+    cache_dir : Path
+        The run cache.
     fitted : dict
         (engine, k, seed) → the model, for runs fitted in this process (a sweep of one run).
     """
@@ -98,7 +106,59 @@ class SweepResult:
     runs: pd.DataFrame
     topic_words: dict[Spec, np.ndarray]
     keys: dict[Spec, str]
+    cache_dir: Path
     fitted: dict[Spec, FittedModel] = field(default_factory=dict)
+
+    def model_folder(self, spec: Spec) -> Path:
+        """Where the cache keeps the run's model folder (when it keeps it)."""
+        return self.cache_dir / self.keys[spec]
+
+    def doc_topic_file(self, spec: Spec) -> Path:
+        """Where the cache keeps the run's doc-topic matrix (when it keeps it)."""
+        return doc_topic_file(self.cache_dir, self.keys[spec])
+
+    def has_doc_topic(self, spec: Spec) -> bool:
+        """Whether :meth:`doc_topic` can give the run's doc-topic matrix without fitting it again."""
+        return (
+            spec in self.fitted
+            or self.doc_topic_file(spec).exists()
+            or (self.model_folder(spec) / "doc_topic.npy").exists()
+        )
+
+    def doc_topic(self, spec: Spec) -> np.ndarray:
+        """The run's doc-topic matrix as float32 (as the cache keeps it, whichever way it came):
+        from the model fitted in this process, the cache's matrix (:func:`keep_runs`) or its
+        model folder."""
+        if spec in self.fitted:
+            return self.fitted[spec].doc_topic.astype(np.float32)
+        if self.doc_topic_file(spec).exists():
+            return np.load(self.doc_topic_file(spec))
+        return np.load(self.model_folder(spec) / "doc_topic.npy").astype(np.float32)
+
+
+def doc_topic_file(cache_dir: Path, key: str) -> Path:
+    """The cached doc-topic matrix of the run ``key``."""
+    return Path(cache_dir) / f"{key}.doc_topic.npy"
+
+
+@dataclass(frozen=True)
+class Keep:
+    """What a run leaves in the cache besides its topic-word matrix.
+
+    Attributes
+    ----------
+    model : bool
+        Its model folder (library model, matrices, Dictionary).
+    doc_topic : bool
+        Its doc-topic matrix (float32).
+    row : bool
+        Its row and topic-word matrix (False when fitting a cached run again only for its
+        matrices or model: the cached row, fit seconds included, stays as it was).
+    """
+
+    model: bool = False
+    doc_topic: bool = False
+    row: bool = True
 
 
 # Forked sweep workers inherit these (set just before the pool starts), instead of
@@ -107,20 +167,24 @@ _WORKER_DATA: ModelInput | None = None
 _WORKER_REFERENCE: ModelInput | None = None
 
 
-def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep_model: bool) -> tuple[dict, FittedModel | None]:
+def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep: Keep) -> tuple[dict | None, FittedModel]:
     """Fit and score one run (in a worker process) and store it in the cache.
 
     The run's files are written atomically, the ``.json`` row last: a run is in the cache
-    only when all of it is. With ``keep_model`` (one seed per setting: every run is a
-    final model) the model folder is kept in the cache too.
+    only when all of it is. ``keep`` says what else the cache keeps (:class:`Keep`).
     """
     engine, k, seed = spec
     fitted = fit(engine, _WORKER_DATA, k, seed, params.engines)
-    row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn)
     path = Path(cache_dir) / key
-    if keep_model:
+    if keep.model:
         with atomic_folder(path) as temporary:
             save_model(fitted, temporary, _WORKER_DATA.dictionary)
+    if keep.doc_topic:
+        with atomic_path(doc_topic_file(cache_dir, key)) as temporary:
+            np.save(temporary, fitted.doc_topic.astype(np.float32))
+    if not keep.row:
+        return None, fitted
+    row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn)
     with atomic_path(path.with_suffix(".npy")) as temporary:
         np.save(temporary, fitted.topic_word.astype(np.float32))
     write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
@@ -181,22 +245,24 @@ def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path) -> d
 
 
 def _fit_runs(
-    todo: list[Spec], data: ModelInput, params: Params, cache_dir: Path, keys: dict[Spec, str], processes: int
+    todo: dict[Spec, Keep], data: ModelInput, params: Params, cache_dir: Path, keys: dict[Spec, str], processes: int
 ) -> tuple[dict[Spec, dict], dict[Spec, FittedModel]]:
-    """Fit the runs not in the cache: in this process for one run, else in forked workers."""
+    """Fit the runs of ``todo`` (what each keeps): in this process for one run, else in forked
+    workers. Returns their rows (those that store one) and, for a single run fitted here
+    that keeps its model, the model itself (handed to training instead of reading it back)."""
     global _WORKER_DATA, _WORKER_REFERENCE
     _WORKER_DATA = data
-    _WORKER_REFERENCE = data.reference(params.sweep.coherence_docs)
-    if _WORKER_REFERENCE.n_docs < data.n_docs:
-        logger.info("coherence on a fixed sample of %d of %d documents", _WORKER_REFERENCE.n_docs, data.n_docs)
-    keep_model = len(params.sweep.seeds) == 1
+    if any(keep.row for keep in todo.values()):
+        _WORKER_REFERENCE = data.reference(params.sweep.coherence_docs)
+        if _WORKER_REFERENCE.n_docs < data.n_docs:
+            logger.info("coherence on a fixed sample of %d of %d documents", _WORKER_REFERENCE.n_docs, data.n_docs)
     rows, fitted = {}, {}
     with tqdm(total=len(todo), desc="sweep", unit="run", disable=None) as progress:
         if processes == 1 or len(todo) == 1:
-            for spec in todo:
-                rows[spec], model = _run(spec, params, str(cache_dir), keys[spec], keep_model)
-                if len(todo) == 1 and keep_model:
-                    fitted[spec] = model  # handed to training instead of reading it back
+            for spec, keep in todo.items():
+                rows[spec], model = _run(spec, params, str(cache_dir), keys[spec], keep)
+                if len(todo) == 1 and keep.model:
+                    fitted[spec] = model
                 progress.update()
         else:
             # Workers are forked, so each inherits the model input without pickling it; only
@@ -205,17 +271,24 @@ def _fit_runs(
                 max_workers=min(processes, len(todo)), mp_context=multiprocessing.get_context("fork")
             ) as pool:
                 futures = {
-                    pool.submit(_run_row, spec, params, str(cache_dir), keys[spec], keep_model): spec for spec in todo
+                    pool.submit(_run_row, spec, params, str(cache_dir), keys[spec], keep): spec
+                    for spec, keep in todo.items()
                 }
                 for future in as_completed(futures):
                     rows[futures[future]] = future.result()
                     progress.update()
-    return rows, fitted
+    return {spec: row for spec, row in rows.items() if row is not None}, fitted
 
 
-def _run_row(spec: Spec, params: Params, cache_dir: str, key: str, keep_model: bool) -> dict:
+def _run_row(spec: Spec, params: Params, cache_dir: str, key: str, keep: Keep) -> dict | None:
     """:func:`_run` in a worker: only the row goes back to the parent."""
-    return _run(spec, params, cache_dir, key, keep_model)[0]
+    return _run(spec, params, cache_dir, key, keep)[0]
+
+
+def keeps_doc_topics(specs: list[Spec], n_docs: int, budget_mb: float) -> bool:
+    """Whether the doc-topic matrices of all ``specs`` (float32) fit in ``budget_mb`` MB
+    (``sweep.keep_doc_topics_mb``)."""
+    return 4 * n_docs * sum(k for _, k, _ in specs) <= budget_mb * 1e6
 
 
 def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int | None = None) -> SweepResult:
@@ -245,11 +318,44 @@ def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int 
     fitted = {}
     if todo:
         processes = processes or params.sweep.processes or os.cpu_count() or 1
-        new_rows, fitted = _fit_runs(todo, data, params, cache_dir, keys, processes)
+        keep = Keep(
+            model=len(params.sweep.seeds) == 1,  # every run is a final model
+            doc_topic=keeps_doc_topics(specs, data.n_docs, params.sweep.keep_doc_topics_mb),
+        )
+        new_rows, fitted = _fit_runs(dict.fromkeys(todo, keep), data, params, cache_dir, keys, processes)
         rows.update(new_rows)
     runs = pd.DataFrame([rows[spec] for spec in specs], columns=SWEEP_COLUMNS)
     topic_words = {spec: np.load(cache_dir / f"{keys[spec]}.npy") for spec in specs}
-    return SweepResult(runs, topic_words, keys, fitted)
+    return SweepResult(runs, topic_words, keys, cache_dir, fitted)
+
+
+def keep_runs(
+    data: ModelInput, params: Params, sweep: SweepResult, specs: list[Spec], model: Spec, processes: int | None = None
+) -> None:
+    """Make sure the cache holds the doc-topic matrix of every run of ``specs`` and the model
+    folder of ``model`` (or :attr:`SweepResult.fitted` the model): fit again the runs that
+    lack them (the same seed gives the same model; their cached rows stay as they were).
+
+    Parameters
+    ----------
+    specs : list
+        The runs of the chosen setting (one per seed).
+    model : tuple
+        The run whose library model the final model folder keeps (the reference seed).
+    """
+    todo = {}
+    for spec in specs:
+        needs_model = (
+            spec == model and spec not in sweep.fitted and not (sweep.model_folder(spec) / "doc_topic.npy").exists()
+        )
+        if needs_model or not sweep.has_doc_topic(spec):
+            todo[spec] = Keep(model=needs_model, doc_topic=True, row=False)
+    if not todo:
+        return
+    logger.info("fitting %d run(s) of the sweep again for their doc-topic matrices or model", len(todo))
+    processes = processes or params.sweep.processes or os.cpu_count() or 1
+    _, fitted = _fit_runs(todo, data, params, sweep.cache_dir, sweep.keys, processes)
+    sweep.fitted.update(fitted)
 
 
 def stability_table(topic_words: dict[Spec, np.ndarray]) -> tuple[pd.DataFrame, dict[Spec, float]]:

@@ -43,20 +43,28 @@ def topic_word_table(fitted: FittedModel, dictionary: Dictionary, topn: int = 30
 
 
 def doc_topics_table(
-    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, rows: slice = slice(None)
+    fitted: FittedModel,
+    documents: pd.DataFrame,
+    tokens: pd.DataFrame,
+    rows: slice = slice(None),
+    dominant: np.ndarray | None = None,
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``results/doc_topics.csv``: doc_id, text, dominant_topic, topic_0..K-1, then every
-    other column of the documents table (article_id, article_title, input metadata).
+    other column of the documents table (article_id, article_title, input metadata), then
+    the columns of ``extra`` (one row per document: the consensus's seed agreement).
 
-    Documents without tokens have uniform shares and ``dominant_topic`` -1. ``rows`` selects
-    a range of documents (the table is written in pieces for large corpora).
+    Documents without tokens have uniform shares and ``dominant_topic`` -1. ``dominant``
+    (one per document) replaces the argmax of the shares (the consensus's vote of the
+    seeds). ``rows`` selects a range of documents (the table is written in pieces for
+    large corpora).
     """
     if documents["doc_id"].astype(str).tolist() != tokens["doc_id"].astype(str).tolist():
         raise ZhtopicsError("documents.parquet and tokens.parquet disagree on the documents: rerun `zhtopics segment`")
     start, stop, _ = rows.indices(len(documents))
     doc_topic = fitted.doc_topic[start:stop]
     shares = pd.DataFrame(np.round(doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
-    dominant = doc_topic.argmax(axis=1)
+    dominant = doc_topic.argmax(axis=1) if dominant is None else np.array(dominant[start:stop])
     empty = np.asarray(fitted.empty_docs, dtype=np.int64)
     dominant[empty[(empty >= start) & (empty < stop)] - start] = -1
     part = documents.iloc[start:stop]
@@ -66,6 +74,7 @@ def doc_topics_table(
             pd.DataFrame({"dominant_topic": dominant, "n_tokens": tokens["n_in_dictionary"].to_numpy()[start:stop]}),
             shares,
             part.drop(columns=["doc_id", "text"]).reset_index(drop=True),
+            *([] if extra is None else [extra.iloc[start:stop].reset_index(drop=True)]),
         ],
         axis=1,
     )
@@ -73,14 +82,21 @@ def doc_topics_table(
 
 
 def write_doc_topics(
-    fitted: FittedModel, documents: pd.DataFrame, tokens: pd.DataFrame, path: Path, rows_per_piece: int = 100_000
+    fitted: FittedModel,
+    documents: pd.DataFrame,
+    tokens: pd.DataFrame,
+    path: Path,
+    rows_per_piece: int = 100_000,
+    dominant: np.ndarray | None = None,
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Write :func:`doc_topics_table` to ``path`` (atomically, ``rows_per_piece`` documents at
     a time, so that a million documents are never one table in memory); return the columns
     the article profiles need (doc_id, n_tokens, topic_*)."""
     with atomic_path(path) as temporary:
         for start in range(0, len(documents), rows_per_piece):
-            piece = doc_topics_table(fitted, documents, tokens, slice(start, start + rows_per_piece))
+            rows = slice(start, start + rows_per_piece)
+            piece = doc_topics_table(fitted, documents, tokens, rows, dominant, extra)
             piece.to_csv(temporary, index=False, header=start == 0, mode="w" if start == 0 else "a")
     shares = pd.DataFrame(np.round(fitted.doc_topic, 6), columns=[f"topic_{i}" for i in range(fitted.k)])
     return pd.concat(

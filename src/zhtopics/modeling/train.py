@@ -1,11 +1,14 @@
 """Stage 4: the sweep, the choice of engine and K, the final models and their tables.
 
 :func:`run_train` runs the sweep (:mod:`zhtopics.modeling.sweep`), applies the label-free
-rule (:mod:`zhtopics.modeling.select`) and fits the final model of the chosen setting: its
-most typical seed (the medoid of the seeds), not the luckiest. Every other engine of the
-sweep is fitted at the same K the same way, so that they can be compared side by side. The
-models go to ``models/<engine>_k<K>/`` with a ``manifest.json``; the tables of
-:mod:`zhtopics.modeling.tables` go to ``results/``.
+rule (:mod:`zhtopics.modeling.select`) and makes the final model of the chosen setting:
+the consensus of all its seeds (:mod:`zhtopics.modeling.consensus`), numbered and saved
+with the library model of its most typical seed (the medoid), so that the engine's own
+inference on new texts gives the same topic numbers. Every other engine of the sweep gets
+its consensus at the same K the same way, so that they can be compared side by side. The
+models go to ``models/<engine>_k<K>/`` with a ``manifest.json`` (the consensus: each
+topic's seed support); the tables of :mod:`zhtopics.modeling.tables` go to ``results/``,
+``doc_topics.csv`` with each paragraph's seed agreement.
 """
 
 from __future__ import annotations
@@ -16,15 +19,17 @@ import platform
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from zhtopics import __version__
 from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
 from zhtopics.modeling.select import choose_setting, typical_seed
-from zhtopics.modeling.sweep import SweepResult, code_version, run_sweep, stability_table
+from zhtopics.modeling.sweep import SweepResult, code_version, keep_runs, run_sweep, stability_table
 from zhtopics.modeling.tables import (
     article_topics_table,
     engine_comparison_table,
@@ -63,17 +68,78 @@ def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: d
         )
 
 
-def _final_model(data: ModelInput, params: Params, sweep: SweepResult, spec, paths: OutputPaths, seconds: float):
+def _final_model(data: ModelInput, params: Params, sweep: SweepResult, spec, seconds: float):
     """The model of one sweep run: the one the sweep fitted in this process, the one it kept in
-    its cache (one seed per setting), or fitted again (same seed: the same model)."""
+    its cache (:func:`~zhtopics.modeling.sweep.keep_runs`), or fitted again (same seed: the
+    same model)."""
     engine, k, seed = spec
     if spec in sweep.fitted:
         return sweep.fitted[spec]
-    kept = paths.sweep_cache / sweep.keys[spec]
+    kept = sweep.model_folder(spec)
     if (kept / "doc_topic.npy").exists():
         engine_params = params_to_dict(params.engines[engine])
         return load_model(kept, engine, k, seed, engine_params, seconds, empty_rows(data))
     return fit(engine, data, k, seed, params.engines)
+
+
+def consensus_of_setting(
+    data: ModelInput, params: Params, sweep: SweepResult, engine: str, k: int, reference_seed: int
+) -> SeedConsensus:
+    """The consensus of every seed of (engine, k) on the reference seed's model.
+
+    The seeds' topic-word matrices come from the sweep; their doc-topic matrices from its
+    cache, fitted again when the cache lacks them (:func:`~zhtopics.modeling.sweep.keep_runs`).
+    """
+    runs = sweep.runs[(sweep.runs["engine"] == engine) & (sweep.runs["k"] == k)]
+    seeds = sorted(int(seed) for seed in runs["seed"])
+    specs = [(engine, k, seed) for seed in seeds]
+    reference = (engine, k, reference_seed)
+    keep_runs(data, params, sweep, specs, reference)
+    seconds = float(runs.loc[runs["seed"] == reference_seed, "seconds"].iloc[0])
+    base = _final_model(data, params, sweep, reference, seconds)
+    return seed_consensus(
+        base,
+        [sweep.topic_words[spec] for spec in specs],
+        (sweep.doc_topic(spec) for spec in specs),
+        seeds,
+        params.train.consensus.min_similarity,
+    )
+
+
+def _manifest(
+    data: ModelInput, params: Params, paths: OutputPaths, choice: dict, final: SeedConsensus, run: dict, setting
+) -> dict:
+    """The final model's ``manifest.json``."""
+    fitted, engine, k = final.model, final.model.engine, choice["k"]
+    settings = params.train.consensus
+    flips = final.flips(settings.min_agreement)
+    with_tokens = int(np.isfinite(final.agreement).sum())
+    return {
+        "name": paths.model_dir(engine, k).name,
+        "role": "chosen" if engine == choice["engine"] else "comparison (same K, other engine)",
+        "engine": engine,
+        "k": k,
+        "seed": fitted.seed,
+        "seed_role": "reference of the consensus (the medoid seed): its library model and topic numbers",
+        "engine_params": params_to_dict(params.engines[engine]),
+        "metrics": {key: run[key] for key in ("c_v", "c_npmi", "u_mass", "diversity")},
+        "stability": None if setting.empty else float(setting["stability"].iloc[0]),
+        "consensus": {
+            **final.alignment.summary(),
+            "min_agreement": settings.min_agreement,
+            "documents_with_tokens": with_tokens,
+            "flips_between_seeds": int(flips.sum()),
+            "mean_seed_agreement": round(float(np.nanmean(final.agreement)), 6) if with_tokens else None,
+        },
+        "fit_seconds": round(fitted.seconds, 3),
+        "input_fingerprint": data.fingerprint(),
+        "documents": data.n_docs,
+        "vocabulary": data.n_terms,
+        "documents_without_tokens": len(fitted.empty_docs),
+        "params_hash": params_hash(params, paths.root),
+        "selection": {key: value for key, value in choice.items() if key != "settings"},
+        "versions": model_versions(),
+    }
 
 
 def train_final(
@@ -84,15 +150,15 @@ def train_final(
     typicality: dict,
     paths: OutputPaths,
     force_k: int | None = None,
-) -> tuple[dict, dict[str, FittedModel]]:
-    """Choose the setting, fit the chosen model and the other engines at the same K, save them.
+) -> tuple[dict, dict[str, SeedConsensus]]:
+    """Choose the setting, make the consensus of its seeds and of the other engines' at the same K, save them.
 
     Returns
     -------
     choice : dict
         The selection rule's outcome (also written to ``results/model_choice.json``).
-    models : dict
-        engine → FittedModel, the chosen engine first.
+    finals : dict
+        engine → SeedConsensus, the chosen engine first.
     """
     runs = sweep.runs
     if force_k is not None:
@@ -106,47 +172,52 @@ def train_final(
     k = choice["k"]
     swept = [engine for engine in params.sweep.engines if engine in set(runs["engine"])]
     engines = [choice["engine"]] + [engine for engine in swept if engine != choice["engine"]]
-    models: dict[str, FittedModel] = {}
+    finals: dict[str, SeedConsensus] = {}
     for engine in engines:
         seed, typical = typical_seed(typicality, engine, k)
         run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
-        fitted = _final_model(data, params, sweep, (engine, k, seed), paths, run["seconds"])
-        models[engine] = fitted
+        final = consensus_of_setting(data, params, sweep, engine, k, seed)
+        finals[engine] = final
         setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
-        manifest = {
-            "name": paths.model_dir(engine, k).name,
-            "role": "chosen" if engine == choice["engine"] else "comparison (same K, other engine)",
-            "engine": engine,
-            "k": k,
-            "seed": seed,
-            "seed_typicality": round(typical, 6),
-            "engine_params": params_to_dict(params.engines[engine]),
-            "metrics": {key: run[key] for key in ("c_v", "c_npmi", "u_mass", "diversity")},
-            "stability": None if setting.empty else float(setting["stability"].iloc[0]),
-            "fit_seconds": round(fitted.seconds, 3),
-            "input_fingerprint": data.fingerprint(),
-            "documents": data.n_docs,
-            "vocabulary": data.n_terms,
-            "documents_without_tokens": len(fitted.empty_docs),
-            "params_hash": params_hash(params, paths.root),
-            "selection": {key: value for key, value in choice.items() if key != "settings"},
-            "versions": model_versions(),
-        }
-        write_model(fitted, data, paths.model_dir(engine, k), manifest)
-        logger.info("fitted %s at k=%d (seed %d, typicality %.3f)", engine, k, seed, typical)
-    return choice, models
+        manifest = {**_manifest(data, params, paths, choice, final, run, setting), "seed_typicality": round(typical, 6)}
+        write_model(final.model, data, paths.model_dir(engine, k), manifest)
+        logger.info(
+            "%s at k=%d: consensus of %d seeds on seed %d (typicality %.3f); seeds finding each topic: %s",
+            engine,
+            k,
+            len(final.alignment.seeds),
+            seed,
+            typical,
+            final.alignment.seeds_found.tolist(),
+        )
+    return choice, finals
 
 
 def write_results(
-    choice: dict, models: dict[str, FittedModel], data: ModelInput, run: RunResults, runs: pd.DataFrame, topn: int
+    choice: dict,
+    finals: dict[str, SeedConsensus],
+    data: ModelInput,
+    run: RunResults,
+    runs: pd.DataFrame,
+    params: Params,
 ) -> None:
-    """Write topics, doc_topics, article_topics (chosen model), the engine comparison and the model choice."""
+    """Write topics, doc_topics (with the seed agreement), article_topics (chosen model), the
+    engine comparison and the model choice."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
-    chosen = models[choice["engine"]]
+    final = finals[choice["engine"]]
+    chosen, topn = final.model, params.train.topn
+    models = {engine: consensus.model for engine, consensus in finals.items()}
     documents = run.documents
     write_csv(topic_word_table(chosen, data.dictionary, topn), paths.result("topics"))
-    doc_topics = write_doc_topics(chosen, documents, run.token_counts(), paths.result("doc_topics"))
+    doc_topics = write_doc_topics(
+        chosen,
+        documents,
+        run.token_counts(),
+        paths.result("doc_topics"),
+        dominant=final.dominant,
+        extra=final.agreement_columns(params.train.consensus.min_agreement),
+    )
     occurrences = paragraph_occurrences(documents, run.removed_or_none())
     write_csv(article_topics_table(doc_topics, chosen.k, occurrences, run.articles), paths.result("article_topics"))
     for engine, fitted in models.items():
@@ -181,11 +252,14 @@ def run_train(context: StageContext) -> list[str]:
     """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
     paths, params = context.paths, context.params
     data, sweep, stability, typicality = sweep_and_score(context)
-    choice, models = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
-    write_results(choice, models, data, context.run, sweep.runs, params.train.topn)
-    chosen = models[choice["engine"]]
+    choice, finals = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
+    write_results(choice, finals, data, context.run, sweep.runs, params)
+    final = finals[choice["engine"]]
+    flips = int(final.flips(params.train.consensus.min_agreement).sum())
     return [
-        f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "
+        f"chose {choice['engine']} at K={choice['k']} (mean {choice['metric']} "
         f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
-        f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/"
+        f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/",
+        f"consensus of {len(final.alignment.seeds)} seeds (numbered as seed {final.model.seed}): seeds finding "
+        f"each topic {final.alignment.seeds_found.tolist()}; {flips} paragraphs flip between seeds",
     ]

@@ -43,6 +43,7 @@ from zhtopics.params.loading import (
     study_params_file,
 )
 from zhtopics.params.sections import (
+    ConsensusParams,
     CorpusParams,
     Duplicates,
     FiguresParams,
@@ -64,6 +65,7 @@ __all__ = [
     "PACKAGE_DIR",
     "PACKAGE_PREFIX",
     "STUDY_PARAMS",
+    "ConsensusParams",
     "CorpusParams",
     "Duplicates",
     "FiguresParams",

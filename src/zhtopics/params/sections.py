@@ -106,6 +106,7 @@ class SweepParams:
     diversity_topn: int
     coherence_docs: int | None
     processes: int
+    keep_doc_topics_mb: float
 
     def k_values(self) -> list[int]:
         """The numbers of topics to sweep, in order."""
@@ -124,10 +125,19 @@ class SelectionParams:
 
 
 @dataclass(frozen=True)
+class ConsensusParams:
+    """``train.consensus``: the final topics from all seeds of the chosen setting."""
+
+    min_similarity: float
+    min_agreement: float
+
+
+@dataclass(frozen=True)
 class TrainParams:
-    """``train``: the final model's tables (stage 4)."""
+    """``train``: the final model's consensus and tables (stage 4)."""
 
     topn: int
+    consensus: ConsensusParams
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,7 @@ class ThemesParams:
     file: Path | None
     topn: int
     min_score: float
+    relevance_lambda: float
     evidence_per_topic: int
     guided: GuidedParams
 
