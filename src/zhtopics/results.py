@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 
 #: The text columns of the topic label tables (read as text: an empty cell is "", not NaN).
-LABEL_TEXT = {column: str for column in ("label", "theme_id", "theme", "theme_en", "runner_up", "top_words")}
+LABEL_TEXT = {
+    column: str for column in ("label", "theme_id", "theme", "theme_en", "runner_up", "top_words", "distinctive_words")
+}
 
 
 class RunResults:

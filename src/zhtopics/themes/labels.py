@@ -1,13 +1,15 @@
-"""Naming topics after the themes they carry.
+"""Naming topics after the themes they carry, or by their most distinctive words.
 
 A themes file (``themes.file``; the seed study's is ``data/lexicon/themes.yaml``) lists
 themes with a few seed words each, written from reading the texts. A topic's score for a
 theme is the share of the probability mass of its top ``themes.topn`` words that falls on
 that theme's seed words. The topic takes the best-scoring theme's name when that score
-reaches ``themes.min_score``; otherwise it is labelled by its top three words. When several
-topics carry the same theme, the highest-scoring one takes the plain name and the others
-add their top word, so labels stay distinct. Without a themes file every topic is labelled
-by its top words.
+reaches ``themes.min_score``. Otherwise (and for every topic without a themes file) it is
+labelled by its three most *distinctive* words: the highest LDAvis relevance
+(:func:`relevance`, Sievert & Shirley 2014) at ``themes.relevance_lambda``, not the most
+probable words, which in a small corpus are the same generic words in every topic. When
+several topics carry the same theme, the highest-scoring one takes the plain name and the
+others add their most distinctive word, so labels stay distinct.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ LABEL_COLUMNS = [
     "runner_up",
     "runner_up_score",
     "top_words",
+    "distinctive_words",
 ]
 
 
@@ -70,10 +73,55 @@ def theme_scores(topic_word: np.ndarray, vocabulary: dict[str, int], themes: lis
     return scores
 
 
+def relevance(topic_word: np.ndarray, word_frequency: np.ndarray, relevance_lambda: float) -> np.ndarray:
+    """LDAvis relevance of every word to every topic (Sievert & Shirley 2014).
+
+    ``λ · log p(w|k) + (1 − λ) · log(p(w|k) / p(w))``, with ``p(w)`` the corpus frequency of
+    the word. λ = 1 ranks a topic's words by probability, λ = 0 by lift (how much more
+    frequent the word is in the topic than in the corpus). pyLDAvis computes the same
+    quantity only inside its page's JavaScript, hence these lines.
+
+    Parameters
+    ----------
+    topic_word : ndarray, shape (k, n_terms)
+    word_frequency : ndarray, shape (n_terms,)
+        Corpus counts (or frequencies) of the words; normalised here.
+    relevance_lambda : float
+
+    Returns
+    -------
+    ndarray, shape (k, n_terms)
+        ``-inf`` where a topic gives a word no probability.
+
+    Examples
+    --------
+    >>> topic_word = np.array([[0.5, 0.3, 0.2], [0.5, 0.1, 0.4]])  # word 0 is the most probable in both
+    >>> relevance(topic_word, np.array([16, 2, 2]), 0.6).argmax(axis=1).tolist()  # word 0: frequent everywhere
+    [1, 2]
+    """
+    p_word = np.asarray(word_frequency, dtype=np.float64)
+    p_word = np.maximum(p_word / p_word.sum(), np.finfo(float).tiny)
+    with np.errstate(divide="ignore"):
+        log_topic = np.log(topic_word)
+    return relevance_lambda * log_topic + (1.0 - relevance_lambda) * (log_topic - np.log(p_word))
+
+
+def _ranked_words(scores: np.ndarray, words: dict[int, str], topn: int) -> list[list[str]]:
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :topn]
+    return [[words[int(i)] for i in row] for row in order]
+
+
 def label_topics(
-    topic_word: np.ndarray, vocabulary: dict[str, int], themes: list[dict], topn: int = 30, min_score: float = 0.1
+    topic_word: np.ndarray,
+    vocabulary: dict[str, int],
+    themes: list[dict],
+    *,
+    topn: int,
+    min_score: float,
+    word_frequency: np.ndarray,
+    relevance_lambda: float,
 ) -> pd.DataFrame:
-    """Name each topic after its best theme, or by its top words (see the module docstring).
+    """Name each topic after its best theme, or by its most distinctive words (module docstring).
 
     Parameters
     ----------
@@ -82,18 +130,24 @@ def label_topics(
         word → column of ``topic_word`` (a gensim Dictionary's ``token2id``).
     themes : list of dict
     topn : int
-        Top words of a topic that are scored.
+        Top words of a topic that are scored (``themes.topn``).
     min_score : float
-        Smallest score that names a topic after a theme.
+        Smallest score that names a topic after a theme (``themes.min_score``).
+    word_frequency : ndarray, shape (n_terms,)
+        Corpus counts of the words (a Dictionary's ``cfs``), for :func:`relevance`.
+    relevance_lambda : float
+        ``themes.relevance_lambda``.
 
     Returns
     -------
     DataFrame
-        One row per topic with :data:`LABEL_COLUMNS`.
+        One row per topic with :data:`LABEL_COLUMNS`: ``top_words`` the 10 most probable
+        words, ``distinctive_words`` the 10 most relevant.
     """
     words = {i: w for w, i in vocabulary.items()}
     scores = theme_scores(topic_word, vocabulary, themes, topn)
-    top_words = [[words[int(i)] for i in row] for row in np.argsort(-topic_word, axis=1, kind="stable")[:, :10]]
+    top_words = _ranked_words(topic_word, words, 10)
+    distinctive = _ranked_words(relevance(topic_word, word_frequency, relevance_lambda), words, 10)
     rows = []
     for t in range(topic_word.shape[0]):
         order = np.argsort(-scores[t], kind="stable")
@@ -104,7 +158,7 @@ def label_topics(
         rows.append(
             {
                 "topic": t,
-                "label": theme["name"] if named else " · ".join(top_words[t][:3]),
+                "label": theme["name"] if named else " · ".join(distinctive[t][:3]),
                 "theme_id": theme["id"] if named else "",
                 "theme": theme["name"] if named else "",
                 "theme_en": theme.get("name_en", "") if named else "",
@@ -112,13 +166,14 @@ def label_topics(
                 "runner_up": "" if second is None else themes[second]["name"],
                 "runner_up_score": 0.0 if second is None else round(float(scores[t, second]), 4),
                 "top_words": " ".join(top_words[t]),
+                "distinctive_words": " ".join(distinctive[t]),
             }
         )
     labels = pd.DataFrame(rows, columns=LABEL_COLUMNS)
     # Distinct labels: the strongest topic of a theme keeps the plain name.
     for _theme_id, group in labels[labels["theme_id"] != ""].groupby("theme_id"):
         for t in group.sort_values("score", ascending=False, kind="stable")["topic"].iloc[1:]:
-            labels.loc[t, "label"] = f"{labels.loc[t, 'theme']}({top_words[t][0]})"
+            labels.loc[t, "label"] = f"{labels.loc[t, 'theme']}({distinctive[t][0]})"
     return labels
 
 

@@ -1,7 +1,8 @@
 """Stage 5: name the chosen model's topics, pick evidence paragraphs, fit the guided model.
 
-Reads the chosen model's ``topic_word.npy`` and ``results/doc_topics.csv`` (through
-:class:`~zhtopics.results.RunResults`); writes ``results/topic_labels.csv``,
+Reads the chosen model's ``topic_word.npy`` and ``manifest.json`` (each topic's seed
+support) and ``results/doc_topics.csv`` (through :class:`~zhtopics.results.RunResults`);
+writes ``results/topic_labels.csv`` (with ``seeds_found`` and ``seeds``),
 ``topic_evidence.csv``, ``theme_seed_coverage.csv`` and the guided model's
 ``guided_topics.csv``, ``guided_topic_labels.csv``, ``guided_article_topics.csv``,
 ``guided_metrics.json`` (and ``models/guided_tomotopy_k<K>/``).
@@ -13,7 +14,11 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from zhtopics.atomic import write_csv, write_text
+from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence
 from zhtopics.modeling.tables import article_topics_table, doc_topics_table, paragraph_occurrences, topic_word_table
@@ -31,6 +36,46 @@ logger = logging.getLogger(__name__)
 
 #: The guided model's results files (removed when the guided model is skipped).
 GUIDED_RESULTS = ("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics")
+#: The columns of doc_topics.csv that evidence needs besides the topic shares.
+EVIDENCE_INPUT = (
+    "doc_id",
+    "text",
+    "n_tokens",
+    "article_id",
+    "article_title",
+    "dominant_topic",
+    "flips_between_seeds",
+)
+
+
+def word_frequency(data: ModelInput) -> np.ndarray:
+    """Corpus count of every Dictionary word (``cfs``), by id: p(w) of the relevance labels."""
+    counts = np.zeros(data.n_terms)
+    for word_id, count in data.dictionary.cfs.items():
+        counts[word_id] = count
+    return counts
+
+
+def _label(topic_word: np.ndarray, data: ModelInput, themes: list[dict], params: Params):
+    settings = params.themes
+    return label_topics(
+        topic_word,
+        data.dictionary.token2id,
+        themes,
+        topn=settings.topn,
+        min_score=settings.min_score,
+        word_frequency=word_frequency(data),
+        relevance_lambda=settings.relevance_lambda,
+    )
+
+
+def seed_support(manifest: dict, k: int) -> pd.DataFrame:
+    """topic, seeds_found, seeds: how many seeds of the chosen setting find each topic (the
+    model's manifest, written by :mod:`zhtopics.modeling.train`)."""
+    topics = pd.DataFrame(manifest["consensus"]["topics"], columns=["topic", "seeds_found", "seeds"])
+    if topics["topic"].tolist() != list(range(k)):
+        raise ZhtopicsError(f"{manifest['name']}/manifest.json: its consensus does not list topics 0..{k - 1}")
+    return topics
 
 
 def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: RunResults) -> dict:
@@ -38,9 +83,8 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
     paths, settings = run.paths, params.themes
     seed = params.sweep.seeds[0]
     guided, topic_themes = fit_guided(data, themes, settings.guided, params.engines["tomotopy"], seed)
-    vocabulary = data.dictionary.token2id
     names = {theme["id"]: theme["name"] for theme in themes}
-    guided_labels = label_topics(guided.topic_word, vocabulary, themes, settings.topn, settings.min_score)
+    guided_labels = _label(guided.topic_word, data, themes, params)
     guided_labels.insert(1, "seeded_theme", [names.get(t, "(free)") for t in topic_themes])
     top = guided.top_words(data.dictionary, params.sweep.coherence_topn)
     reference = data.reference(params.sweep.coherence_docs)
@@ -96,15 +140,20 @@ def run_themes(context: StageContext) -> list[str]:
             coverage["seeds_in_vocabulary"].sum(),
             coverage["seeds"].sum(),
         )
-    k = run.choice["k"]
-    labels = label_topics(run.topic_word(), vocabulary, themes, settings.topn, settings.min_score)
-    evidence = topic_evidence(run.doc_topic_shares(), k, settings.evidence_per_topic)
+    labels = _label(run.topic_word(), data, themes, params)
+    labels = labels.merge(seed_support(run.manifest(), len(labels)), on="topic", how="left")
+    evidence = topic_evidence(run.doc_topic_shares(EVIDENCE_INPUT), len(labels), settings.evidence_per_topic)
     evidence = evidence.merge(labels[["topic", "label"]], on="topic")
     paths.results.mkdir(parents=True, exist_ok=True)
     write_csv(labels, paths.result("topic_labels"))
     write_csv(evidence, paths.result("topic_evidence"))
     write_csv(coverage, paths.result("theme_seed_coverage"))
-    lines = ["topics: " + "; ".join(f"{i}: {label}" for i, label in enumerate(labels["label"]))]
+    lines = [
+        "topics: "
+        + "; ".join(
+            f"{row.topic}: {row.label} (found by {row.seeds_found}/{row.seeds} seeds)" for row in labels.itertuples()
+        )
+    ]
 
     guided = settings.guided
     coverage_share = coverage["seeds_in_vocabulary"].sum() / max(coverage["seeds"].sum(), 1)
