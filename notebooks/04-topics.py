@@ -16,10 +16,12 @@
 # %% [markdown]
 # # 04 主题 · The topics
 #
-# The chosen model's topics: their names, top words, the paragraphs that carry them most,
-# how they relate, and an interactive map. A topic is named after a theme of
-# `data/lexicon/themes.yaml` when the theme's seed words carry enough of its top words
-# (the score); otherwise by its top words. Read from `results/` (`zhtopics train`, `zhtopics themes`).
+# The chosen model's topics: their names, top words, how many seeds find them, the
+# paragraphs that carry them most, how they relate, and an interactive map. The topics are
+# the consensus of all the seeds of the chosen setting, numbered as its most typical seed.
+# A topic is named after a theme of `data/lexicon/themes.yaml` when the theme's seed words
+# carry enough of its top words (the score); otherwise by its most distinctive words (LDAvis
+# relevance). Read from `results/` (`zhtopics train`, `zhtopics themes`).
 
 # %% tags=["parameters"]
 out_dir = ".."
@@ -38,14 +40,32 @@ labels, choice = run.labels, run.choice
 
 # %%
 named = labels[labels["theme_id"].fillna("") != ""]
+consensus = run.manifest()["consensus"]
+flips = consensus["flips_between_seeds"]
 display(
     Markdown(
         f"The chosen model ({escape_markdown(choice['engine'])}, K = {choice['k']}) has **{len(labels)} topics**; "
         f"{len(named)} are named after a theme (score ≥ the `themes.min_score` threshold), "
-        f"{len(labels) - len(named)} by their top words."
+        f"{len(labels) - len(named)} by their most distinctive words. They are the consensus of "
+        f"{len(consensus['seeds'])} seeds, numbered as seed {consensus['reference_seed']}; a seed finds a topic when "
+        f"one of its topics matches it with cosine similarity ≥ {consensus['min_similarity']} (`seeds_found`). "
+        f"**{flips} of {consensus['documents_with_tokens']} paragraphs flip between seeds**: fewer than "
+        f"{consensus['min_agreement']:.0%} of the seeds give them their dominant topic."
     )
 )
-labels.set_index("topic")[["label", "theme_en", "score", "runner_up", "runner_up_score", "top_words"]].fillna("")
+labels.set_index("topic")[
+    [
+        "label",
+        "seeds_found",
+        "seeds",
+        "theme_en",
+        "score",
+        "runner_up",
+        "runner_up_score",
+        "top_words",
+        "distinctive_words",
+    ]
+].fillna("")
 
 # %% [markdown]
 # ## 主题词 · Top words of every topic
@@ -55,16 +75,35 @@ plots.plot_topic_words(run.topics, labels)
 
 # %% [markdown]
 # ## 证据段落 · Evidence: the paragraphs that carry each topic most
-# Read these before trusting a name.
+# Read these before trusting a name. Per topic, the paragraphs whose dominant topic it is and
+# that do not flip between seeds, one per article before a second from the same article,
+# highest share first (`src/zhtopics/themes/evidence.py`).
 
 # %%
 # Labels, titles and paragraphs are scraped text: into Markdown only through escape_markdown
 # (nbconvert renders HTML inside Markdown; the paragraphs must show as written).
-for topic, rows in run.evidence.groupby("topic"):
-    lines = [f"**topic {topic}: {escape_markdown(run.label(topic))}**", ""]
+support = labels.set_index("topic")
+for topic, rows in run.evidence.fillna({"article_title": ""}).groupby("topic"):
+    lines = [
+        f"**topic {topic}: {escape_markdown(run.label(topic))}** (found by {support.loc[topic, 'seeds_found']} of "
+        f"{support.loc[topic, 'seeds']} seeds; top words: {escape_markdown(support.loc[topic, 'top_words'])})",
+        "",
+    ]
     for row in rows.itertuples():
         lines.append(f"{row.rank}. ({row.share:.0%}, {escape_markdown(row.article_title)}) {escape_markdown(row.text)}")
     display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## 不稳定的段落 · Paragraphs whose topic flips between seeds
+# The share of seeds that give each paragraph its dominant topic (`seed_agreement`), for the
+# flagged paragraphs, least agreed first.
+
+# %%
+flipping = run.doc_topic_shares(("doc_id", "text", "article_title", "dominant_topic", "seed_agreement"))
+flipping = flipping[flipping["seed_agreement"] < consensus["min_agreement"]].sort_values(
+    ["seed_agreement", "doc_id"], kind="stable"
+)
+flipping[["doc_id", "article_title", "dominant_topic", "seed_agreement", "text"]].head(20)
 
 # %% [markdown]
 # ## 主题之间 · How the topics relate

@@ -17,6 +17,7 @@ import pandas as pd
 from zhtopics.atomic import atomic_path, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.paths import OutputPaths
+from zhtopics.report.safety import escape_markdown
 from zhtopics.results import RunResults
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
         f"{choice['eligible_settings']} settings met the stability and diversity thresholds"
         + (" (none did: the rule fell back to all settings)." if choice["fallback_to_all_settings"] else "."),
         "",
-        f"Both engines at K = {choice['k']} (the final model is each engine's most typical seed):",
+        f"Both engines at K = {choice['k']} (the final model is the consensus of each engine's seeds, numbered "
+        "as its most typical seed, whose scores are shown):",
         "",
         _table(
             pd.DataFrame(
@@ -88,14 +90,55 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
     ]
 
 
-def _topics_section(labels: pd.DataFrame) -> list[str]:
+#: README shows evidence paragraphs up to this many characters (the whole text is in topic_evidence.csv).
+EVIDENCE_CHARS = 200
+
+
+def _clip(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
+
+
+def _topics_section(labels: pd.DataFrame, evidence: pd.DataFrame, consensus: dict) -> list[str]:
+    """Every topic: its name, top words, how many seeds find it, and its evidence paragraphs."""
     table = {"topic": labels["topic"], "label": labels["label"]}
+    table["seeds finding it"] = labels["seeds_found"].astype(str) + " of " + labels["seeds"].astype(str)
     runner_up = labels["runner_up"]
     if runner_up.str.len().any():  # a themes file named the topics (or tried to)
         table["theme score"] = labels["score"].map("{:.2f}".format)
         table["runner-up theme"] = runner_up + " " + labels["runner_up_score"].map("{:.2f}".format)
     table["top words"] = labels["top_words"]
-    return ["### Topics of the chosen model", "", _table(pd.DataFrame(table)), ""]
+    table["distinctive words"] = labels["distinctive_words"]
+    evidence = evidence.fillna({"article_title": ""})
+    with_tokens = consensus["documents_with_tokens"]
+    flips = consensus["flips_between_seeds"]
+    lines = [
+        "### Topics of the chosen model",
+        "",
+        f"The final topics are the consensus of the chosen setting's {len(consensus['seeds'])} seeds, numbered as "
+        f"seed {consensus['reference_seed']} (the medoid). A seed finds a topic when one of its topics matches it "
+        f"with cosine similarity ≥ {consensus['min_similarity']}. A topic no theme names is labelled by its most "
+        f"distinctive words (LDAvis relevance). {flips} of {with_tokens} paragraphs "
+        f"({flips / max(with_tokens, 1):.0%}) flip between seeds: fewer than {consensus['min_agreement']:.0%} "
+        "of the seeds give them their dominant topic (`seed_agreement`, `flips_between_seeds` in "
+        "`results/doc_topics.csv`).",
+        "",
+        _table(pd.DataFrame(table)),
+        "",
+    ]
+    for row in labels.itertuples(index=False):
+        lines += [
+            f"**Topic {row.topic}: {escape_markdown(row.label)}** (found by {row.seeds_found} of {row.seeds} seeds). "
+            f"Top words: {escape_markdown(row.top_words)}. Distinctive: {escape_markdown(row.distinctive_words)}.",
+            "",
+        ]
+        for paragraph in evidence[evidence["topic"] == row.topic].itertuples(index=False):
+            lines.append(
+                f"{paragraph.rank}. {escape_markdown(paragraph.article_title)} ({paragraph.share:.0%}): "
+                f"{escape_markdown(_clip(paragraph.text))}"
+            )
+        lines.append("")
+    return lines
 
 
 def _articles_section(labels: pd.DataFrame, articles: pd.DataFrame) -> list[str]:
@@ -134,7 +177,7 @@ def render_summary(run: RunResults) -> str:
     lines = [
         *_corpus_section(run.documents_table(["doc_id", "article_id"]), run.removed, run.segment_summary, articles),
         *_model_choice_section(run.choice, run.engine_comparison),
-        *_topics_section(labels),
+        *_topics_section(labels, run.evidence, run.manifest()["consensus"]),
         *_articles_section(labels, articles),
         *_guided_section(run),
     ]
