@@ -97,8 +97,9 @@ def test_seeds_with_more_or_fewer_topics_than_the_reference():
 
 def test_ambiguous_documents_are_flagged_and_the_majority_decides():
     identity = _topics(3)
-    permuted = identity[[1, 2, 0]]  # seed topic j is reference topic (j + 1) % 3... inverted below
-    alignment = align_seeds([identity, permuted, identity, permuted, identity], [1, 2, 3, 4, 5], 0, 0.5)
+    permuted = identity[[1, 2, 0]]  # this seed's topics 0, 1, 2 are the reference's 1, 2, 0
+    topic_words = [identity, permuted, identity, permuted, identity]
+    alignment = align_seeds(topic_words, [1, 2, 3, 4, 5], 0, 0.5)
 
     def seed_rows(rows, permute):
         rows = np.array(rows, dtype=float)
@@ -107,22 +108,26 @@ def test_ambiguous_documents_are_flagged_and_the_majority_decides():
     clear = [0.9, 0.05, 0.05]
     votes = [[0.6, 0.4, 0.0], [0.6, 0.4, 0.0], [0.4, 0.6, 0.0], [0.4, 0.6, 0.0], [0.4, 0.6, 0.0]]
     split = [[0.6, 0.4, 0.0], [0.6, 0.4, 0.0], [0.4, 0.6, 0.0], [0.4, 0.6, 0.0], [0.0, 0.4, 0.6]]
-    matrices = [
-        seed_rows([clear, votes[s], split[s], [1 / 3] * 3], permute=s % 2 == 1) for s in range(5)
-    ]
-    doc_topic, dominant, agreement = consensus_doc_topic(alignment, matrices, empty_docs=[3])
-    assert dominant.tolist() == [0, 1, 1, -1]  # doc 2: topics 0 and 1 have two votes each; 1 has more share
-    assert agreement[:3] == pytest.approx([1.0, 0.6, 0.4]) and np.isnan(agreement[3])
-    final = seed_consensus(_fitted(identity, matrices[0]), [identity, permuted] * 2 + [identity], matrices, [1, 2, 3, 4, 5], 0.5)
-    assert final.flips(0.6).tolist() == [False, False, True, False]
-    columns = final.agreement_columns(0.6)
+    # Topic 2 is in every seed's share of the document (background words); three seeds give
+    # its largest share to topic 0, two to topic 2: the mean share would pick topic 2.
+    background = [[0.5, 0.1, 0.4]] * 3 + [[0.1, 0.1, 0.8]] * 2
+    uniform = [1 / 3] * 3
+    matrices = [seed_rows([clear, votes[s], split[s], background[s], uniform], s % 2 == 1) for s in range(5)]
+    doc_topic, dominant, agreement = consensus_doc_topic(alignment, matrices, empty_docs=[4])
+    assert dominant.tolist() == [0, 1, 1, 0, -1]  # doc 2: topics 0 and 1 have two votes each; 1 has more share
+    assert doc_topic[3].argmax() == 2
+    assert agreement[:4] == pytest.approx([1.0, 0.6, 0.4, 0.6]) and np.isnan(agreement[4])
+    final = seed_consensus(_fitted(identity, matrices[0]), topic_words, matrices, [1, 2, 3, 4, 5], 0.5)
+    assert final.flips(0.6).tolist() == [False, False, True, False, False]
+    assert final.flips(0.75).tolist() == [False, True, True, True, False]
+    columns = final.agreement_columns(0.75)
     assert columns.columns.tolist() == ["seed_agreement", "flips_between_seeds"]
 
 
 def _fitted(topic_word, doc_topic):
     from zhtopics.modeling.engines import FittedModel
 
-    return FittedModel("tomotopy", topic_word.shape[0], 1, topic_word, doc_topic, 0.0, {}, empty_docs=[3])
+    return FittedModel("tomotopy", topic_word.shape[0], 1, topic_word, doc_topic, 0.0, {}, empty_docs=[4])
 
 
 def test_documents_of_words_two_topics_share_flip_and_pure_ones_do_not():
