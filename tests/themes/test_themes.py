@@ -166,6 +166,10 @@ def test_evidence_spreads_over_articles_highest_share_first():
     assert topic0["article_id"].tolist() == ["a", "c", "b"]
     more = topic_evidence(doc_topics, 2, per_topic=5)
     assert more[more["topic"] == 0]["doc_id"].tolist() == ["d0", "d5", "d4", "d1", "d2"]  # then a second round
+    # Two ids under one title (a repost) are one article; an empty title falls back to the id.
+    doc_topics["article_title"] = ["A", "A", "A", "A", "", "A", "A"]
+    reposted = topic_evidence(doc_topics, 2, per_topic=3)
+    assert reposted[reposted["topic"] == 0]["doc_id"].tolist() == ["d0", "d4", "d1"]
 
 
 def test_evidence_prefers_paragraphs_the_topic_dominates_and_that_do_not_flip():

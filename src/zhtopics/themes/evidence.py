@@ -26,8 +26,10 @@ def topic_evidence(doc_topics: pd.DataFrame, k: int, per_topic: int) -> pd.DataF
        between seeds (``flips_between_seeds`` false, when the table has it).
     2. Among them, one paragraph per article before a second one from any article: the
        best paragraph (highest share of ``t``) of each article, highest share first; then
-       the second best of each article; and so on. Without ``article_id`` each paragraph
-       is its own article (plain share order).
+       the second best of each article; and so on. Articles are told apart by their title
+       (two ids under one title, e.g. a repost, count as one article), or by
+       ``article_id`` where the title is empty; without either, each paragraph is its own
+       article (plain share order).
     3. When these are fewer than ``per_topic``, the other paragraphs fill up, ordered the
        same way (one per article first, highest share first).
 
@@ -58,8 +60,11 @@ def topic_evidence(doc_topics: pd.DataFrame, k: int, per_topic: int) -> pd.DataF
     if "flips_between_seeds" in doc_topics.columns:
         stable = ~doc_topics.loc[usable, "flips_between_seeds"].fillna(False).astype(bool).to_numpy()
     doc_ids = doc_topics.loc[usable, "doc_id"].astype(str).to_numpy()
-    group_column = "article_id" if "article_id" in doc_topics.columns else "doc_id"
-    groups = doc_topics.loc[usable, group_column].astype(str).to_numpy()
+    groups = doc_topics.loc[usable, "article_id" if "article_id" in doc_topics.columns else "doc_id"].astype(str)
+    if "article_title" in doc_topics.columns:
+        titles = doc_topics.loc[usable, "article_title"].fillna("").astype(str)
+        groups = titles.where(titles.str.strip() != "", groups)
+    groups = groups.to_numpy()
     rows = []
     for topic in range(k):
         first = (dominant == topic) & stable
