@@ -148,10 +148,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if outcome.identical:
         _say(args)(f"verified: the re-run reproduces all {outcome.compared} recorded files of {args.manifest}")
         return 0
-    problems = len(outcome.changed) + len(outcome.differences)
+    differing = {line.split(" (")[0] for line in [*outcome.changed, *outcome.differences]}
     print(
-        f"zhtopics: verify: {problems} difference{'s' if problems != 1 else ''} from {args.manifest} "
-        f"({outcome.compared} recorded files compared)",
+        f"zhtopics: verify: {len(differing)} of the {outcome.compared} recorded files "
+        f"{'differs' if len(differing) == 1 else 'differ'} from {args.manifest}",
         file=sys.stderr,
     )
     return 1
