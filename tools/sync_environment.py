@@ -54,6 +54,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "nbconvert": "nbconvert",
     "numpy": "numpy",
     "opencc": PIP,  # conda-forge's opencc is the C++ library, not this binding
+    "openpyxl": "openpyxl",
     "pandas": "pandas",
     "papermill": "papermill",
     "pyarrow": "pyarrow",

@@ -52,7 +52,7 @@ USER_ERRNOS = {
     errno.ELOOP,
 }
 #: Flags that set a ``corpus`` parameter.
-CORPUS_FLAGS = ("text_column", "id_column", "group_column", "encoding", "txt_format")
+CORPUS_FLAGS = ("text_column", "id_column", "group_column", "encoding", "txt_format", "sheet")
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -61,6 +61,8 @@ def _overrides(args: argparse.Namespace) -> dict:
     if getattr(args, "k", None) is not None:
         overrides["sweep"] = {"k": [args.k]}
     corpus = {flag: getattr(args, flag) for flag in CORPUS_FLAGS if getattr(args, flag, None) is not None}
+    if isinstance(corpus.get("sheet"), str) and corpus["sheet"].isdigit():
+        corpus["sheet"] = int(corpus["sheet"])  # --sheet 0: the first sheet
     if corpus:
         overrides["corpus"] = corpus
     return overrides
@@ -179,11 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
     common.add_argument("-q", "--quiet", action="store_true", help="only errors")
     inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument("input", type=Path, help=".txt file, folder of .txt files, or .csv/.tsv/.jsonl/.parquet table")
+    inputs.add_argument(
+        "input", type=Path, help=".txt file, folder of .txt files, or .csv/.tsv/.jsonl/.parquet/.xlsx table"
+    )
     inputs.add_argument("--text-column", help="table column holding the text (default: corpus.text_column)")
     inputs.add_argument("--id-column", help="table column with a unique id per row")
     inputs.add_argument("--group-column", help="table column grouping rows (article, author, ...)")
     inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
+    inputs.add_argument("--sheet", help="the sheet of an .xlsx workbook, by name or number (default: the first)")
     inputs.add_argument(
         "--format",
         dest="txt_format",
