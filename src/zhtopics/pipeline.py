@@ -374,7 +374,7 @@ def finish_run(context: StageContext, options: RunOptions, say: Callable[[str], 
     from zhtopics.provenance.manifest import write_run_manifest
     from zhtopics.report.summary import write_summary_files
 
-    for line in write_summary_files(context.run, options.readme):
+    for line in write_summary_files(context.run, context.params, options.readme):
         say(line)
     manifest = write_run_manifest(context, options)
     say(f"wrote {manifest}")

@@ -34,7 +34,7 @@ LABEL_TEXT = {column: str for column in ("label", "theme_id", "theme", "theme_en
 def _with_copy_text(table: pd.DataFrame) -> pd.DataFrame:
     """An article table with ``copy_of`` as text ("" where the article copies none)."""
     if "copy_of" in table.columns:
-        table["copy_of"] = table["copy_of"].fillna("").astype(str)
+        table["copy_of"] = table["copy_of"].astype("string").fillna("").astype(str)
     return table
 
 
@@ -297,7 +297,12 @@ class RunResults:
     @cached_property
     def guided_agreement(self) -> pd.DataFrame:
         """``guided_agreement.csv``: the unsupervised and guided topics matched one to one."""
-        return self.table("guided_agreement", dtype={"label": str, "guided_label": str}, keep_default_na=False)
+        return self.table(
+            "guided_agreement",
+            dtype={"topic": "Int64", "guided_topic": "Int64", "label": str, "guided_label": str},
+            keep_default_na=False,
+            na_values={column: [""] for column in ("topic", "guided_topic", "similarity")},
+        )
 
     def label(self, topic: int) -> str:
         """The name of a topic of the chosen model."""

@@ -17,6 +17,7 @@ and a05 one journal-abstract paragraph nearly equal to a09's last one: both are 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -94,10 +95,11 @@ def find_copies(paragraphs: pd.Series, shared: pd.DataFrame, min_share: float) -
     """
     if not 0 < min_share <= 1:
         raise ZhtopicsError(f"prevalence.copy_min_share: {min_share} must be above 0 and at most 1")
-    paragraphs = paragraphs.astype(float)
-    position = {article: i for i, article in enumerate(paragraphs.index.astype(str))}
+    paragraphs = pd.Series(paragraphs.to_numpy(dtype=float), index=paragraphs.index.astype(str))
+    position = {article: i for i, article in enumerate(paragraphs.index)}
     table = shared[shared["article_id"].isin(position) & shared["other"].isin(position)].copy()
-    table["share"] = table["shared"] / table["article_id"].map(paragraphs).replace(0, np.nan)
+    sizes = paragraphs.reindex(table["article_id"]).to_numpy(dtype=float)
+    table["share"] = table["shared"].to_numpy(dtype=float) / np.where(sizes > 0, sizes, np.nan)
     reverse = table.set_index(["other", "article_id"])["share"]
     table["other_share"] = (
         reverse.reindex(pd.MultiIndex.from_frame(table[["article_id", "other"]])).fillna(0).to_numpy()
@@ -108,9 +110,35 @@ def find_copies(paragraphs: pd.Series, shared: pd.DataFrame, min_share: float) -
     )
     table = table.sort_values(["is_copy", "share", "other"], ascending=[False, False, True], kind="stable")
     best = table.drop_duplicates("article_id").set_index("article_id")
-    result = pd.DataFrame(index=pd.Index(paragraphs.index.astype(str), name="article_id"))
+    result = pd.DataFrame(index=pd.Index(paragraphs.index, name="article_id"))
     result["copy_of"] = best["other"].where(best["is_copy"]).reindex(result.index).fillna("")
     result["copied_share"] = best["share"].reindex(result.index).fillna(0.0).round(4)
     for article, row in result[result["copy_of"] != ""].iterrows():
         logger.info("%s is a copy of %s (%.0f%% of its paragraphs)", article, row["copy_of"], 100 * row["copied_share"])
     return result
+
+
+def describe_copy(article: Mapping, paragraphs: Mapping[str, int]) -> str:
+    """How a copy relates to the article it copies, in words ("" for an independent article).
+
+    Parameters
+    ----------
+    article : mapping
+        A row of ``article_topics.csv``: ``copy_of``, ``copied_share``, ``paragraphs``.
+    paragraphs : mapping
+        Paragraphs of every article (``article_id`` → count), for the other article's size.
+
+    Returns
+    -------
+    str
+        ``"excerpt of a09"`` (all its paragraphs are in the longer a09), ``"copy of a09"``
+        (all of them, a09 no longer) or ``"near-copy of a09 (73% of its paragraphs)"``.
+    """
+    other = article.get("copy_of")
+    if not isinstance(other, str) or not other:
+        return ""
+    share = float(article.get("copied_share", 0.0))
+    if share >= 1.0:
+        longer = paragraphs.get(other, 0) > article.get("paragraphs", 0)
+        return f"{'excerpt' if longer else 'copy'} of {other}"
+    return f"near-copy of {other} ({share:.0%} of its paragraphs)"
