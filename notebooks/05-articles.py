@@ -34,6 +34,7 @@
 out_dir = ".."
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from zhtopics import plots
@@ -43,6 +44,7 @@ from zhtopics.report.summary import article_summary_table, main_topic_counts
 from zhtopics.results import RunResults
 
 plots.use_style()
+pd.set_option("display.max_colwidth", None)  # the main topics with their intervals, uncut
 run = RunResults.from_folder(out_dir)
 settings = run.params.prevalence
 article_topics, labels, prevalence = run.article_topics, run.labels, run.prevalence_by_group
