@@ -111,7 +111,8 @@ def find_copies(paragraphs: pd.Series, shared: pd.DataFrame, min_share: float) -
     table = table.sort_values(["is_copy", "share", "other"], ascending=[False, False, True], kind="stable")
     best = table.drop_duplicates("article_id").set_index("article_id")
     result = pd.DataFrame(index=pd.Index(paragraphs.index, name="article_id"))
-    result["copy_of"] = best["other"].where(best["is_copy"]).reindex(result.index).fillna("")
+    copy_of = best["other"].where(best["is_copy"]).reindex(result.index).astype(object)
+    result["copy_of"] = copy_of.where(copy_of.notna(), "").astype(str)
     result["copied_share"] = best["share"].reindex(result.index).fillna(0.0).round(4)
     for article, row in result[result["copy_of"] != ""].iterrows():
         logger.info("%s is a copy of %s (%.0f%% of its paragraphs)", article, row["copy_of"], 100 * row["copied_share"])

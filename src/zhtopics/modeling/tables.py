@@ -177,9 +177,7 @@ def article_views(
         doc_topics["n_tokens"].to_numpy(),
         rows[known],
         occurrences["article_id"].to_numpy()[known],
-        settings.draws,
-        settings.level,
-        settings.seed,
+        settings,
     )
     prevalence = prevalence_table(shares)
     order = {article: i for i, article in enumerate(table["article_id"])}

@@ -137,6 +137,7 @@ class PrevalenceParams:
     draws: int
     level: float
     seed: int
+    bootstrap_max_docs: int
     min_docs: int
     copy_min_share: float
 
