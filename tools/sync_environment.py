@@ -64,6 +64,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "psutil": "psutil",
     "rjieba": PIP,  # Rust jieba binding; not on conda-forge
     "ruff": "ruff",
+    "scikit-learn": "scikit-learn",
     "scipy": "scipy",
     "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge

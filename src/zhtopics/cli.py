@@ -110,7 +110,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     context = _context(args)
     with open_output(context.paths, keep_manifest=True):
-        for line in write_summary_files(context.run, args.readme):
+        for line in write_summary_files(context.run, context.params, args.readme):
             _say(args)(line)
     return 0
 

@@ -25,14 +25,8 @@ from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
 from zhtopics.modeling.select import choose_setting, typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, run_sweep, stability_table
-from zhtopics.modeling.tables import (
-    article_topics_table,
-    engine_comparison_table,
-    paragraph_occurrences,
-    topic_word_table,
-    write_doc_topics,
-)
-from zhtopics.params import Params, params_hash, params_to_dict
+from zhtopics.modeling.tables import article_views, engine_comparison_table, topic_word_table, write_doc_topics
+from zhtopics.params import Params, PrevalenceParams, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
 from zhtopics.results import RunResults
@@ -138,17 +132,25 @@ def train_final(
 
 
 def write_results(
-    choice: dict, models: dict[str, FittedModel], data: ModelInput, run: RunResults, runs: pd.DataFrame, topn: int
+    choice: dict,
+    models: dict[str, FittedModel],
+    data: ModelInput,
+    run: RunResults,
+    runs: pd.DataFrame,
+    topn: int,
+    prevalence: PrevalenceParams,
 ) -> None:
-    """Write topics, doc_topics, article_topics (chosen model), the engine comparison and the model choice."""
+    """Write topics, doc_topics, article_topics and prevalence_by_group (chosen model), the
+    engine comparison and the model choice."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
     chosen = models[choice["engine"]]
     documents = run.documents
     write_csv(topic_word_table(chosen, data.dictionary, topn), paths.result("topics"))
     doc_topics = write_doc_topics(chosen, documents, run.token_counts(), paths.result("doc_topics"))
-    occurrences = paragraph_occurrences(documents, run.removed_or_none())
-    write_csv(article_topics_table(doc_topics, chosen.k, occurrences, run.articles), paths.result("article_topics"))
+    articles, by_group = article_views(doc_topics, chosen.k, documents, run.removed_or_none(), run.articles, prevalence)
+    write_csv(articles, paths.result("article_topics"))
+    write_csv(by_group, paths.result("prevalence_by_group"))
     for engine, fitted in models.items():
         if engine != choice["engine"]:
             write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))
@@ -182,7 +184,7 @@ def run_train(context: StageContext) -> list[str]:
     paths, params = context.paths, context.params
     data, sweep, stability, typicality = sweep_and_score(context)
     choice, models = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
-    write_results(choice, models, data, context.run, sweep.runs, params.train.topn)
+    write_results(choice, models, data, context.run, sweep.runs, params.train.topn, params.prevalence)
     chosen = models[choice["engine"]]
     return [
         f"chose {choice['engine']} at K={choice['k']} (seed {chosen.seed}; mean {choice['metric']} "

@@ -132,6 +132,18 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class PrevalenceParams:
+    """``prevalence``: topic shares per group (article) with bootstrap intervals, copies (stages 4-6)."""
+
+    draws: int
+    level: float
+    seed: int
+    bootstrap_max_docs: int
+    min_docs: int
+    copy_min_share: float
+
+
+@dataclass(frozen=True)
 class GuidedParams:
     """``themes.guided``: the guided model (seed words as priors)."""
 
