@@ -134,6 +134,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """``zhtopics init DIR``: scaffold a study folder (:mod:`zhtopics.init`)."""
+    from zhtopics.init import init_study
+
+    written = init_study(args.folder)
+    _say(args)(f"wrote {len(written)} files in {args.folder}/ (params.yaml, lexicon/, README.md) and data/raw/")
+    _say(args)(f"next: put your corpus in {args.folder}/data/raw/, then read {args.folder}/README.md")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-run the run a manifest records and report every file that differs (0 identical, 1 not)."""
     from zhtopics.provenance.verify import verify_manifest
@@ -219,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the topic map")
     run.add_argument("--no-report", action="store_true", help="skip executing the notebooks into reports/")
     run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
+    text = "scaffold a study folder: params.yaml, empty lexicons, data/raw/ and a README saying what to do next"
+    init = sub.add_parser("init", help=text, description=text)
+    init.add_argument("folder", type=Path, help="the study folder (created if missing)")
+    init.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    init.add_argument("-q", "--quiet", action="store_true", help="only errors")
     text = "re-run a recorded run (results/run_manifest.json) and report the files that differ"
     verify = sub.add_parser("verify", help=text, description=text)
     verify.add_argument("manifest", type=Path, help="the run's results/run_manifest.json")
@@ -241,6 +256,8 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def _command(args: argparse.Namespace):
     if args.command == "verify":
         return cmd_verify
+    if args.command == "init":
+        return cmd_init
     if args.command == "summary":
         return cmd_summary
     if args.command == "run":
