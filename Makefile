@@ -55,8 +55,11 @@ lint: venv ## ruff: lint and formatting check (configured in pyproject.toml)
 test: lint ## lint, then run the test suite (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lab: venv ## start JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# JupyterLab refuses to run as root unless told (containers and CI machines often are root).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: venv ## start JupyterLab on notebooks/ (start from 00-explore)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 lock: ## regenerate requirements.lock and environment.yml pins
 	PYTHON=$(PYTHON) bash tools/lock.sh

@@ -17,43 +17,78 @@
 # # 05 文章与主题 · Which article argues which theme
 #
 # Each article's topic shares, weighted by tokens, over all its paragraphs — including
-# paragraphs kept once in another article because they repeat it. Read from
-# `results/article_topics.csv`.
+# paragraphs kept once in another article because they repeat it. Three things keep the
+# view honest:
+#
+# - **size**: every share is shown beside the paragraphs and tokens it rests on, and the
+#   heatmap hatches the articles with fewer than `prevalence.min_docs` paragraphs;
+# - **intervals**: each share carries a bootstrap interval over the article's paragraphs
+#   (`results/prevalence_by_group.csv`);
+# - **copies**: an article most of whose paragraphs are duplicates of another article's
+#   (stage 1's `data/interim/removed.csv`) is an excerpt or near-copy of it: it is shown as
+#   such and not counted as a separate voice.
+#
+# Read from `results/article_topics.csv` and `results/prevalence_by_group.csv`.
 
 # %% tags=["parameters"]
 out_dir = ".."
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from zhtopics import plots
+from zhtopics.modeling.copies import describe_copy
 from zhtopics.report import escape_markdown
+from zhtopics.report.summary import article_summary_table, main_topic_counts
 from zhtopics.results import RunResults
 
 plots.use_style()
+pd.set_option("display.max_colwidth", None)  # the main topics with their intervals, uncut
 run = RunResults.from_folder(out_dir)
-article_topics, labels = run.article_topics, run.labels
-topic_columns = [c for c in article_topics.columns if c.startswith("topic_")]
-
-# %%
-plots.plot_article_topic_heatmap(article_topics, labels)
-
-# %%
-lines = []
-for row in article_topics.itertuples():
-    shares = sorted(((getattr(row, c), int(c.split("_")[1])) for c in topic_columns), reverse=True)
-    main = "; ".join(f"{escape_markdown(run.label(t))} {s:.0%}" for s, t in shares[:2] if s == s)
-    lines.append(
-        f"- **{escape_markdown(row.article_title)}** ({escape_markdown(row.article_id)}, "
-        f"{row.paragraphs} paragraphs): {main}"
+settings = run.params.prevalence
+article_topics, labels, prevalence = run.article_topics, run.labels, run.prevalence_by_group
+names = dict(zip(labels["topic"], labels["label"]))
+display(
+    Markdown(
+        f"Intervals: {settings.level:.0%} percentile bootstrap over each article's paragraphs "
+        f"({settings.draws} resamples, seed {settings.seed}). Hatched: fewer than {settings.min_docs} paragraphs. "
+        f"An article is a copy of another when at least {settings.copy_min_share:.0%} of its paragraphs are "
+        "duplicates of that article's (and it shares a larger part of itself than the other does)."
     )
-display(Markdown("\n".join(lines)))
+)
+
+# %%
+plots.plot_article_topic_heatmap(
+    article_topics, labels, prevalence=prevalence, level=settings.level, min_docs=settings.min_docs
+)
+
+# %%
+article_summary_table(article_topics, prevalence, names, settings.min_docs).set_index("article")
+
+# %%
+display(Markdown(escape_markdown(main_topic_counts(article_topics, names, "topic"))))
+
+# %% [markdown]
+# ## 转载 · Excerpts and copies
+# `copied_share`: the share of the article's paragraphs that `copy_of` also has (for an
+# independent article, the largest share any other article has).
+
+# %%
+sizes = dict(zip(article_topics["article_id"].astype(str), article_topics["paragraphs"]))
+copies = article_topics[["article_id", "article_title", "paragraphs", "copy_of", "copied_share"]].copy()
+copies["reading"] = [describe_copy(row, sizes) or "independent" for row in article_topics.to_dict("records")]
+copies.set_index("article_id")
 
 # %% [markdown]
 # ## 引导模型 · The guided model, beside the unsupervised one
 # A second model is fitted with the theme seed words as priors (tomotopy `set_word_prior`):
 # one topic per theme, plus free ones. It shows what the texts say when asked about the
-# themes directly; it does not replace the unsupervised model above.
+# themes directly; it does not replace the unsupervised model above. Below: its topics, its
+# article view (same rules: sizes, intervals, copies), and how far the two models agree —
+# topics matched one to one by the Hungarian method on the similarity of their word
+# distributions (1 − Jensen–Shannon distance), and the paragraphs' dominant topics compared
+# by NMI, AMI and adjusted Rand.
 
 # %%
 if not run.has("guided_metrics"):
@@ -73,3 +108,34 @@ else:
         )
     )
     display(run.guided_labels.set_index("topic")[["seeded_theme", "label", "score", "top_words"]])
+
+# %%
+if run.has("guided_prevalence_by_group"):
+    guided_articles, guided_labels = run.guided_article_topics, run.guided_labels
+    guided_prevalence = run.guided_prevalence_by_group
+    guided_names = dict(zip(guided_labels["topic"], guided_labels["label"]))
+    display(
+        plots.plot_article_topic_heatmap(
+            guided_articles,
+            guided_labels,
+            prevalence=guided_prevalence,
+            level=settings.level,
+            min_docs=settings.min_docs,
+            title="Which article argues which theme: the guided model (seed words as priors)",
+        )
+    )
+    display(article_summary_table(guided_articles, guided_prevalence, guided_names, settings.min_docs))
+    display(Markdown(escape_markdown(main_topic_counts(guided_articles, guided_names, "guided topic"))))
+
+# %%
+if run.has("guided_agreement"):
+    agreement = run.guided_metrics["agreement"]
+    display(
+        Markdown(
+            f"Paragraph assignments (dominant topic of the {agreement['documents']} paragraphs with tokens): "
+            f"NMI {agreement['nmi']}, AMI {agreement['ami']}, adjusted Rand {agreement['adjusted_rand']} "
+            f"(1 = the same grouping; 0 = chance for AMI and adjusted Rand). "
+            f"{agreement['matched_topics']} topics matched, mean similarity {agreement['mean_matched_similarity']}."
+        )
+    )
+    display(run.guided_agreement)

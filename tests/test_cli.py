@@ -242,3 +242,17 @@ def test_a_second_run_on_the_same_folder_fails_fast(tmp_path):
         holder.wait()
     assert subprocess.run([*argv, "-q"], timeout=60).returncode == 0
     assert (out / ".zhtopics.lock").read_text() == ""  # the pid is cleared on release
+
+
+def test_a_failed_run_removes_the_output_folder_it_created_and_left_empty(tmp_path):
+    out = tmp_path / "new"
+    result = subprocess.run(
+        [sys.executable, "-m", "zhtopics", "run", str(tmp_path / "missing.txt"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and not out.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()  # a folder that existed before stays, even empty
+    subprocess.run([sys.executable, "-m", "zhtopics", "run", str(tmp_path / "missing.txt"), "--out", str(kept)])
+    assert kept.is_dir()

@@ -54,6 +54,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "nbconvert": "nbconvert",
     "numpy": "numpy",
     "opencc": PIP,  # conda-forge's opencc is the C++ library, not this binding
+    "openpyxl": "openpyxl",
     "pandas": "pandas",
     "papermill": "papermill",
     "pyarrow": "pyarrow",
@@ -63,6 +64,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "psutil": "psutil",
     "rjieba": PIP,  # Rust jieba binding; not on conda-forge
     "ruff": "ruff",
+    "scikit-learn": "scikit-learn",
     "scipy": "scipy",
     "selenium": "selenium",
     "stopwordsiso": PIP,  # not on conda-forge

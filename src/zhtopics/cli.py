@@ -52,7 +52,7 @@ USER_ERRNOS = {
     errno.ELOOP,
 }
 #: Flags that set a ``corpus`` parameter.
-CORPUS_FLAGS = ("text_column", "id_column", "group_column", "encoding", "txt_format")
+CORPUS_FLAGS = ("text_column", "id_column", "group_column", "encoding", "txt_format", "sheet")
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -61,6 +61,8 @@ def _overrides(args: argparse.Namespace) -> dict:
     if getattr(args, "k", None) is not None:
         overrides["sweep"] = {"k": [args.k]}
     corpus = {flag: getattr(args, flag) for flag in CORPUS_FLAGS if getattr(args, flag, None) is not None}
+    if isinstance(corpus.get("sheet"), str) and corpus["sheet"].isdigit():
+        corpus["sheet"] = int(corpus["sheet"])  # --sheet 0: the first sheet
     if corpus:
         overrides["corpus"] = corpus
     return overrides
@@ -108,7 +110,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     context = _context(args)
     with open_output(context.paths, keep_manifest=True):
-        for line in write_summary_files(context.run, args.readme):
+        for line in write_summary_files(context.run, context.params, args.readme):
             _say(args)(line)
     return 0
 
@@ -132,6 +134,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """``zhtopics init DIR``: scaffold a study folder (:mod:`zhtopics.init`)."""
+    from zhtopics.init import init_study
+
+    written = init_study(args.folder)
+    _say(args)(f"wrote {len(written)} files in {args.folder}/ (params.yaml, lexicon/, README.md) and data/raw/")
+    _say(args)(f"next: put your corpus in {args.folder}/data/raw/, then read {args.folder}/README.md")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-run the run a manifest records and report every file that differs (0 identical, 1 not)."""
     from zhtopics.provenance.verify import verify_manifest
@@ -148,10 +160,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if outcome.identical:
         _say(args)(f"verified: the re-run reproduces all {outcome.compared} recorded files of {args.manifest}")
         return 0
-    problems = len(outcome.changed) + len(outcome.differences)
+    differing = {line.split(" (")[0] for line in [*outcome.changed, *outcome.differences]}
     print(
-        f"zhtopics: verify: {problems} difference{'s' if problems != 1 else ''} from {args.manifest} "
-        f"({outcome.compared} recorded files compared)",
+        f"zhtopics: verify: {len(differing)} of the {outcome.compared} recorded files "
+        f"{'differs' if len(differing) == 1 else 'differ'} from {args.manifest}",
         file=sys.stderr,
     )
     return 1
@@ -179,11 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
     common.add_argument("-q", "--quiet", action="store_true", help="only errors")
     inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument("input", type=Path, help=".txt file, folder of .txt files, or .csv/.tsv/.jsonl/.parquet table")
+    inputs.add_argument(
+        "input", type=Path, help=".txt file, folder of .txt files, or .csv/.tsv/.jsonl/.parquet/.xlsx table"
+    )
     inputs.add_argument("--text-column", help="table column holding the text (default: corpus.text_column)")
     inputs.add_argument("--id-column", help="table column with a unique id per row")
     inputs.add_argument("--group-column", help="table column grouping rows (article, author, ...)")
     inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
+    inputs.add_argument("--sheet", help="the sheet of an .xlsx workbook, by name or number (default: the first)")
     inputs.add_argument(
         "--format",
         dest="txt_format",
@@ -214,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the topic map")
     run.add_argument("--no-report", action="store_true", help="skip executing the notebooks into reports/")
     run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
+    text = "scaffold a study folder: params.yaml, empty lexicons, data/raw/ and a README saying what to do next"
+    init = sub.add_parser("init", help=text, description=text)
+    init.add_argument("folder", type=Path, help="the study folder (created if missing)")
+    init.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    init.add_argument("-q", "--quiet", action="store_true", help="only errors")
     text = "re-run a recorded run (results/run_manifest.json) and report the files that differ"
     verify = sub.add_parser("verify", help=text, description=text)
     verify.add_argument("manifest", type=Path, help="the run's results/run_manifest.json")
@@ -236,6 +256,8 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def _command(args: argparse.Namespace):
     if args.command == "verify":
         return cmd_verify
+    if args.command == "init":
+        return cmd_init
     if args.command == "summary":
         return cmd_summary
     if args.command == "run":

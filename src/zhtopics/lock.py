@@ -12,6 +12,7 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,8 +99,23 @@ def open_output(paths: OutputPaths, keep_manifest: bool = False) -> Iterator[Out
     unless ``keep_manifest`` (commands that leave results/ and figures/ as they are): a
     manifest is there only when it describes the folder's content.
     """
-    with output_lock(paths.root):
-        remove_temporaries(paths.output_folders())
-        if not keep_manifest:
-            _drop_run_manifest(paths)
-        yield paths
+    created = not paths.root.exists()
+    try:
+        with output_lock(paths.root):
+            remove_temporaries(paths.output_folders())
+            if not keep_manifest:
+                _drop_run_manifest(paths)
+            yield paths
+    except BaseException:
+        if created:
+            _remove_if_empty(paths)
+        raise
+
+
+def _remove_if_empty(paths: OutputPaths) -> None:
+    """Remove an output folder this command created when it failed before writing anything
+    into it (it holds only the lock file and empty folders), instead of leaving that behind."""
+    leftovers = [p for p in paths.root.rglob("*") if p.is_file() and p != paths.lock]
+    if not leftovers:
+        shutil.rmtree(paths.root, ignore_errors=True)
+        logger.info("removed %s: the command failed before writing anything there", paths.root)

@@ -32,6 +32,7 @@ RESULT_FILES = {
     "topics": "topics.csv",
     "doc_topics": "doc_topics.csv",
     "article_topics": "article_topics.csv",
+    "prevalence_by_group": "prevalence_by_group.csv",
     "engine_comparison": "engine_comparison.csv",
     "topic_labels": "topic_labels.csv",
     "topic_evidence": "topic_evidence.csv",
@@ -40,15 +41,20 @@ RESULT_FILES = {
     "guided_topic_labels": "guided_topic_labels.csv",
     "guided_article_topics": "guided_article_topics.csv",
     "guided_metrics": "guided_metrics.json",
+    "guided_prevalence_by_group": "guided_prevalence_by_group.csv",
+    "guided_agreement": "guided_agreement.csv",
     "summary": "summary.md",
     "run_manifest": "run_manifest.json",
 }
 #: The stage that writes each results file (for "not found; run `zhtopics <stage>` first").
 RESULT_STAGES = {
     **dict.fromkeys(("sweep", "stability"), "sweep"),
-    **dict.fromkeys(("model_choice", "topics", "doc_topics", "article_topics", "engine_comparison"), "train"),
+    **dict.fromkeys(
+        ("model_choice", "topics", "doc_topics", "article_topics", "prevalence_by_group", "engine_comparison"), "train"
+    ),
     **dict.fromkeys(("topic_labels", "topic_evidence", "theme_seed_coverage"), "themes"),
     **dict.fromkeys(("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics"), "themes"),
+    **dict.fromkeys(("guided_prevalence_by_group", "guided_agreement"), "themes"),
     "summary": "summary",
     "run_manifest": "run",
 }

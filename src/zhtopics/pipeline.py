@@ -163,7 +163,16 @@ def _model_dirs(context: StageContext, guided: bool) -> list[Path]:
     )
 
 
-TRAIN_RESULTS = ("sweep", "stability", "model_choice", "topics", "doc_topics", "article_topics", "engine_comparison")
+TRAIN_RESULTS = (
+    "sweep",
+    "stability",
+    "model_choice",
+    "topics",
+    "doc_topics",
+    "article_topics",
+    "prevalence_by_group",
+    "engine_comparison",
+)
 THEMES_RESULTS = (
     "topic_labels",
     "topic_evidence",
@@ -172,6 +181,8 @@ THEMES_RESULTS = (
     "guided_topic_labels",
     "guided_article_topics",
     "guided_metrics",
+    "guided_prevalence_by_group",
+    "guided_agreement",
 )
 
 
@@ -222,7 +233,7 @@ STAGES: tuple[Stage, ...] = (
         name="train",
         function="zhtopics.modeling.train:run_train",
         help="stages 3-4: the sweep (engines x K x seeds), the choice of engine and K, the final models",
-        params=("engines", "sweep", "selection", "train"),
+        params=("engines", "sweep", "selection", "train", "prevalence"),
         ignore_params=("sweep.processes", "sweep.keep_doc_topics_mb"),
         reads=lambda c: [c.paths.interim, c.paths.processed],
         writes=_train_writes,
@@ -231,7 +242,7 @@ STAGES: tuple[Stage, ...] = (
         name="themes",
         function="zhtopics.themes.stage:run_themes",
         help="stage 5: name the topics, evidence paragraphs, the guided model",
-        params=("themes", "engines", "sweep"),
+        params=("themes", "engines", "sweep", "prevalence"),
         ignore_params=("sweep.processes", "sweep.keep_doc_topics_mb"),
         reads=lambda c: _files(c.paths.interim, c.paths.processed, *_train_writes(c), c.params.themes.file),
         writes=_themes_writes,
@@ -240,7 +251,7 @@ STAGES: tuple[Stage, ...] = (
         name="figures",
         function="zhtopics.plots.stage:run_figures",
         help="stage 6: figures/ (PNG, SVG) and the offline topic map",
-        params=("figures", "topic_map"),
+        params=("figures", "topic_map", "prevalence"),
         reads=lambda c: _files(
             *_stages_1_to_5(c),
             c.params.figures.glossary if c.params.figures.gloss else None,
@@ -254,7 +265,18 @@ STAGES: tuple[Stage, ...] = (
         name="report",
         function="zhtopics.report.execute:run_report",
         help="stage 7: execute the notebooks into self-contained reports/*.html",
-        params=("corpus", "segment", "engines", "sweep", "selection", "train", "themes", "figures", "topic_map"),
+        params=(
+            "corpus",
+            "segment",
+            "engines",
+            "sweep",
+            "selection",
+            "train",
+            "prevalence",
+            "themes",
+            "figures",
+            "topic_map",
+        ),
         reads=lambda c: [*_stages_1_to_5(c), c.paths.figures],
         writes=lambda c: [c.paths.reports],
         data_files=("notebooks/*.ipynb", "report/templates/**/*", "plots/*.mplstyle"),
@@ -352,7 +374,7 @@ def finish_run(context: StageContext, options: RunOptions, say: Callable[[str], 
     from zhtopics.provenance.manifest import write_run_manifest
     from zhtopics.report.summary import write_summary_files
 
-    for line in write_summary_files(context.run, options.readme):
+    for line in write_summary_files(context.run, context.params, options.readme):
         say(line)
     manifest = write_run_manifest(context, options)
     say(f"wrote {manifest}")

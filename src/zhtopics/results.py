@@ -33,6 +33,13 @@ LABEL_TEXT = {
 }
 
 
+def _with_copy_text(table: pd.DataFrame) -> pd.DataFrame:
+    """An article table with ``copy_of`` as text ("" where the article copies none)."""
+    if "copy_of" in table.columns:
+        table["copy_of"] = table["copy_of"].astype("string").fillna("").astype(str)
+    return table
+
+
 class RunResults:
     """Lazy access to the outputs of ``zhtopics run`` below one output folder.
 
@@ -227,7 +234,13 @@ class RunResults:
 
     @cached_property
     def article_topics(self) -> pd.DataFrame:
-        return self.table("article_topics")
+        """``article_topics.csv``; ``copy_of`` is "" for an article that copies none."""
+        return _with_copy_text(self.table("article_topics"))
+
+    @cached_property
+    def prevalence_by_group(self) -> pd.DataFrame:
+        """``prevalence_by_group.csv``: group, topic, share, low, high, n_docs, n_tokens."""
+        return self.table("prevalence_by_group", dtype={"group": str})
 
     @cached_property
     def engine_comparison(self) -> pd.DataFrame:
@@ -274,6 +287,24 @@ class RunResults:
     @cached_property
     def guided_metrics(self) -> dict:
         return self._json(self.paths.result("guided_metrics"), "themes")
+
+    @cached_property
+    def guided_article_topics(self) -> pd.DataFrame:
+        return _with_copy_text(self.table("guided_article_topics"))
+
+    @cached_property
+    def guided_prevalence_by_group(self) -> pd.DataFrame:
+        return self.table("guided_prevalence_by_group", dtype={"group": str})
+
+    @cached_property
+    def guided_agreement(self) -> pd.DataFrame:
+        """``guided_agreement.csv``: the unsupervised and guided topics matched one to one."""
+        return self.table(
+            "guided_agreement",
+            dtype={"topic": "Int64", "guided_topic": "Int64", "label": str, "guided_label": str},
+            keep_default_na=False,
+            na_values={column: [""] for column in ("topic", "guided_topic", "similarity")},
+        )
 
     def label(self, topic: int) -> str:
         """The name of a topic of the chosen model."""

@@ -188,8 +188,14 @@ class Study:
         """Each group's (article's) topic shares, as a heatmap (a Figure)."""
         from zhtopics.plots import plot_article_topic_heatmap
 
-        run = self.results
-        return plot_article_topic_heatmap(run.article_topics, run.labels)
+        run, settings = self.results, self.params.prevalence
+        return plot_article_topic_heatmap(
+            run.article_topics,
+            run.labels,
+            prevalence=run.prevalence_by_group,
+            level=settings.level,
+            min_docs=settings.min_docs,
+        )
 
     def plot_model_choice(self):
         """Coherence by number of topics for each engine, the choice marked (a Figure)."""

@@ -287,7 +287,8 @@ def test_jsonl_and_parquet_tables(tmp_path, params):
             "posts.csv: id column 'id' is not an id",
         ),
         ("posts.csv", "text\n好\n", {}, "posts.csv: no paragraphs with text were found (1 paragraph: shorter than"),
-        ("posts.xlsx", "", {}, "posts.xlsx: unsupported file type"),
+        ("posts.xlsx", "", {}, "posts.xlsx: empty file"),
+        ("posts.xls", "", {}, "posts.xls: unsupported file type"),
         ("empty.txt", "\n\n", {}, "empty.txt: no paragraphs with text"),
     ],
 )

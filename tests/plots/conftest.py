@@ -74,7 +74,25 @@ def tables() -> dict:
             "topic_0": [0.7, 0.1, np.nan],
             "topic_1": [0.2, 0.3, np.nan],
             "topic_2": [0.1, 0.6, np.nan],
+            "copy_of": ["", "", ""],
+            "copied_share": [0.0, 0.0, 0.0],
         }
+    )
+    # results/prevalence_by_group.csv of the same articles: a02 (2 paragraphs) and a03 (1) are thin
+    prevalence = pd.DataFrame(
+        [
+            {
+                "group": row.article_id,
+                "topic": t,
+                "share": getattr(row, f"topic_{t}"),
+                "low": max(0.0, getattr(row, f"topic_{t}") - 0.1) if row.paragraphs > 1 else np.nan,
+                "high": min(1.0, getattr(row, f"topic_{t}") + 0.1) if row.paragraphs > 1 else np.nan,
+                "n_docs": row.paragraphs,
+                "n_tokens": row.tokens,
+            }
+            for row in article_topics.itertuples()
+            for t in range(3)
+        ]
     )
     engine_comparison = pd.DataFrame(
         {
@@ -117,6 +135,7 @@ def tables() -> dict:
         "topics": topics,
         "labels": labels,
         "article_topics": article_topics,
+        "prevalence": prevalence,
         "engine_comparison": engine_comparison,
         "topic_word": topic_word,
     }

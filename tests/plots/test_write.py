@@ -103,7 +103,7 @@ EXPECTED = {
 
 def test_write_figures_writes_every_file_reproducibly(small_run, params):
     started = time.perf_counter()
-    written = write_figures(small_run, params.figures)
+    written = write_figures(small_run, params.figures, params.prevalence)
     assert time.perf_counter() - started < 30
     folder = small_run.paths.figures
     assert {p.name for p in written} == EXPECTED
@@ -115,7 +115,7 @@ def test_write_figures_writes_every_file_reproducibly(small_run, params):
     assert b"<dc:date>" not in first["topics_top_words.svg"]
     assert b"Matplotlib v" not in first["topics_top_words.svg"]  # no dc:creator with the version either
     assert b"data:image/png;base64" in first["articles_topics_heatmap.svg"]  # raster inline, no side file
-    second = {p.name: p.read_bytes() for p in write_figures(small_run, params.figures)}
+    second = {p.name: p.read_bytes() for p in write_figures(small_run, params.figures, params.prevalence)}
     assert second == first
     assert {p.name for p in folder.iterdir()} == EXPECTED  # atomic saves leave no temporary file
 
@@ -124,20 +124,34 @@ def test_write_figures_with_gloss_and_png_only(small_run):
     settings = load_params(
         SEED_PARAMS, overrides={"figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}}
     )
-    written = write_figures(small_run, settings.figures)
+    written = write_figures(small_run, settings.figures, settings.prevalence)
     assert all(p.suffix == ".png" for p in written) and len(written) == 12
+
+
+def test_the_guided_model_gets_its_own_article_heatmap(small_run, tmp_path, params):
+    import shutil
+
+    copy = tmp_path / "guided"
+    shutil.copytree(small_run.paths.root, copy)
+    results = copy / "results"
+    for name in ("article_topics", "prevalence_by_group", "topic_labels"):  # stand-ins for the guided tables
+        target = "guided_topic_labels" if name == "topic_labels" else f"guided_{name}"
+        shutil.copy(results / f"{name}.csv", results / f"{target}.csv")
+    settings = load_params(SEED_PARAMS, overrides={"figures": {"formats": ["png"]}})
+    written = {p.name for p in write_figures(RunResults(OutputPaths(copy)), settings.figures, settings.prevalence)}
+    assert written == {name for name in EXPECTED if name.endswith(".png")} | {"articles_guided_heatmap.png"}
 
 
 def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path, params):
     with pytest.raises(ZhtopicsError, match=r"documents\.parquet: not found; run `zhtopics prepare`"):
-        write_figures(RunResults(OutputPaths(tmp_path)), params.figures)
+        write_figures(RunResults(OutputPaths(tmp_path)), params.figures, params.prevalence)
     with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes`"):
         import shutil
 
         copy = tmp_path / "copy"
         shutil.copytree(small_run.paths.root, copy)
         (copy / "results" / "topic_labels.csv").unlink()
-        write_figures(RunResults(OutputPaths(copy)), params.figures)
+        write_figures(RunResults(OutputPaths(copy)), params.figures, params.prevalence)
 
 
 @pytest.mark.parametrize(

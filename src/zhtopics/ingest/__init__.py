@@ -16,7 +16,7 @@ Inputs
   journal metadata (``【期刊名称】…``), related-literature lists and bylines are removed.
 - ``.txt`` in ``lines`` form: one paragraph per non-empty line; the file is one article.
 - A folder: every ``.txt`` file in it, in name order.
-- Tables (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``) with a text column; optional id
+- Tables (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``, ``.xlsx``: ``corpus.sheet``) with a text column; optional id
   and group columns; every other column passes through. Tables are read in chunks of
   :data:`~zhtopics.ingest.tables.CHUNK_ROWS` rows (pandas ``read_csv(chunksize=...)``, JSONL line by line,
   ``pyarrow.parquet.ParquetFile.iter_batches``), so memory grows with the kept text, not

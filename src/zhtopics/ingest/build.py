@@ -322,7 +322,7 @@ class _CorpusBuilder:
         params, source_file = self.params, path.name
         if path.stat().st_size == 0:
             raise InputError(path, "empty file")
-        reader = TableReader(path, self.encoding, CHUNK_ROWS)
+        reader = TableReader(path, self.encoding, CHUNK_ROWS, sheet=self.params.sheet)
         id_column, group_column = params.id_column, params.group_column
         text_column, problems = None, []
         rename: dict = {}  # passthrough column → its name in the documents table

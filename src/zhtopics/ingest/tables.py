@@ -1,7 +1,8 @@
-"""Table inputs (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``), read in chunks of rows.
+"""Table inputs (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet``, ``.xlsx``), read in chunks of rows.
 
 :class:`TableReader` yields :class:`TableChunk` blocks of :data:`CHUNK_ROWS` rows (pandas
-``read_csv(chunksize=...)``, JSONL line by line, ``pyarrow.parquet.ParquetFile.iter_batches``),
+``read_csv(chunksize=...)``, JSONL line by line, ``pyarrow.parquet.ParquetFile.iter_batches``,
+Excel workbooks row by row with openpyxl's read-only mode),
 so memory grows with the kept text, not with the whole file held as Python objects. The
 column helpers find the text column and make passthrough columns writable to Parquet.
 """
@@ -26,7 +27,7 @@ from zhtopics.ingest.normalize import _SURROGATE
 
 logger = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".jsonl": None, ".parquet": None}
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".jsonl": None, ".parquet": None, ".xlsx": None}
 # Rows per chunk when reading tables, and paragraphs per block held in memory.
 CHUNK_ROWS = 100_000
 # Files at least this large get a progress bar while they are read.
@@ -107,16 +108,21 @@ class TableReader:
         How the file was decoded (None for Parquet), known once reading started.
     """
 
-    def __init__(self, path: str | Path, encoding: str = "auto", chunk_rows: int | None = None):
+    def __init__(
+        self, path: str | Path, encoding: str = "auto", chunk_rows: int | None = None, sheet: str | int | None = None
+    ):
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         self.encoding = encoding
         self.chunk_rows = max(1, int(chunk_rows or CHUNK_ROWS))
+        self.sheet = sheet
         self.decoding: Decoding | None = None
 
     @property
     def encoding_name(self) -> str:
-        return "parquet" if self.suffix == ".parquet" else (self.decoding.encoding if self.decoding else self.encoding)
+        if self.suffix in (".parquet", ".xlsx"):
+            return self.suffix[1:]
+        return self.decoding.encoding if self.decoding else self.encoding
 
     def chunks(self) -> Iterator[TableChunk]:
         """The file's rows, chunk after chunk (at least one chunk, maybe empty).
@@ -128,6 +134,8 @@ class TableReader:
         """
         if self.suffix == ".parquet":
             return self._parquet_chunks()
+        if self.suffix == ".xlsx":
+            return self._xlsx_chunks()
         if self.suffix == ".jsonl":
             return self._jsonl_chunks()
         if self.suffix in TABLE_SUFFIXES:
@@ -263,6 +271,88 @@ class TableReader:
                         break
         finally:
             parquet.close()
+
+    def _xlsx_chunks(self) -> Iterator[TableChunk]:
+        """An Excel workbook's sheet (``corpus.sheet``: a name, a 0-based index, or null for the
+        first), its first row the header. Every value is read as text, as CSV's are: a whole
+        number stays ``42``, a date becomes ISO 8601, an empty cell an empty string."""
+        import zipfile
+
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        path = self.path
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            raise InputError(path, f"not a readable Excel workbook (.xlsx) ({_first_line(error)})") from None
+        try:
+            sheet = _xlsx_sheet(workbook, self.sheet, path)
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                raise InputError(path, f"sheet '{sheet.title}' is empty")
+            columns = _xlsx_columns(header, path, sheet.title)
+            chunk, first_row = [], 2
+            total = max((sheet.max_row or 1) - 1, 0)
+            with _progress(path, total, "row") as bar:
+                for number, values in enumerate(rows, start=2):
+                    chunk.append([_xlsx_text(value) for value in values[: len(columns)]])
+                    if len(chunk) >= self.chunk_rows:
+                        yield _xlsx_chunk(chunk, columns, first_row)
+                        bar.update(len(chunk))
+                        chunk, first_row = [], number + 1
+                if chunk or first_row == 2:
+                    yield _xlsx_chunk(chunk, columns, first_row)
+                    bar.update(len(chunk))
+        finally:
+            workbook.close()
+
+
+def _xlsx_sheet(workbook, sheet: str | int | None, path: Path):
+    names = workbook.sheetnames
+    if sheet is None:
+        return workbook[names[0]]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise InputError(path, f"no sheet number {sheet} (sheets, from 0: {', '.join(names)})")
+        return workbook[names[sheet]]
+    if sheet not in names:
+        raise InputError(path, f"no sheet '{sheet}' (sheets: {', '.join(names)})")
+    return workbook[sheet]
+
+
+def _xlsx_columns(header: tuple, path: Path, title: str) -> list[str]:
+    """The header row's names; trailing empty cells are not columns, an empty name inside is an error."""
+    names = [_xlsx_text(value) for value in header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise InputError(path, f"sheet '{title}' has no header row")
+    if "" in names:
+        raise InputError(path, f"sheet '{title}': column {names.index('') + 1} of the header row has no name")
+    return names
+
+
+def _xlsx_text(value) -> str:
+    """A cell's value as CSV would give it: text (whole numbers without a decimal point)."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_chunk(rows: list[list[str]], columns: list[str], first_row: int) -> TableChunk:
+    padded = [row + [""] * (len(columns) - len(row)) for row in rows]
+    frame = pd.DataFrame(padded, columns=columns, dtype=object) if padded else pd.DataFrame(columns=columns)
+    return TableChunk(frame.reset_index(drop=True), [f"row {first_row + i}" for i in range(len(rows))])
 
 
 def _records_frame(records: list[dict]) -> pd.DataFrame:

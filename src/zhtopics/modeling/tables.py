@@ -2,7 +2,10 @@
 
 - ``topics.csv``: :func:`topic_word_table`;
 - ``doc_topics.csv``: :func:`doc_topics_table`, written in pieces by :func:`write_doc_topics`;
-- ``article_topics.csv``: :func:`article_topics_table` over :func:`paragraph_occurrences`;
+- ``article_topics.csv``: :func:`article_topics_table` over :func:`paragraph_occurrences`,
+  with the copies of :mod:`zhtopics.modeling.copies` (columns ``copy_of``, ``copied_share``);
+- ``prevalence_by_group.csv``: :mod:`zhtopics.modeling.prevalence` over the same
+  occurrences (both from :func:`article_views`);
 - ``engine_comparison.csv``: :func:`engine_comparison_table`.
 
 All are pure functions of their inputs except :func:`write_doc_topics`.
@@ -19,8 +22,11 @@ from gensim.corpora import Dictionary
 
 from zhtopics.atomic import atomic_path
 from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.copies import find_copies, shared_paragraphs
 from zhtopics.modeling.engines import FittedModel
+from zhtopics.modeling.prevalence import group_shares, prevalence_table
 from zhtopics.modeling.select import summarise_settings
+from zhtopics.params import PrevalenceParams
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +145,60 @@ def article_topics_table(
     titles = articles[["article_id", "article_title"]].astype(str)
     table = titles.merge(table, on="article_id", how="inner")
     return table[["article_id", "article_title", "paragraphs", "tokens", "dominant_topic", *columns]]
+
+
+def article_views(
+    doc_topics: pd.DataFrame,
+    k: int,
+    documents: pd.DataFrame,
+    removed: pd.DataFrame | None,
+    articles: pd.DataFrame,
+    settings: PrevalenceParams,
+    doc_topic: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The article tables of a model: ``article_topics.csv`` and ``prevalence_by_group.csv``.
+
+    Parameters
+    ----------
+    doc_topics : DataFrame
+        doc_id, n_tokens, topic_0 … topic_{K-1} of every document (the model's shares).
+    k : int
+        The number of topics.
+    documents, removed, articles : DataFrame
+        Stage 1's tables (``removed`` may be None).
+    settings : PrevalenceParams
+        ``prevalence``: the bootstrap (draws, level, seed) and ``copy_min_share``.
+    doc_topic : ndarray, optional
+        S × D × K shares of several seeds' aligned models, for intervals across seeds too
+        (default: the shares of ``doc_topics``).
+
+    Returns
+    -------
+    article_topics : DataFrame
+        :func:`article_topics_table` with ``copy_of`` and ``copied_share`` at the end.
+    prevalence : DataFrame
+        One row per article and topic (group = article_id), articles in the same order.
+    """
+    occurrences = paragraph_occurrences(documents, removed)
+    table = article_topics_table(doc_topics, k, occurrences, articles)
+    copies = find_copies(
+        table.set_index("article_id")["paragraphs"], shared_paragraphs(documents, removed), settings.copy_min_share
+    )
+    table = table.join(copies, on="article_id")
+    columns = [f"topic_{i}" for i in range(k)]
+    rows = pd.Index(doc_topics["doc_id"].astype(str)).get_indexer(occurrences["doc_id"].astype(str))
+    known = (rows >= 0) & occurrences["article_id"].isin(table["article_id"]).to_numpy()
+    shares = group_shares(
+        doc_topics[columns].to_numpy(dtype=float) if doc_topic is None else doc_topic,
+        doc_topics["n_tokens"].to_numpy(),
+        rows[known],
+        occurrences["article_id"].to_numpy()[known],
+        settings,
+    )
+    prevalence = prevalence_table(shares)
+    order = {article: i for i, article in enumerate(table["article_id"])}
+    prevalence = prevalence.sort_values("group", key=lambda g: g.map(order), kind="stable").reset_index(drop=True)
+    return table, prevalence
 
 
 def engine_comparison_table(choice: dict, models: dict[str, FittedModel], runs: pd.DataFrame) -> pd.DataFrame:

@@ -30,13 +30,7 @@ from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
 from zhtopics.modeling.select import choose_setting, typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, keep_runs, run_sweep, stability_table
-from zhtopics.modeling.tables import (
-    article_topics_table,
-    engine_comparison_table,
-    paragraph_occurrences,
-    topic_word_table,
-    write_doc_topics,
-)
+from zhtopics.modeling.tables import article_views, engine_comparison_table, topic_word_table, write_doc_topics
 from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
@@ -201,7 +195,7 @@ def write_results(
     runs: pd.DataFrame,
     params: Params,
 ) -> None:
-    """Write topics, doc_topics (with the seed agreement), article_topics (chosen model), the
+    """Write topics, doc_topics (with the seed agreement), article_topics and prevalence_by_group (chosen model), the
     engine comparison and the model choice."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
@@ -218,8 +212,11 @@ def write_results(
         dominant=final.dominant,
         extra=final.agreement_columns(params.train.consensus.min_agreement),
     )
-    occurrences = paragraph_occurrences(documents, run.removed_or_none())
-    write_csv(article_topics_table(doc_topics, chosen.k, occurrences, run.articles), paths.result("article_topics"))
+    articles, by_group = article_views(
+        doc_topics, chosen.k, documents, run.removed_or_none(), run.articles, params.prevalence
+    )
+    write_csv(articles, paths.result("article_topics"))
+    write_csv(by_group, paths.result("prevalence_by_group"))
     for engine, fitted in models.items():
         if engine != choice["engine"]:
             write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))

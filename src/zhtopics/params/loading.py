@@ -25,6 +25,7 @@ from zhtopics.params.sections import (
     CorpusParams,
     FiguresParams,
     FrozenMapping,
+    PrevalenceParams,
     SegmentParams,
     SelectionParams,
     SweepParams,
@@ -58,6 +59,7 @@ class Params:
     sweep: SweepParams
     selection: SelectionParams
     train: TrainParams
+    prevalence: PrevalenceParams
     themes: ThemesParams
     figures: FiguresParams
     topic_map: TopicMapParams

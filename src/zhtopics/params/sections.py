@@ -41,6 +41,7 @@ class CorpusParams:
     text_column: str | None
     id_column: str | None
     group_column: str | None
+    sheet: str | int | None = field(metadata=_expected("null, a sheet name or a sheet number (0 is the first)"))
     encoding: str
     opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
     markup: Literal["strip", "keep"]
@@ -138,6 +139,18 @@ class TrainParams:
 
     topn: int
     consensus: ConsensusParams
+
+
+@dataclass(frozen=True)
+class PrevalenceParams:
+    """``prevalence``: topic shares per group (article) with bootstrap intervals, copies (stages 4-6)."""
+
+    draws: int
+    level: float
+    seed: int
+    bootstrap_max_docs: int
+    min_docs: int
+    copy_min_share: float
 
 
 @dataclass(frozen=True)

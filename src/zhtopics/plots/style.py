@@ -1,7 +1,9 @@
 """The look of every figure: the bundled CJK font, the style file, figure helpers, saving.
 
 Chinese is drawn with Noto Sans CJK SC from the ``mplfonts`` package (no system font is
-needed): :func:`use_style` registers that font with matplotlib and applies the one style
+needed, and none is used: the bundled file is registered under a private family name, so a
+system copy of the same family cannot replace it): :func:`use_style` registers that font with
+matplotlib and applies the one style
 file, ``zhtopics.mplstyle`` (beside this module). The plot functions call it themselves,
 through :func:`_new_figure`.
 
@@ -13,6 +15,7 @@ one, never half a file.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import sys
@@ -33,7 +36,9 @@ from zhtopics.errors import ZhtopicsError
 logger = logging.getLogger(__name__)
 
 STYLE_FILE = Path(__file__).with_name("zhtopics.mplstyle")
-FONT_FAMILY = "Noto Sans CJK SC"
+#: The family name the bundled font is registered under: private, so that a system font of the
+#: same family (Debian's fonts-noto-cjk installs "Noto Sans CJK SC" too) is never chosen instead.
+FONT_FAMILY = "zhtopics Noto Sans CJK SC"
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 #: Metadata that would make two saves of the same figure differ (dates, versions), removed.
@@ -70,15 +75,29 @@ def font_path() -> Path:
     return path
 
 
+def register_font() -> Path:
+    """Register the bundled font with matplotlib under :data:`FONT_FAMILY` (idempotent).
+
+    ``FontManager.addfont`` would register it under its own family name, Noto Sans CJK SC,
+    which a machine may also have installed: matplotlib then picks either file. Registered
+    under a private name, the bundled file is the only match, whatever fonts the machine has.
+    """
+    path = font_path()
+    manager = font_manager.fontManager
+    if not any(entry.fname == str(path) and entry.name == FONT_FAMILY for entry in manager.ttflist):
+        entry = font_manager.ttfFontProperty(font_manager.get_font(str(path)))
+        manager.ttflist.append(dataclasses.replace(entry, name=FONT_FAMILY))
+        manager._findfont_cached.cache_clear()  # what addfont does after adding a font
+    return path
+
+
 def use_style() -> None:
     """Register the bundled CJK font with matplotlib and apply ``zhtopics.mplstyle``.
 
     Idempotent: the font is added once, and applying the style again sets the same values.
     The style changes matplotlib's global ``rcParams`` (fonts, sizes, colours, dpi).
     """
-    path = font_path()
-    if not any(Path(entry.fname) == path for entry in font_manager.fontManager.ttflist):
-        font_manager.fontManager.addfont(str(path))
+    register_font()
     matplotlib.style.use(STYLE_FILE)
     _display_in_notebooks()
 

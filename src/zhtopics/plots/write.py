@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from zhtopics.errors import ZhtopicsError
-from zhtopics.params import FiguresParams
+from zhtopics.params import FiguresParams, PrevalenceParams
 from zhtopics.plots.articles import plot_article_topic_heatmap
 from zhtopics.plots.corpus import plot_paragraph_lengths, plot_paragraphs_per_article, plot_removed
 from zhtopics.plots.labels import load_glossary
@@ -39,7 +39,22 @@ from zhtopics.results import RunResults
 logger = logging.getLogger(__name__)
 
 #: Figures also written in the vector formats of ``figures.formats`` (charts that stay sharp).
-VECTOR_FIGURES = {"model_choice_coherence", "model_choice_stability", "articles_topics_heatmap", "topics_top_words"}
+VECTOR_FIGURES = {
+    "model_choice_coherence",
+    "model_choice_stability",
+    "articles_topics_heatmap",
+    "articles_guided_heatmap",
+    "topics_top_words",
+}
+
+
+@dataclass
+class GuidedInputs:
+    """The guided model's article tables (when stage 5 fitted it)."""
+
+    article_topics: pd.DataFrame
+    prevalence: pd.DataFrame
+    labels: pd.DataFrame
 
 
 @dataclass
@@ -56,8 +71,10 @@ class FigureInputs:
     topics: pd.DataFrame
     labels: pd.DataFrame
     article_topics: pd.DataFrame
+    prevalence: pd.DataFrame
     engine_comparison: pd.DataFrame
     topic_word: np.ndarray
+    guided: GuidedInputs | None = None
 
 
 def load_figure_inputs(run: RunResults) -> FigureInputs:
@@ -79,8 +96,12 @@ def load_figure_inputs(run: RunResults) -> FigureInputs:
         topics=run.topics,
         labels=run.labels,
         article_topics=run.article_topics,
+        prevalence=run.prevalence_by_group,
         engine_comparison=run.engine_comparison,
         topic_word=run.topic_word(),
+        guided=GuidedInputs(run.guided_article_topics, run.guided_prevalence_by_group, run.guided_labels)
+        if run.has("guided_article_topics")
+        else None,
     )
 
 
@@ -104,10 +125,12 @@ def vector_formats(settings: FiguresParams) -> list[str]:
 
 
 def figure_makers(
-    data: FigureInputs, settings: FiguresParams, glossary: Mapping[str, str] | None
+    data: FigureInputs, settings: FiguresParams, glossary: Mapping[str, str] | None, prevalence: PrevalenceParams
 ) -> dict[str, Callable[[], Figure]]:
-    """File stem → function drawing that figure, in the order they are written."""
-    return {
+    """File stem → function drawing that figure, in the order they are written
+    (``articles_guided_heatmap`` only when the run has a guided model)."""
+    marks = {"level": prevalence.level, "min_docs": prevalence.min_docs}
+    makers = {
         "corpus_paragraphs_per_article": lambda: plot_paragraphs_per_article(data.articles),
         "corpus_paragraph_lengths": lambda: plot_paragraph_lengths(data.documents),
         "corpus_removed": lambda: plot_removed(data.removed),
@@ -126,11 +149,24 @@ def figure_makers(
         ),
         "topics_top_words": lambda: plot_topic_words(data.topics, data.labels, settings.topic_words, glossary),
         "topics_similarity": lambda: plot_topic_similarity(data.topic_word, data.labels, glossary),
-        "articles_topics_heatmap": lambda: plot_article_topic_heatmap(data.article_topics, data.labels, glossary),
+        "articles_topics_heatmap": lambda: plot_article_topic_heatmap(
+            data.article_topics, data.labels, glossary, data.prevalence, **marks
+        ),
     }
+    guided = data.guided
+    if guided is not None:
+        makers["articles_guided_heatmap"] = lambda: plot_article_topic_heatmap(
+            guided.article_topics,
+            guided.labels,
+            glossary,
+            guided.prevalence,
+            **marks,
+            title="Which article argues which theme: the guided model (seed words as priors)",
+        )
+    return makers
 
 
-def write_figures(run: RunResults, settings: FiguresParams) -> list[Path]:
+def write_figures(run: RunResults, settings: FiguresParams, prevalence: PrevalenceParams) -> list[Path]:
     """Draw every figure from the stage outputs of ``run`` into ``<out>/figures/``.
 
     Parameters
@@ -140,6 +176,9 @@ def write_figures(run: RunResults, settings: FiguresParams) -> list[Path]:
     settings : FiguresParams
         The ``figures`` parameters: gloss, glossary, formats, top_terms, topic_words,
         wordcloud_words.
+    prevalence : PrevalenceParams
+        The ``prevalence`` parameters: the intervals' level and ``min_docs`` (the article
+        heatmaps hatch the rows resting on fewer paragraphs).
 
     Returns
     -------
@@ -165,7 +204,7 @@ def write_figures(run: RunResults, settings: FiguresParams) -> list[Path]:
     folder = run.paths.figures
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for stem, make in figure_makers(data, settings, glossary).items():
+    for stem, make in figure_makers(data, settings, glossary, prevalence).items():
         fig = make()
         stem_formats = formats if stem in VECTOR_FIGURES else ["png"]
         written += save_figure(fig, folder / stem, stem_formats)

@@ -41,6 +41,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: The report notebooks: 01-… to 99-… (00-explore is the exploring notebook, not a report of a run).
 NOTEBOOK_NAME = re.compile(r"^(?!00-)\d\d-[\w-]+\.ipynb$")
 
+#: nbconvert's messages while exporting: debug level only (``-vv`` shows them), not on the console.
+NBCONVERT_LOG = logging.getLogger(f"{__name__}.nbconvert")
+NBCONVERT_LOG.setLevel(logging.ERROR)
+
 #: Run in each report's kernel before its cells: tqdm.auto (imported by zhtopics modules)
 #: warns on import when ipywidgets is missing, and the warning names this machine's
 #: site-packages folder. Progress bars are never shown in reports.
@@ -96,7 +100,9 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
             cwd=str(out_dir),
             progress_bar=False,
             log_output=False,
-            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}"],
+            # the kernel's own warnings (e.g. "running over TCP without encryption": it listens on
+            # localhost only) are not the reader's business; errors still show
+            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}", "--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as error:
         raise ZhtopicsError(f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
@@ -108,6 +114,7 @@ def notebook_html(notebook, title: str, footer: str) -> str:
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
     exporter.embed_images = True
+    exporter.log = NBCONVERT_LOG  # its accessibility notes (alternative text of figures) stay at debug level
     page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     marker = "</main>" if "</main>" in page else "</body>"
     page = page.replace(marker, footer + marker, 1)

@@ -16,6 +16,8 @@ import pandas as pd
 
 from zhtopics.atomic import atomic_path, write_text
 from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.copies import describe_copy
+from zhtopics.params import Params, PrevalenceParams
 from zhtopics.paths import OutputPaths
 from zhtopics.report.safety import escape_markdown
 from zhtopics.results import RunResults
@@ -141,45 +143,159 @@ def _topics_section(labels: pd.DataFrame, evidence: pd.DataFrame, consensus: dic
     return lines
 
 
-def _articles_section(labels: pd.DataFrame, articles: pd.DataFrame) -> list[str]:
-    names = dict(zip(labels["topic"], labels["label"]))
-    topic_columns = [c for c in articles.columns if c.startswith("topic_")]
+def _share_text(name: str, share: float, low: float, high: float) -> str:
+    interval = f" ({100 * low:.0f}–{100 * high:.0f}%)" if pd.notna(low) and pd.notna(high) else ""
+    return f"{name} {share:.0%}{interval}"
+
+
+def article_summary_table(articles: pd.DataFrame, prevalence: pd.DataFrame, names: dict, min_docs: int) -> pd.DataFrame:
+    """One row per article: size, then its two main topics with intervals, or what it copies."""
+    bounds = prevalence.assign(group=prevalence["group"].astype(str)).set_index(["group", "topic"])
+    sizes = dict(zip(articles["article_id"].astype(str), articles["paragraphs"]))
+    topic_columns = [c for c in articles.columns if c.startswith("topic_") and c[6:].isdigit()]
     rows = []
-    for article in articles.itertuples(index=False):
-        shares = pd.Series({int(c.split("_")[1]): getattr(article, c) for c in topic_columns}).sort_values(
-            ascending=False
-        )
-        top = [f"{names[t]} {s:.0%}" for t, s in shares.head(2).items() if pd.notna(s)]
+    for article in articles.to_dict("records"):
+        article_id = str(article["article_id"])
+        copy = describe_copy(article, sizes)
+        if copy:
+            main = f"{copy}, not counted as a separate voice"
+        else:
+            shares = pd.Series({int(c[6:]): article[c] for c in topic_columns}).dropna().sort_values(ascending=False)
+            main = "; ".join(
+                _share_text(names.get(t, f"topic {t}"), s, *bounds.reindex([(article_id, t)])[["low", "high"]].iloc[0])
+                for t, s in shares.head(2).items()
+            )
+            if article["paragraphs"] < min_docs:
+                main += f" † (fewer than {min_docs} paragraphs)"
         rows.append(
             {
-                "article": f"{article.article_id} {article.article_title}",
-                "paragraphs": article.paragraphs,
-                "main topics (token share)": "; ".join(top),
+                "article": f"{article_id} {article['article_title']}",
+                "paragraphs": article["paragraphs"],
+                "tokens": article["tokens"],
+                "main topics (token share, interval)": main or "no tokens",
             }
         )
-    return ["### Which article argues which theme", "", _table(pd.DataFrame(rows)), ""]
+    return pd.DataFrame(rows)
 
 
-def _guided_section(run: RunResults) -> list[str]:
-    if not run.has("guided_metrics"):
-        return []
-    metrics = run.guided_metrics
+def main_topic_counts(articles: pd.DataFrame, names: dict, what: str) -> str:
+    """How many independent articles have each topic as their main one (copies left out)."""
+    independent = articles[articles["copy_of"].fillna("").astype(str) == ""] if "copy_of" in articles else articles
+    independent = independent[independent["dominant_topic"] >= 0]
+    left_out = len(articles) - len(independent)
+    counts = independent.groupby("dominant_topic")["article_id"].agg(list)
+    counts = counts.loc[counts.map(len).sort_values(ascending=False, kind="stable").index]
+    parts = [f"{names.get(t, f'topic {t}')}: {len(ids)} ({', '.join(map(str, ids))})" for t, ids in counts.items()]
+    return (
+        f"Main {what} of the {len(independent)} independent articles"
+        + (f" ({left_out} left out: copies of another article or without tokens)" if left_out else "")
+        + ": "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def _articles_intro(settings: PrevalenceParams, what: str) -> str:
+    return (
+        f"Share of each article's tokens per {what}, with its {settings.level:.0%} interval (bootstrap over the "
+        f"article's paragraphs, {settings.draws} resamples, seed {settings.seed}; `results/prevalence_by_group.csv`). "
+        f"† marks shares resting on fewer than {settings.min_docs} paragraphs. An excerpt or near-copy of another "
+        "article (most of its paragraphs are duplicates of that article's, `data/interim/removed.csv`) is listed but "
+        "not counted as a separate voice."
+    )
+
+
+def _articles_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
+    labels, articles = run.labels, run.article_topics
+    names = dict(zip(labels["topic"], labels["label"]))
     return [
-        f"Guided model (seed words as priors, K = {metrics['k']}, reported beside the unsupervised one): "
-        f"c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; see `results/guided_topic_labels.csv`.",
+        "### Which article argues which theme",
+        "",
+        _articles_intro(settings, "topic"),
+        "",
+        _table(article_summary_table(articles, run.prevalence_by_group, names, settings.min_docs)),
+        "",
+        main_topic_counts(articles, names, "topic"),
         "",
     ]
 
 
-def render_summary(run: RunResults) -> str:
-    """Markdown with the corpus counts, the model choice, both engines, the topics and the articles."""
+def _agreement_lines(run: RunResults) -> list[str]:
+    agreement = run.guided_agreement
+    metrics = run.guided_metrics.get("agreement")
+    if metrics is None:
+        return []
+    matched = agreement.dropna(subset=["similarity"])
+    unmatched = agreement[agreement["similarity"].isna() & agreement["guided_topic"].notna()]
+    table = pd.DataFrame(
+        {
+            "topic": matched["topic"].astype(int).astype(str) + " " + matched["label"],
+            "guided topic": matched["guided_topic"].astype(int).astype(str) + " " + matched["guided_label"],
+            "similarity": matched["similarity"].map("{:.2f}".format),
+        }
+    )
+    lines = [
+        "How far the two models agree (`results/guided_agreement.csv`). Topics: each topic of the chosen model "
+        "matched one to one to a guided topic (Hungarian method; similarity = 1 − Jensen–Shannon distance of "
+        "their word distributions, 1 = the same words):",
+        "",
+        _table(table),
+        "",
+    ]
+    if len(unmatched):
+        left = ", ".join(f"{int(t)} {label}" for t, label in zip(unmatched["guided_topic"], unmatched["guided_label"]))
+        lines += [f"Guided topics left unmatched: {left}.", ""]
+    lines += [
+        f"Paragraphs: the dominant topics of the {metrics['documents']} paragraphs with tokens under the two models "
+        f"agree with NMI {_number(metrics['nmi'])}, AMI {_number(metrics['ami'])} and adjusted Rand "
+        f"{_number(metrics['adjusted_rand'])} (1 = the same grouping, 0 = chance for AMI and adjusted Rand).",
+        "",
+    ]
+    return lines
+
+
+def _guided_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
+    if not run.has("guided_metrics"):
+        return []
+    metrics = run.guided_metrics
+    lines = [
+        "### The guided model",
+        "",
+        f"Seed words of the themes as priors, K = {metrics['k']}, reported beside the unsupervised model, never "
+        f"replacing it: c_v {metrics['c_v']:.3f}, c_npmi {metrics['c_npmi']:.3f}; its topics in "
+        "`results/guided_topic_labels.csv`, its article view in `figures/articles_guided_heatmap.png`.",
+        "",
+    ]
+    if run.has("guided_prevalence_by_group"):
+        labels, articles = run.guided_labels, run.guided_article_topics
+        names = dict(zip(labels["topic"], labels["label"]))
+        lines += [
+            _articles_intro(settings, "guided topic").replace("prevalence_by_group", "guided_prevalence_by_group"),
+            "",
+            _table(
+                article_summary_table(articles, run.guided_prevalence_by_group, names, settings.min_docs).rename(
+                    columns={"main topics (token share, interval)": "main guided topics (token share, interval)"}
+                )
+            ),
+            "",
+            main_topic_counts(articles, names, "guided topic"),
+            "",
+        ]
+    if run.has("guided_agreement"):
+        lines += _agreement_lines(run)
+    return lines
+
+
+def render_summary(run: RunResults, params: Params) -> str:
+    """Markdown with the corpus counts, the model choice, both engines, the topics, the
+    articles and the guided model (``params``: the run's parameters)."""
     labels, articles = run.labels, run.article_topics
     lines = [
         *_corpus_section(run.documents_table(["doc_id", "article_id"]), run.removed, run.segment_summary, articles),
         *_model_choice_section(run.choice, run.engine_comparison),
         *_topics_section(labels, run.evidence, run.manifest()["consensus"]),
-        *_articles_section(labels, articles),
-        *_guided_section(run),
+        *_articles_section(run, params.prevalence),
+        *_guided_section(run, params.prevalence),
     ]
     return "\n".join(lines)
 
@@ -191,9 +307,9 @@ def write_summary(paths: OutputPaths, summary: str) -> Path:
     return target
 
 
-def write_summary_files(run: RunResults, readme: Path | None = None) -> list[str]:
+def write_summary_files(run: RunResults, params: Params, readme: Path | None = None) -> list[str]:
     """``results/summary.md``, and the findings section of ``readme`` when given; the console lines."""
-    summary = render_summary(run)
+    summary = render_summary(run, params)
     message = f"wrote {write_summary(run.paths, summary)}"
     if readme is not None:
         changed = update_readme(readme, summary)

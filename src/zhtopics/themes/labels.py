@@ -40,7 +40,10 @@ LABEL_COLUMNS = [
 
 
 def load_themes(path: Path) -> list[dict]:
-    """Read ``themes.yaml``: a list of themes with ``id``, ``name``, ``name_en`` and ``seeds``."""
+    """Read ``themes.yaml``: a list of themes with ``id``, ``name``, ``name_en`` and ``seeds``.
+
+    An empty list (``themes: []``, the template ``zhtopics init`` writes) means no themes yet:
+    topics are then named by their words."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -48,6 +51,9 @@ def load_themes(path: Path) -> list[dict]:
     except yaml.YAMLError:
         raise InputError(path, "not valid YAML") from None
     themes = data.get("themes") if isinstance(data, dict) else None
+    if isinstance(themes, list) and not themes:
+        logger.info("%s lists no themes yet: topics are named by their words", path)
+        return []
     if not themes or not isinstance(themes, list):
         raise InputError(path, "expected a list under 'themes:'")
     for number, theme in enumerate(themes, start=1):

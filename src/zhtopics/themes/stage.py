@@ -5,7 +5,8 @@ support) and ``results/doc_topics.csv`` (through :class:`~zhtopics.results.RunRe
 writes ``results/topic_labels.csv`` (with ``seeds_found`` and ``seeds``),
 ``topic_evidence.csv``, ``theme_seed_coverage.csv`` and the guided model's
 ``guided_topics.csv``, ``guided_topic_labels.csv``, ``guided_article_topics.csv``,
-``guided_metrics.json`` (and ``models/guided_tomotopy_k<K>/``).
+``guided_prevalence_by_group.csv``, ``guided_agreement.csv``, ``guided_metrics.json`` (and
+``models/guided_tomotopy_k<K>/``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import pandas as pd
 
 from zhtopics.atomic import write_csv, write_text
 from zhtopics.errors import ZhtopicsError
+from zhtopics.modeling.agreement import write_guided_views
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence
-from zhtopics.modeling.tables import article_topics_table, doc_topics_table, paragraph_occurrences, topic_word_table
+from zhtopics.modeling.tables import topic_word_table
 from zhtopics.modeling.train import model_versions, write_model
 from zhtopics.params import Params, params_to_dict
 from zhtopics.results import RunResults
@@ -35,7 +37,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: The guided model's results files (removed when the guided model is skipped).
-GUIDED_RESULTS = ("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics")
+GUIDED_RESULTS = (
+    "guided_topics",
+    "guided_topic_labels",
+    "guided_article_topics",
+    "guided_metrics",
+    "guided_prevalence_by_group",
+    "guided_agreement",
+)
 #: The columns of doc_topics.csv that evidence needs besides the topic shares.
 EVIDENCE_INPUT = (
     "doc_id",
@@ -91,12 +100,7 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
     metrics = {measure: round(coherence(top, reference, measure), 6) for measure in COHERENCE_MEASURES}
     write_csv(guided_labels, paths.result("guided_topic_labels"))
     write_csv(topic_word_table(guided, data.dictionary, 30), paths.result("guided_topics"))
-    documents = run.documents
-    guided_docs = doc_topics_table(guided, documents, run.token_counts())
-    occurrences = paragraph_occurrences(documents, run.removed_or_none())
-    write_csv(
-        article_topics_table(guided_docs, guided.k, occurrences, run.articles), paths.result("guided_article_topics")
-    )
+    agreement = write_guided_views(run, guided, guided_labels, params.prevalence)
     folder = paths.model_dir("tomotopy", guided.k, guided=True)
     write_model(
         guided,
@@ -116,7 +120,7 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
             "versions": model_versions(),
         },
     )
-    guided_metrics = {"k": guided.k, **metrics}
+    guided_metrics = {"k": guided.k, **metrics, "agreement": agreement}
     write_text(paths.result("guided_metrics"), json.dumps(guided_metrics, indent=2) + "\n")
     return guided_metrics
 
