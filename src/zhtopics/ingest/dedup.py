@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -84,6 +84,7 @@ def find_duplicate_groups(
     num_perm: int = 128,
     max_near_docs: int = 200_000,
     hashes: np.ndarray | None = None,
+    key: Callable[[str], str] = duplicate_key,
 ) -> list[tuple[list[int], dict[int, float]]]:
     """Group texts that are exact or near duplicates of each other.
 
@@ -106,6 +107,9 @@ def find_duplicate_groups(
         (its index grows with the corpus); exact duplicates are always grouped.
     hashes : array of uint64, optional
         :func:`key_hashes` of the texts' keys, when already known.
+    key : callable
+        A text's duplicate key: :func:`duplicate_key`, or (stage 1, whose texts are kept as
+        written) the duplicate key of the normalised text.
 
     Returns
     -------
@@ -114,11 +118,13 @@ def find_duplicate_groups(
         order of their first member; ``similarity`` maps each member to its Jaccard
         similarity with the first member (1.0 if exact).
     """
-    groups, exact_first, keys = _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes)
+    groups, exact_first, keys = _duplicate_groups(
+        texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes, key
+    )
     # Similarity to the first member: 1.0 within its exact copies, Jaccard of the keys otherwise.
     mixed = [members for members in groups if len({exact_first[i] for i in members}) > 1]
     needed = sorted({exact_first[i] for members in mixed for i in members} - set(keys))
-    keys.update(zip(needed, map(duplicate_key, _take(texts, needed))))
+    keys.update(zip(needed, map(key, _take(texts, needed))))
     result = []
     for members in groups:
         head = exact_first[members[0]]
@@ -132,15 +138,15 @@ def find_duplicate_groups(
     return result
 
 
-def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes):
+def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes, key=duplicate_key):
     """The work of :func:`find_duplicate_groups`: the groups (lists of members); for each
     text the first text with the same key (an int array: two texts are exact duplicates
     when their entries are equal); and the keys computed for near-duplicate detection."""
     n = len(texts)
     if hashes is None:
-        hashes = key_hashes([duplicate_key(text) for text in _take(texts, range(n))])
+        hashes = key_hashes([key(text) for text in _take(texts, range(n))])
     sets = _UnionFind()
-    exact_first, distinct = _group_exact(texts, hashes, sets)
+    exact_first, distinct = _group_exact(texts, hashes, sets, key)
 
     near_keys: dict[int, str] = {}
     if near and distinct > max_near_docs:
@@ -152,7 +158,7 @@ def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_d
         )
         near = False
     if near:
-        near_keys = _group_near(texts, exact_first, sets, threshold, shingle_size, num_perm)
+        near_keys = _group_near(texts, exact_first, sets, threshold, shingle_size, num_perm, key)
     return sets.groups(), exact_first, near_keys
 
 
@@ -185,7 +191,7 @@ class _UnionFind:
         return list(groups.values())
 
 
-def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
+def _group_exact(texts, hashes, sets: _UnionFind, key=duplicate_key) -> tuple[np.ndarray, int]:
     """Join the texts with equal keys (compared on the keys where their hashes are equal).
 
     Returns, for each text, the first text with the same key, and how many distinct keys there are.
@@ -197,7 +203,7 @@ def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
     repeated = np.flatnonzero(repeats)
     first_with_key: dict[str, int] = {}
     for i, text in zip(repeated.tolist(), _take(texts, repeated)):
-        first = first_with_key.setdefault(duplicate_key(text), i)
+        first = first_with_key.setdefault(key(text), i)
         if first != i:
             sets.union(first, i)
             exact_first[i] = first
@@ -205,7 +211,9 @@ def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
     return exact_first, distinct
 
 
-def _group_near(texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shingle_size, num_perm) -> dict[int, str]:
+def _group_near(
+    texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shingle_size, num_perm, key=duplicate_key
+) -> dict[int, str]:
     """Join the near duplicates among the first texts of each key (MinHash LSH, confirmed on
     the shingles); returns the keys it compared, by text index."""
     from datasketch import MinHashLSH
@@ -215,11 +223,11 @@ def _group_near(texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shi
     firsts = np.flatnonzero(exact_first == np.arange(n))
     too_long = 0
     for i, text in zip(firsts.tolist(), _take(texts, firsts)):
-        key = duplicate_key(text)
-        if len(key) > NEAR_MAX_CHARS:
+        text_key = key(text)
+        if len(text_key) > NEAR_MAX_CHARS:
             too_long += 1
-        elif len(key) >= shingle_size * 2:
-            near_keys[i] = key
+        elif len(text_key) >= shingle_size * 2:
+            near_keys[i] = text_key
     if too_long:
         logger.info(
             "%d paragraphs longer than %d characters left out of near-duplicate detection "
@@ -247,5 +255,5 @@ def _group_near(texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shi
     return near_keys
 
 
-def _pair_similarity(a: str, b: str, size: int) -> float:
-    return _jaccard(duplicate_key(a), duplicate_key(b), size)
+def _pair_similarity(a: str, b: str, size: int, key=duplicate_key) -> float:
+    return _jaccard(key(a), key(b), size)

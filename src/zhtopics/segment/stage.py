@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_csv, write_text
 from zhtopics.errors import InputError
+from zhtopics.ingest import TextNormalizer
 from zhtopics.params import Phrases, SegmentParams, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
@@ -54,9 +55,12 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
     with the vocabulary), so memory does not grow with the corpus:
 
-    1. read the documents in batches, segment each (:func:`segment_texts`, in worker
-       processes for large batches), write the tokens as a Parquet row group of a temporary
-       file and add them to the Dictionary (``Dictionary.add_documents``);
+    1. read the documents in batches, normalise their texts as stage 1 did (the
+       normaliser recorded in ``documents.parquet``:
+       :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written),
+       segment each (:func:`segment_texts`, in worker processes for large batches), write
+       the tokens as a Parquet row group of a temporary file and add them to the
+       Dictionary (``Dictionary.add_documents``);
     2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
        build the Dictionary over the joined tokens in a second pass;
     3. ``filter_extremes``;
@@ -89,12 +93,13 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     documents = pq.ParquetFile(paths.documents)
     total = documents.metadata.num_rows
     segmenter = Segmenter(params)
+    normalize = TextNormalizer.from_record(documents.schema_arrow.metadata)
     dictionary = Dictionary()
     phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         # 1. segment batch after batch
-        removed = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
+        removed = _segment_batches(documents, normalize, unjoined, segmenter, dictionary, params, batch_size)
         # 2. phrases: learned from a stream, applied on the fly
         phrases = None
         if phrase_params.enabled:
@@ -119,11 +124,18 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
 
 
 def _segment_batches(
-    documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: SegmentParams, batch_size: int
+    documents,
+    normalize: TextNormalizer,
+    unjoined: Path,
+    segmenter: Segmenter,
+    dictionary: Dictionary,
+    params: SegmentParams,
+    batch_size: int,
 ) -> dict[str, Counter]:
     """Step 1 of :func:`segment_corpus`: the documents' tokens, batch after batch, into the
     Parquet file ``unjoined`` (``doc_id``, ``tokens``) and, without phrases, into the
-    Dictionary. Returns the removed tokens counted by reason."""
+    Dictionary. Texts are normalised as stage 1 normalised them (``normalize``) before they
+    are cut. Returns the removed tokens counted by reason."""
     import pyarrow.parquet as pq
 
     total = documents.metadata.num_rows
@@ -134,7 +146,8 @@ def _segment_batches(
         tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar,
     ):
         for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
-            token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
+            texts = [normalize(text) for text in batch.column(1).to_pylist()]
+            token_lists, batch_removed = segment_texts(texts, params, segmenter, progress=False)
             for reason, counter in batch_removed.items():
                 removed[reason].update(counter)
             writer.write_table(
