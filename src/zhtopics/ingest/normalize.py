@@ -77,6 +77,9 @@ class TextNormalizer:
             except Exception as error:  # OpenCC raises a bare RuntimeError for bad names
                 raise ZhtopicsError(f"corpus.opencc: unknown OpenCC configuration '{opencc}' ({error})") from None
 
+    def __reduce__(self):  # pickled as its configuration (worker processes rebuild the converter)
+        return (type(self), (self.opencc,))
+
     def __call__(self, text: str) -> str:
         if not text.isascii():
             text = _SURROGATE.sub("\ufffd", text)

@@ -138,6 +138,10 @@ class Segmenter:
         The ``segment`` parameters.
     backend : str, optional
         ``"jieba"`` or ``"rjieba"``; default ``params.backend``.
+    normalizer : TextNormalizer, optional
+        Applied to each text before it is cut (stage 2: the normaliser stage 1 recorded in
+        ``documents.parquet``, whose texts are kept as written); without one, texts are cut
+        as they are given.
 
     Examples
     --------
@@ -147,8 +151,9 @@ class Segmenter:
     ['微信', '电商', '不通', '物流', '信任']
     """
 
-    def __init__(self, params: SegmentParams, backend: str | None = None):
+    def __init__(self, params: SegmentParams, backend: str | None = None, normalizer: TextNormalizer | None = None):
         self.params = params
+        self.normalizer = normalizer
         self.backend = backend or params.backend
         if self.backend not in BACKENDS:
             raise ZhtopicsError(f"segment.backend: unknown backend '{self.backend}' (known: {', '.join(BACKENDS)})")
@@ -230,6 +235,8 @@ class Segmenter:
 
     def cut(self, text: str) -> list[tuple[str, str]]:
         """Words with their part-of-speech tags (jieba.posseg's tag set for both backends)."""
+        if self.normalizer is not None:
+            text = self.normalizer(text)
         if self.backend == "jieba":
             return [(pair.word, pair.flag) for pair in self.pos_tokenizer.cut(text)]
         return [
@@ -245,6 +252,8 @@ class Segmenter:
 
     def _classified(self, text: str) -> list[tuple[str | None, str]]:
         """``(reason, token)`` for every word of ``text``, the token objects shared."""
+        if self.normalizer is not None:
+            text = self.normalizer(text)
         results = self._results
         if self.backend == "rjieba":
             try:

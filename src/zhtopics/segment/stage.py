@@ -92,14 +92,14 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     paths.processed.mkdir(parents=True, exist_ok=True)
     documents = pq.ParquetFile(paths.documents)
     total = documents.metadata.num_rows
-    segmenter = Segmenter(params)
-    normalize = TextNormalizer.from_record(documents.schema_arrow.metadata)
+    # texts are stored as written: cut as stage 1 normalised them (in the worker processes)
+    segmenter = Segmenter(params, normalizer=TextNormalizer.from_record(documents.schema_arrow.metadata))
     dictionary = Dictionary()
     phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         # 1. segment batch after batch
-        removed = _segment_batches(documents, normalize, unjoined, segmenter, dictionary, params, batch_size)
+        removed = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
         # 2. phrases: learned from a stream, applied on the fly
         phrases = None
         if phrase_params.enabled:
@@ -124,18 +124,11 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
 
 
 def _segment_batches(
-    documents,
-    normalize: TextNormalizer,
-    unjoined: Path,
-    segmenter: Segmenter,
-    dictionary: Dictionary,
-    params: SegmentParams,
-    batch_size: int,
+    documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: SegmentParams, batch_size: int
 ) -> dict[str, Counter]:
     """Step 1 of :func:`segment_corpus`: the documents' tokens, batch after batch, into the
     Parquet file ``unjoined`` (``doc_id``, ``tokens``) and, without phrases, into the
-    Dictionary. Texts are normalised as stage 1 normalised them (``normalize``) before they
-    are cut. Returns the removed tokens counted by reason."""
+    Dictionary. Returns the removed tokens counted by reason."""
     import pyarrow.parquet as pq
 
     total = documents.metadata.num_rows
@@ -146,8 +139,7 @@ def _segment_batches(
         tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar,
     ):
         for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
-            texts = [normalize(text) for text in batch.column(1).to_pylist()]
-            token_lists, batch_removed = segment_texts(texts, params, segmenter, progress=False)
+            token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
             for reason, counter in batch_removed.items():
                 removed[reason].update(counter)
             writer.write_table(
