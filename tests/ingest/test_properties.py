@@ -171,11 +171,12 @@ def test_duplicate_key_keeps_letters_and_digits_and_ignores_punctuation(text, pu
 )
 def test_duplicate_groups_do_not_depend_on_hash_collisions(texts):
     """Equal hashes are only candidates: with every hash colliding the groups are the same."""
-    true_groups = find_duplicate_groups(texts, near=False)
-    assert find_duplicate_groups(texts, near=False, hashes=[0] * len(texts)) == true_groups
+    exact = replace(load_params().corpus.duplicates, near=False)
+    true_groups = find_duplicate_groups(texts, exact)
+    assert find_duplicate_groups(texts, exact, hashes=[0] * len(texts)) == true_groups
     assert (
         find_duplicate_groups(
-            pd.Series(texts, dtype="str"), near=False, hashes=key_hashes([duplicate_key(t) for t in texts])
+            pd.Series(texts, dtype="str"), exact, hashes=key_hashes([duplicate_key(t) for t in texts])
         )
         == true_groups
     )

@@ -30,7 +30,8 @@ whitespace collapsed, optional OpenCC conversion: :class:`TextNormalizer`) is wh
 rules read: the ``docshare`` reader's decisions, ``corpus.min_chars``, the ``n_chars``
 column (characters of the normalised text) and duplicate detection; stage 2 normalises the
 texts again with the normaliser recorded in ``documents.parquet``, so tokens are cut from
-the same form. Exact and near-duplicate paragraphs are kept once: the kept row lists the
+the same form. Exact and near-duplicate paragraphs are kept once (near duplicates by a
+rule that depends on length: :mod:`~zhtopics.ingest.dedup`): the kept row lists the
 doc_ids of its copies, and each copy is in ``removed.csv``. Exact duplicates are found
 across the whole input through a 64-bit hash of each paragraph's duplicate key (pandas
 ``hash_array``); paragraphs whose hashes are equal are compared on the keys themselves, so

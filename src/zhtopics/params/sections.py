@@ -29,6 +29,9 @@ class Duplicates:
     threshold: float
     shingle_size: int
     num_perm: int
+    short_chars: int
+    short_max_edits: int
+    short_max_share: float
     max_docs: int
     keep: Literal["longest_article", "first"]
 
