@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.ingest.dedup import _UnionFind, duplicate_key, find_duplicate_groups, is_near, near_reason
 from zhtopics.params import load_params
@@ -68,6 +69,19 @@ def test_the_jaccard_rule_merged_posts_that_differ_by_a_clause(rule):
     merged = {frozenset(STORIES[i][0] for i in members) for members in old}
     assert {frozenset({"hg-a", "hg-b"}), frozenset({"by-a", "by-b"})} <= merged
     assert pair_counts(old)["missed"] > pair_counts(groups_of(texts, rule))["missed"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"short_max_share": 1.5}, "corpus.duplicates.short_max_share: expected a number from 0 to 1, got 1.5"),
+        ({"short_max_edits": -1}, "corpus.duplicates.short_max_edits: expected 0 or more, got -1"),
+    ],
+)
+def test_values_the_rules_cannot_use_are_one_line_errors(rule, change, message):
+    with pytest.raises(ZhtopicsError) as error:
+        find_duplicate_groups(["微信电商走不通", "微信电商走不通了"], replace(rule, **change))
+    assert str(error.value) == message
 
 
 def test_near_reason_names_the_measure(rule):

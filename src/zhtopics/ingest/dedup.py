@@ -32,6 +32,7 @@ import pandas as pd
 from rapidfuzz.distance import Levenshtein
 from tqdm import tqdm
 
+from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest.normalize import _SURROGATE
 from zhtopics.params import Duplicates
 
@@ -197,6 +198,8 @@ def _duplicate_groups(texts, rule: Duplicates, hashes=None, key=duplicate_key):
     exact_first, distinct = _group_exact(texts, hashes, sets, key)
 
     near = rule.near
+    if near:
+        _check(rule)
     near_keys: dict[int, str] = {}
     if near and distinct > rule.max_docs:
         logger.warning(
@@ -260,6 +263,18 @@ def _group_exact(texts, hashes, sets: _UnionFind, key=duplicate_key) -> tuple[np
             exact_first[i] = first
     distinct = int(n - len(repeated)) + len(first_with_key)
     return exact_first, distinct
+
+
+def _check(rule: Duplicates) -> None:
+    """One-line errors for values of ``corpus.duplicates`` the rules cannot use."""
+    for name, value, fine, expected in (
+        ("short_chars", rule.short_chars, rule.short_chars >= 0, "0 or more"),
+        ("short_max_edits", rule.short_max_edits, rule.short_max_edits >= 0, "0 or more"),
+        ("short_max_share", rule.short_max_share, 0 <= rule.short_max_share <= 1, "a number from 0 to 1"),
+        ("threshold", rule.threshold, 0 < rule.threshold <= 1, "a number above 0, at most 1"),
+    ):
+        if not fine:
+            raise ZhtopicsError(f"corpus.duplicates.{name}: expected {expected}, got {value}")
 
 
 def _near_keys(texts, exact_first: np.ndarray, key) -> dict[int, str]:
