@@ -295,7 +295,7 @@ def test_opencc_finds_copies_across_scripts_and_keeps_each_text_as_written(tmp_p
     converted = prepare(path, corpus_params, opencc="t2s")
     assert converted.documents["text"].tolist() == [TRADITIONAL[0], GOOD[2]]
     assert converted.removed[["reason", "text"]].values.tolist() == [["exact duplicate of a01-p001", GOOD[0]]]
-    assert converted.normalization == {"unicode": "NFKC", "opencc": "t2s"}
+    assert converted.normalization == {"unicode": "NFKC", "opencc": "t2s", "hashtags": "keep"}
 
 
 def test_emoji_and_full_width_forms_are_kept_as_written_and_folded_for_duplicates(tmp_path, corpus_params):

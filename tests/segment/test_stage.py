@@ -160,7 +160,7 @@ def test_texts_are_segmented_as_normalised_and_kept_as_written(tmp_path, params)
     for paths in (plain, converted):
         assert pd.read_parquet(paths.documents)["text"].tolist() == lines
     metadata = pq.ParquetFile(converted.documents).schema_arrow.metadata
-    assert json.loads(metadata[b"zhtopics.normalization"]) == {"opencc": "t2s", "unicode": "NFKC"}
+    assert json.loads(metadata[b"zhtopics.normalization"]) == {"opencc": "t2s", "unicode": "NFKC", "hashtags": "keep"}
     plain_tokens, _, _ = load_segmented(plain)
     converted_tokens, _, _ = load_segmented(converted)
     assert "物流" in converted_tokens["tokens"].iloc[0] and "用户" in converted_tokens["tokens"].iloc[0]

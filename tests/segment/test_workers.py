@@ -70,7 +70,7 @@ def test_a_spawned_worker_that_cannot_start_reports_the_error(params, tmp_path, 
     monkeypatch.setattr(workers, "_WORKER", None)
     monkeypatch.setattr(workers, "_WORKER_ERROR", None)
     workers._init_worker(
-        params.replace(segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"))).segment, None
+        params.replace(segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"))).segment, None, False
     )
     with pytest.raises(ZhtopicsError, match="missing.txt"):
         workers._segment_chunk(["物流"])

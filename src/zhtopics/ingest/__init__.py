@@ -77,6 +77,10 @@ and the ``status`` / ``problem`` columns of ``sources.csv`` — and logged as a 
   whitespace become one space; each changed line or row is in ``altered.csv`` with its
   original. Text files are cleaned line by line, so
   a tag or a ``<script>`` block spanning several lines is not recognised across them.
+- Social-media posts (``corpus.social``, off by default): Weibo repost chains, links,
+  @mentions, #hashtags# and emoji can each be dropped (hashtags can instead be kept whole
+  as tokens); each changed line or row is in ``altered.csv`` with the text before the
+  cleaning (:mod:`~zhtopics.ingest.social`).
 - Tables: a missing or misnamed text, id or group column is an error listing the columns;
   quoted newlines inside a CSV field are read as part of the field; a row with a missing
   (NaN, null) or empty text is in ``removed.csv`` ("missing text", "empty text"); a
@@ -104,7 +108,8 @@ Modules
 -------
 - :mod:`~zhtopics.ingest.files`: which files an input path stands for.
 - :mod:`~zhtopics.ingest.encodings`: encoding detection, decoding, binary files.
-- :mod:`~zhtopics.ingest.markup` and :mod:`~zhtopics.ingest.normalize`: cleaning a text.
+- :mod:`~zhtopics.ingest.markup`, :mod:`~zhtopics.ingest.social` and
+  :mod:`~zhtopics.ingest.normalize`: cleaning a text, and its normalised form.
 - :mod:`~zhtopics.ingest.docshare`: the ``docshare`` and ``lines`` readers of text files.
 - :mod:`~zhtopics.ingest.tables`: the table readers (chunks of rows) and column helpers.
 - :mod:`~zhtopics.ingest.build`: reading the files into paragraphs; :func:`prepare_corpus`.

@@ -26,6 +26,7 @@ from zhtopics.ingest.files import _input_files
 from zhtopics.ingest.markup import MARKUP_REASON, strip_markup
 from zhtopics.ingest.normalize import TextNormalizer, trim
 from zhtopics.ingest.prepared import DOCUMENT_COLUMNS, PreparedCorpus
+from zhtopics.ingest.social import SocialCleaner
 from zhtopics.ingest.store import EMPTY_TEXT, KEPT, MISSING_TEXT, TOO_SHORT, _ParagraphStore
 from zhtopics.ingest.tables import CHUNK_ROWS, TABLE_SUFFIXES, TableChunk, TableReader, _table_column
 from zhtopics.ingest.tabulate import tabulate
@@ -44,6 +45,7 @@ class _CorpusBuilder:
         self.normalize = normalize
         self.min_chars = params.min_chars
         self.strip_markup = params.markup == "strip"
+        self.social = SocialCleaner(params.social)
         self.encoding = params.encoding or "auto"
         self.store = _ParagraphStore(CHUNK_ROWS)
         self.articles: list[dict] = []
@@ -171,13 +173,21 @@ class _CorpusBuilder:
             **notes,
         }
 
-    def _clean(self, text: str) -> tuple[str, str | None]:
-        """Strip markup (if any and if enabled): (text, reason it was altered or None)."""
+    def _clean(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Strip markup (if any and if enabled), then social-media cleaning (``corpus.social``):
+        the text, and each change as (reason, the text before it)."""
+        changes = []
         if self.strip_markup and ("<" in text or "&" in text):
             stripped, changed = strip_markup(text)
             if changed:
-                return stripped, MARKUP_REASON
-        return text, None
+                changes.append((MARKUP_REASON, text))
+                text = stripped
+        if self.social.active:
+            cleaned, reason = self.social(text)
+            if reason:
+                changes.append((reason, text))
+                text = cleaned
+        return text, changes
 
     def _new_article(self, title: str, source_file: str, first_line) -> int:
         self.articles.append({"title": title, "source_file": source_file, "first_line": first_line})
@@ -284,9 +294,8 @@ class _CorpusBuilder:
             ]
         lines, originals = [], []
         for number, line in enumerate(raw_lines, start=1):
-            line, reason = self._clean(line)
-            if reason:
-                altered_lines.append((number, reason, raw_lines[number - 1]))
+            line, changes = self._clean(line)
+            altered_lines += [(number, reason, before) for reason, before in changes]
             originals.append(line)
             lines.append(self.normalize(line))
         return raw, decoding, data, lines, originals, altered_lines
@@ -420,12 +429,11 @@ class _CorpusBuilder:
                 texts.append("")
                 missing.append(True)
                 continue
-            text = value if isinstance(value, str) else str(value)
+            text = text0 = value if isinstance(value, str) else str(value)
             if damaged and "\ufffd" in text and row not in recorded_damage:
                 altered.append((row, REPLACED_REASON, None))
-            text, reason = self._clean(text)
-            if reason:
-                altered.append((row, reason, value))
+            text, changes = self._clean(text)
+            altered += [(row, reason, value if before is text0 else before) for reason, before in changes]
             texts.append(text)
             missing.append(False)
         return texts, missing, altered

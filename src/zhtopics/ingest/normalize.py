@@ -100,6 +100,14 @@ class TextNormalizer:
         """What this normaliser does, as plain data (written into ``documents.parquet``)."""
         return {"unicode": "NFKC", "opencc": self.opencc}
 
+    @staticmethod
+    def read_record(metadata: dict | None) -> dict:
+        """The record stage 1 wrote in a Parquet schema's ``metadata`` (under
+        :data:`RECORD_KEY`): the normaliser's :meth:`record` and ``hashtags`` (the
+        ``corpus.social.hashtags`` setting); empty for a file without one."""
+        raw = (metadata or {}).get(RECORD_KEY)
+        return {} if raw is None else json.loads(raw)
+
     @classmethod
     def from_record(cls, metadata: dict | None) -> TextNormalizer:
         """The normaliser recorded in a Parquet schema's ``metadata`` (under :data:`RECORD_KEY`).
@@ -108,7 +116,4 @@ class TextNormalizer:
         as written, when they were already normalised) gets NFKC without OpenCC: the
         normalisation is idempotent, so already normalised text is left as it is.
         """
-        raw = (metadata or {}).get(RECORD_KEY)
-        if raw is None:
-            return cls(None)
-        return cls(json.loads(raw)["opencc"])
+        return cls(cls.read_record(metadata).get("opencc"))

@@ -116,7 +116,7 @@ def tabulate(builder: _CorpusBuilder, input_path: Path) -> PreparedCorpus:
         articles=articles,
         sources=_sources_table(builder),
         altered=altered,
-        normalization=builder.normalize.record(),
+        normalization={**builder.normalize.record(), "hashtags": builder.params.social.hashtags},
     )
 
 

@@ -37,6 +37,17 @@ class Duplicates:
 
 
 @dataclass(frozen=True)
+class SocialParams:
+    """``corpus.social``: social-media cleaning (:mod:`zhtopics.ingest.social`)."""
+
+    retweets: Literal["keep", "drop"]
+    urls: Literal["keep", "drop"]
+    mentions: Literal["keep", "drop"]
+    hashtags: Literal["keep", "feature", "drop"]
+    emoji: Literal["keep", "drop"]
+
+
+@dataclass(frozen=True)
 class CorpusParams:
     """``corpus``: reading and cleaning the input (stage 1)."""
 
@@ -48,6 +59,7 @@ class CorpusParams:
     encoding: str
     opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
     markup: Literal["strip", "keep"]
+    social: SocialParams
     min_chars: int
     duplicates: Duplicates
 

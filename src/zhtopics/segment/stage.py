@@ -57,7 +57,8 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
 
     1. read the documents in batches, normalise their texts as stage 1 did (the
        normaliser recorded in ``documents.parquet``:
-       :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written),
+       :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written;
+       with ``corpus.social.hashtags: feature`` each ``#话题#`` is one token),
        segment each (:func:`segment_texts`, in worker processes for large batches), write
        the tokens as a Parquet row group of a temporary file and add them to the
        Dictionary (``Dictionary.add_documents``);
@@ -92,8 +93,14 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     paths.processed.mkdir(parents=True, exist_ok=True)
     documents = pq.ParquetFile(paths.documents)
     total = documents.metadata.num_rows
-    # texts are stored as written: cut as stage 1 normalised them (in the worker processes)
-    segmenter = Segmenter(params, normalizer=TextNormalizer.from_record(documents.schema_arrow.metadata))
+    # texts are stored as written: cut as stage 1 normalised them (in the worker processes),
+    # hashtags kept whole when corpus.social.hashtags said so
+    metadata = documents.schema_arrow.metadata
+    segmenter = Segmenter(
+        params,
+        normalizer=TextNormalizer.from_record(metadata),
+        hashtags=TextNormalizer.read_record(metadata).get("hashtags") == "feature",
+    )
     dictionary = Dictionary()
     phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
