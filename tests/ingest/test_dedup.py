@@ -121,12 +121,12 @@ def related_keys(draw) -> list[str]:
 KEYS = related_keys()
 
 
-@bounded(500)
+@bounded(200)
 @given(
     KEYS,
     st.integers(0, 4),
     st.sampled_from([0.05, 0.1, 0.2, 0.5]),
-    st.sampled_from([0, 10, 30, 200]),
+    st.sampled_from([10, 30, 200]),
 )
 def test_short_index_finds_every_pair_all_pairs_would(texts, edits, share, short_chars):
     rule = replace(
@@ -139,7 +139,7 @@ def test_short_index_finds_every_pair_all_pairs_would(texts, edits, share, short
             sets.union(i, j)
     expected = sets.groups()
     found = [members for members, _ in find_duplicate_groups(texts, rule)]
-    if short_chars == 0 or any(len(k) >= short_chars for k in keys):  # long keys: MinHash may miss a pair
+    if any(len(k) >= short_chars for k in keys):  # long keys: MinHash may miss a pair
         assert all(any(set(members) <= set(group) for group in expected) for members in found)
     else:
         assert found == expected

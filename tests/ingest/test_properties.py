@@ -427,7 +427,7 @@ def _visible_counts(text: str) -> Counter:
     return Counter(c for c in text if not c.isspace())
 
 
-@bounded(200)
+@bounded(80)
 @given(st.lists(st.one_of(FILE_TEXT, st.tuples(TAGS, PLAIN, TAGS).map("".join)), min_size=1, max_size=12))
 def test_output_text_is_the_input_text_minus_markup(scratch, corpus_params, cells):
     """Each row's text in documents.parquet (or removed.csv, for a copy or a row without
