@@ -42,6 +42,7 @@ PIP = None
 CONDA_NAMES: dict[str, str | None] = {
     "charset-normalizer": "charset-normalizer",
     "datasketch": "datasketch",
+    "emoji": "emoji",
     "filelock": "filelock",
     "fonttools": "fonttools",
     "hypothesis": "hypothesis",
@@ -62,6 +63,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "pytest": "pytest",
     "pyyaml": "pyyaml",
     "psutil": "psutil",
+    "rapidfuzz": "rapidfuzz",
     "rjieba": PIP,  # Rust jieba binding; not on conda-forge
     "ruff": "ruff",
     "scikit-learn": "scikit-learn",

@@ -284,15 +284,31 @@ def test_traditional_chinese_is_kept_or_converted(tmp_path, corpus_params, suffi
         else "\n".join(TRADITIONAL).encode("big5")
     )
     assert prepare(path, corpus_params).documents["text"].tolist() == TRADITIONAL
-    assert prepare(path, corpus_params, opencc="t2s").documents["text"].tolist() == GOOD[:2]
+    # converted for duplicate detection and segmentation only: the text stays as written
+    assert prepare(path, corpus_params, opencc="t2s").documents["text"].tolist() == TRADITIONAL
 
 
-def test_emoji_survive_and_full_width_forms_are_folded(tmp_path, corpus_params):
+def test_opencc_finds_copies_across_scripts_and_keeps_each_text_as_written(tmp_path, corpus_params):
+    path = tmp_path / "posts.csv"
+    path.write_bytes(table_bytes("csv", [{"text": line} for line in [TRADITIONAL[0], GOOD[0], GOOD[2]]]))
+    assert len(prepare(path, corpus_params).documents) == 3
+    converted = prepare(path, corpus_params, opencc="t2s")
+    assert converted.documents["text"].tolist() == [TRADITIONAL[0], GOOD[2]]
+    assert converted.removed[["reason", "text"]].values.tolist() == [["exact duplicate of a01-p001", GOOD[0]]]
+    assert converted.normalization == {"unicode": "NFKC", "opencc": "t2s", "hashtags": "keep"}
+
+
+def test_emoji_and_full_width_forms_are_kept_as_written_and_folded_for_duplicates(tmp_path, corpus_params):
     path = tmp_path / "posts.txt"
-    path.write_text("微商👍🏽真的走不通👨‍👩‍👧 ＡＢＣ１２３！\n🇨🇳❤️微信电商1️⃣\n", encoding="utf-8")
+    lines = ["微商👍🏽真的走不通👨‍👩‍👧 ＡＢＣ１２３！", "🇨🇳❤️微信电商1️⃣", "微商真的走不通 ABC123!"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     prepared = prepare(path, corpus_params)
-    assert prepared.documents["text"].tolist() == ["微商👍🏽真的走不通👨\u200d👩\u200d👧 ABC123!", "🇨🇳❤️微信电商1️⃣"]
-    assert prepared.altered.empty and prepared.removed.empty
+    assert prepared.documents["text"].tolist() == lines[:2]
+    # NFKC folds ＡＢＣ１２３！ for duplicate detection: the third line is a copy of the first
+    assert prepared.removed[["doc_id", "reason", "text"]].values.tolist() == [
+        ["a01-p003", "exact duplicate of a01-p001", lines[2]]
+    ]
+    assert prepared.altered.empty
 
 
 # ----------------------------------------------------------------------------- markup
@@ -370,7 +386,7 @@ def test_quoted_newlines_stay_inside_their_field(tmp_path, corpus_params):
     path = tmp_path / "posts.csv"
     path.write_text(f'text,user\n"{GOOD[0]}\r\n{GOOD[1]}",u1\n{GOOD[2]},u2\n', encoding="utf-8")
     prepared = prepare(path, corpus_params)
-    assert prepared.documents["text"].tolist() == [GOOD[0] + GOOD[1], GOOD[2]]
+    assert prepared.documents["text"].tolist() == [f"{GOOD[0]}\r\n{GOOD[1]}", GOOD[2]]  # as written
     assert prepared.documents["source_lines"].tolist() == ["row 1", "row 2"]
 
 

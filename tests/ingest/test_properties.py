@@ -24,6 +24,7 @@ from zhtopics.ingest import TextNormalizer, prepare_corpus, write_prepared
 from zhtopics.ingest.dedup import duplicate_key, find_duplicate_groups, key_hashes
 from zhtopics.ingest.docshare import parse_docshare, parse_lines
 from zhtopics.ingest.markup import strip_markup
+from zhtopics.ingest.normalize import trim
 from zhtopics.params import load_params
 from zhtopics.paths import OutputPaths
 
@@ -58,6 +59,24 @@ def test_normalizer_keeps_every_visible_character(text):
     for match in re.finditer("\u200d", normalized):
         assert 0 < match.start() < len(normalized) - 1
     assert NORMALIZE(normalized) == normalized
+
+
+def _reference_normalize(text: str) -> str:
+    """Every step of the normaliser on every text (it skips the steps after NFKC when they
+    have nothing to change)."""
+    from zhtopics.ingest import normalize as n
+
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", n._SURROGATE.sub("\ufffd", text))
+        text = n._LONE_ZWJ.sub("", n._INVISIBLE.sub("", text))
+    text = n._SPACE_BETWEEN_CJK.sub("", n._CONTROL.sub(" ", text))
+    return n._WHITESPACE.sub(" ", text).strip()
+
+
+@bounded(1500)
+@given(ANY_TEXT)
+def test_normalizer_shortcut_changes_nothing(text):
+    assert NORMALIZE(text) == _reference_normalize(text)
 
 
 @bounded(300)
@@ -152,11 +171,12 @@ def test_duplicate_key_keeps_letters_and_digits_and_ignores_punctuation(text, pu
 )
 def test_duplicate_groups_do_not_depend_on_hash_collisions(texts):
     """Equal hashes are only candidates: with every hash colliding the groups are the same."""
-    true_groups = find_duplicate_groups(texts, near=False)
-    assert find_duplicate_groups(texts, near=False, hashes=[0] * len(texts)) == true_groups
+    exact = replace(load_params().corpus.duplicates, near=False)
+    true_groups = find_duplicate_groups(texts, exact)
+    assert find_duplicate_groups(texts, exact, hashes=[0] * len(texts)) == true_groups
     assert (
         find_duplicate_groups(
-            pd.Series(texts, dtype="str"), near=False, hashes=key_hashes([duplicate_key(t) for t in texts])
+            pd.Series(texts, dtype="str"), exact, hashes=key_hashes([duplicate_key(t) for t in texts])
         )
         == true_groups
     )
@@ -355,3 +375,75 @@ def test_readers_give_a_result_or_a_zhtopics_error(scratch, corpus_params, kind,
         assert "\n" not in str(error) and str(error).startswith(str(path))
         return
     write_prepared(prepared, OutputPaths(scratch / f"out-{kind}"))
+
+
+# ----------------------------------------------------------------------------- text as written
+
+
+def _full_width(text: str) -> str:
+    """ASCII letters, digits and punctuation as their full-width forms (what NFKC folds back)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+WRITTEN_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(DOCSHARE_PIECES),
+        st.sampled_from(DOCSHARE_PIECES).map(_full_width),
+        st.sampled_from(DOCSHARE_PIECES).map(lambda piece: f" {piece}\u3000"),
+        FILE_TEXT,
+    ),
+    max_size=25,
+)
+
+
+@bounded(1500)
+@given(WRITTEN_LINES)
+@example(["合集", "", "标题", "", "标题", "标题（一）正文，", "ＡＢ", "ＣＤ。"])
+def test_parse_docshare_decides_on_normalised_lines_and_keeps_the_lines_as_written(originals):
+    lines = [NORMALIZE(line) for line in originals]
+    decided = parse_docshare(lines, "x.txt")
+    written = parse_docshare(lines, "x.txt", originals, NORMALIZE)
+    # the same decisions as on the normalised lines alone
+    assert [(a["norm_title"], a["first_line"]) for a in written.articles] == [
+        (a["title"], a["first_line"]) for a in decided.articles
+    ]
+    assert [(p["norm"], p["lines"], p["line_joins"]) for p in written.paragraphs] == [
+        (p["text"], p["lines"], p["line_joins"]) for p in decided.paragraphs
+    ]
+    assert [(r["lines"], r["reason"]) for r in written.removed] == [(r["lines"], r["reason"]) for r in decided.removed]
+    assert written.notes == decided.notes
+    # every character as written is in a paragraph or a removal record, and nothing else is
+    # (apart from what normalisation removes at the ends of a line, and the space that joins
+    # a broken line between Latin letters)
+    kept = "".join(p["text"] for p in written.paragraphs) + "".join(r["text"] for r in written.removed)
+    assert _visible_counts("".join(trim(line) for line in originals if NORMALIZE(line))) == _visible_counts(kept)
+    for paragraph in written.paragraphs:  # a paragraph as written normalises to what the rules read
+        # (up to a space: NFKC turns a spacing accent such as ´ into a space and a combining
+        # mark, which a line's ends lose and the middle of a joined paragraph keeps)
+        assert NORMALIZE(paragraph["text"]).replace(" ", "") == NORMALIZE(paragraph["norm"]).replace(" ", "")
+
+
+def _visible_counts(text: str) -> Counter:
+    return Counter(c for c in text if not c.isspace())
+
+
+@bounded(80)
+@given(st.lists(st.one_of(FILE_TEXT, st.tuples(TAGS, PLAIN, TAGS).map("".join)), min_size=1, max_size=12))
+def test_output_text_is_the_input_text_minus_markup(scratch, corpus_params, cells):
+    """Each row's text in documents.parquet (or removed.csv, for a copy or a row without
+    enough text) is the cell as written, markup stripped and ends trimmed (``trim``: what
+    normalisation removes there): nothing else."""
+    path = scratch / "as-written.parquet"
+    pd.DataFrame({"text": cells}).to_parquet(path)
+    try:
+        prepared = prepare_corpus(path, corpus_params)
+    except ZhtopicsError:  # no row with text
+        assert all(len(duplicate_key(NORMALIZE(strip_markup(cell)[0]))) < corpus_params.min_chars for cell in cells)
+        return
+    expected = [trim(strip_markup(cell)[0]) for cell in cells]
+    rows = pd.concat([prepared.documents[["doc_id", "text"]], prepared.removed[["doc_id", "text"]]])
+    for doc_id, text in zip(rows["doc_id"], rows["text"]):
+        assert text == expected[int(doc_id.rsplit("-p", 1)[1]) - 1]
+    assert len(rows) == len(cells)
+    markup_rows = {row for row, cell in enumerate(cells) if strip_markup(cell)[1]}
+    assert len(prepared.altered) == len(markup_rows)

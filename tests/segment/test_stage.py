@@ -149,3 +149,22 @@ def test_the_outputs_do_not_depend_on_the_batch_size(params, seed_prepared, tmp_
     assert pq.ParquetFile(batched.tokens).num_row_groups == 21
     assert any("_" in word for word in load_segmented(one_batch)[1].token2id) == phrases
     assert_same_stage_outputs(batched, one_batch)
+
+
+def test_texts_are_segmented_as_normalised_and_kept_as_written(tmp_path, params):
+    """documents.parquet keeps full-width forms and traditional characters; stage 2 cuts the
+    text normalised as stage 1 recorded it (NFKC, then OpenCC t2s when corpus.opencc says)."""
+    lines = ["微信電商的物流速度太慢，用戶很失望！", "ＱＱ群裡的社交電商，信任度越來越低。"]
+    plain = segment_lines(lines, tmp_path / "plain", params)
+    converted = segment_lines(lines, tmp_path / "t2s", params.replace(corpus={"opencc": "t2s"}))
+    for paths in (plain, converted):
+        assert pd.read_parquet(paths.documents)["text"].tolist() == lines
+    metadata = pq.ParquetFile(converted.documents).schema_arrow.metadata
+    assert json.loads(metadata[b"zhtopics.normalization"]) == {"opencc": "t2s", "unicode": "NFKC", "hashtags": "keep"}
+    plain_tokens, _, _ = load_segmented(plain)
+    converted_tokens, _, _ = load_segmented(converted)
+    assert "物流" in converted_tokens["tokens"].iloc[0] and "用户" in converted_tokens["tokens"].iloc[0]
+    assert "QQ" in converted_tokens["tokens"].iloc[1]  # ＱＱ folded by NFKC, then allow-listed
+    assert "用户" not in plain_tokens["tokens"].iloc[0]  # no conversion without corpus.opencc
+    # the record is part of the file: a change of corpus.opencc changes stage 2's cache key
+    assert plain.documents.read_bytes() != converted.documents.read_bytes()

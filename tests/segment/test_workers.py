@@ -9,7 +9,9 @@ from dataclasses import replace
 import pytest
 
 from zhtopics.errors import ZhtopicsError
+from zhtopics.ingest import TextNormalizer
 from zhtopics.segment import FILTER_REASONS, segment_texts
+from zhtopics.segment.segmenter import Segmenter
 
 from ..conftest import segment_prepared
 from .test_stage import assert_same_stage_outputs
@@ -67,6 +69,24 @@ def test_a_spawned_worker_that_cannot_start_reports_the_error(params, tmp_path, 
 
     monkeypatch.setattr(workers, "_WORKER", None)
     monkeypatch.setattr(workers, "_WORKER_ERROR", None)
-    workers._init_worker(params.replace(segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"))).segment)
+    workers._init_worker(
+        params.replace(segment=dict(backend="rjieba", userdict=str(tmp_path / "missing.txt"))).segment, None, False
+    )
     with pytest.raises(ZhtopicsError, match="missing.txt"):
         workers._segment_chunk(["物流"])
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_workers_normalise_as_the_segmenter_does(params, monkeypatch, start):
+    """Texts as written (full-width, traditional) are normalised in the worker processes:
+    forked workers adopt the parent's Segmenter, spawned ones get its normaliser pickled."""
+    import multiprocessing
+
+    if start == "spawn":
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    segment_params = params.replace(segment=dict(backend="rjieba", processes=2, chunk_size=2)).segment
+    segmenter = Segmenter(segment_params, normalizer=TextNormalizer("t2s"))
+    texts = ["微信電商的物流，太慢！", "ＱＱ群裡的信任問題", "用戶的購買習慣很難改變。"] * 2
+    expected = [Segmenter(segment_params).tokens(TextNormalizer("t2s")(text)) for text in texts]
+    token_lists, _ = segment_texts(texts, segment_params, segmenter)
+    assert token_lists == expected and "物流" in token_lists[0] and "QQ" in token_lists[1]

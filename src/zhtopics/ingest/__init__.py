@@ -22,13 +22,20 @@ Inputs
   ``pyarrow.parquet.ParquetFile.iter_batches``), so memory grows with the kept text, not
   with the whole file held as Python objects.
 
-Every text is cleaned (HTML markup stripped, see below) and normalised (NFKC, control
-and zero-width characters removed, whitespace collapsed, optional OpenCC conversion), and
-exact and near-duplicate paragraphs are kept once: the kept row lists the doc_ids of its
-copies, and each copy is in ``removed.csv``. Exact duplicates are found across the whole
-input through a 64-bit hash of each paragraph's duplicate key (pandas ``hash_array``);
-paragraphs whose hashes are equal are compared on the keys themselves, so a hash collision
-can never merge two different paragraphs.
+Every text is cleaned (HTML markup stripped, see below) and kept as written: every output
+table and report shows it as the input had it (full-width punctuation, traditional
+characters, emoji, line breaks inside a table cell), apart from the cleaning recorded in
+``altered.csv``. Its normalised form (NFKC, control and zero-width characters removed,
+whitespace collapsed, optional OpenCC conversion: :class:`TextNormalizer`) is what the
+rules read: the ``docshare`` reader's decisions, ``corpus.min_chars``, the ``n_chars``
+column (characters of the normalised text) and duplicate detection; stage 2 normalises the
+texts again with the normaliser recorded in ``documents.parquet``, so tokens are cut from
+the same form. Exact and near-duplicate paragraphs are kept once (near duplicates by a
+rule that depends on length: :mod:`~zhtopics.ingest.dedup`): the kept row lists the
+doc_ids of its copies, and each copy is in ``removed.csv``. Exact duplicates are found
+across the whole input through a 64-bit hash of each paragraph's duplicate key (pandas
+``hash_array``); paragraphs whose hashes are equal are compared on the keys themselves, so
+a hash collision can never merge two different paragraphs.
 
 Bad input: what happens
 -----------------------
@@ -58,15 +65,22 @@ and the ``status`` / ``problem`` columns of ``sources.csv`` — and logged as a 
   (truncated, invalid UTF-8 in a string column) is an error.
 - A very long line: read in linear time; paragraphs longer than :data:`~zhtopics.ingest.dedup.NEAR_MAX_CHARS`
   characters are left out of near-duplicate detection only (exact duplicates still count).
-- Traditional Chinese: kept as it is, or converted with ``corpus.opencc: t2s``.
-- Emoji and full-width forms: NFKC keeps emoji and folds full-width forms; zero-width
-  joiners inside emoji sequences are kept, other zero-width characters removed.
+- Traditional Chinese: kept as written; with ``corpus.opencc: t2s`` duplicate detection
+  and segmentation read it converted to simplified characters.
+- Emoji and full-width forms: kept as written; the normalised form (duplicates, tokens)
+  keeps emoji and folds full-width forms, keeps zero-width joiners inside emoji sequences
+  and removes other zero-width characters.
 - HTML markup (``corpus.markup: strip``, the default): in a text that contains a tag,
   comment or character reference, tags and comments are removed (block tags such as
   ``<p>`` and ``<br>`` become spaces, ``<script>``/``<style>`` lose their content) and
-  entities are decoded (stdlib ``html.parser``, i.e. ``html.unescape``); each changed line
-  or row is in ``altered.csv`` with its original. Text files are cleaned line by line, so
+  entities are decoded (stdlib ``html.parser``, i.e. ``html.unescape``) and runs of HTML
+  whitespace become one space; each changed line or row is in ``altered.csv`` with its
+  original. Text files are cleaned line by line, so
   a tag or a ``<script>`` block spanning several lines is not recognised across them.
+- Social-media posts (``corpus.social``, off by default): Weibo repost chains, links,
+  @mentions, #hashtags# and emoji can each be dropped (hashtags can instead be kept whole
+  as tokens); each changed line or row is in ``altered.csv`` with the text before the
+  cleaning (:mod:`~zhtopics.ingest.social`).
 - Tables: a missing or misnamed text, id or group column is an error listing the columns;
   quoted newlines inside a CSV field are read as part of the field; a row with a missing
   (NaN, null) or empty text is in ``removed.csv`` ("missing text", "empty text"); a
@@ -94,7 +108,8 @@ Modules
 -------
 - :mod:`~zhtopics.ingest.files`: which files an input path stands for.
 - :mod:`~zhtopics.ingest.encodings`: encoding detection, decoding, binary files.
-- :mod:`~zhtopics.ingest.markup` and :mod:`~zhtopics.ingest.normalize`: cleaning a text.
+- :mod:`~zhtopics.ingest.markup`, :mod:`~zhtopics.ingest.social` and
+  :mod:`~zhtopics.ingest.normalize`: cleaning a text, and its normalised form.
 - :mod:`~zhtopics.ingest.docshare`: the ``docshare`` and ``lines`` readers of text files.
 - :mod:`~zhtopics.ingest.tables`: the table readers (chunks of rows) and column helpers.
 - :mod:`~zhtopics.ingest.build`: reading the files into paragraphs; :func:`prepare_corpus`.

@@ -24,8 +24,9 @@ from zhtopics.ingest.docshare import Parsed, looks_like_docshare, parse_docshare
 from zhtopics.ingest.encodings import REPLACED_REASON, decode_text_file
 from zhtopics.ingest.files import _input_files
 from zhtopics.ingest.markup import MARKUP_REASON, strip_markup
-from zhtopics.ingest.normalize import TextNormalizer
+from zhtopics.ingest.normalize import TextNormalizer, trim
 from zhtopics.ingest.prepared import DOCUMENT_COLUMNS, PreparedCorpus
+from zhtopics.ingest.social import SocialCleaner
 from zhtopics.ingest.store import EMPTY_TEXT, KEPT, MISSING_TEXT, TOO_SHORT, _ParagraphStore
 from zhtopics.ingest.tables import CHUNK_ROWS, TABLE_SUFFIXES, TableChunk, TableReader, _table_column
 from zhtopics.ingest.tabulate import tabulate
@@ -44,6 +45,7 @@ class _CorpusBuilder:
         self.normalize = normalize
         self.min_chars = params.min_chars
         self.strip_markup = params.markup == "strip"
+        self.social = SocialCleaner(params.social)
         self.encoding = params.encoding or "auto"
         self.store = _ParagraphStore(CHUNK_ROWS)
         self.articles: list[dict] = []
@@ -171,13 +173,21 @@ class _CorpusBuilder:
             **notes,
         }
 
-    def _clean(self, text: str) -> tuple[str, str | None]:
-        """Strip markup (if any and if enabled): (text, reason it was altered or None)."""
+    def _clean(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Strip markup (if any and if enabled), then social-media cleaning (``corpus.social``):
+        the text, and each change as (reason, the text before it)."""
+        changes = []
         if self.strip_markup and ("<" in text or "&" in text):
             stripped, changed = strip_markup(text)
             if changed:
-                return stripped, MARKUP_REASON
-        return text, None
+                changes.append((MARKUP_REASON, text))
+                text = stripped
+        if self.social.active:
+            cleaned, reason = self.social(text)
+            if reason:
+                changes.append((reason, text))
+                text = cleaned
+        return text, changes
 
     def _new_article(self, title: str, source_file: str, first_line) -> int:
         self.articles.append({"title": title, "source_file": source_file, "first_line": first_line})
@@ -194,28 +204,29 @@ class _CorpusBuilder:
         file_index: int,
         given_ids: list[str | None] | None,
     ) -> None:
-        """Normalise and store paragraphs (in order); number them within their articles."""
+        """Store paragraphs as written (in order), numbered within their articles; their
+        normalised text gives the duplicate key and the length."""
         normalize, min_chars, counts = self.normalize, self.min_chars, self.article_paragraphs
-        positions, cleaned, lengths, keys, drops = [], [], [], [], []
+        positions, kept, lengths, keys, drops = [], [], [], [], []
         for index, (article, text) in enumerate(zip(articles, texts)):
             counts[article] += 1
             positions.append(counts[article])
-            text = normalize(text)
-            key = duplicate_key(text)
-            cleaned.append(text)
-            lengths.append(len(text))
+            normalized = normalize(text)
+            key = duplicate_key(normalized)
+            kept.append(trim(text))
+            lengths.append(len(normalized))
             keys.append(key)
             if len(key) >= min_chars:
                 drops.append(KEPT)
             elif missing is not None and missing[index]:
                 drops.append(MISSING_TEXT)
             else:
-                drops.append(EMPTY_TEXT if not text else TOO_SHORT)
+                drops.append(EMPTY_TEXT if not normalized else TOO_SHORT)
         self.store.extend(
             {
                 "article": articles,
                 "position": positions,
-                "text": cleaned,
+                "text": kept,
                 "n_chars": lengths,
                 "file": [file_index] * len(texts),
                 "source_lines": labels,
@@ -227,14 +238,14 @@ class _CorpusBuilder:
         )
 
     def _add_text(self, path: Path, file_index: int) -> dict:
-        raw, decoding, data, lines, altered_lines = self._text_lines(path)
+        raw, decoding, data, lines, originals, altered_lines = self._text_lines(path)
         fmt = self.params.txt_format
         if fmt == "auto":
             fmt = "docshare" if looks_like_docshare(lines) else "lines"
         if fmt == "docshare":
-            parsed = parse_docshare(lines, path.name)
+            parsed = parse_docshare(lines, path.name, originals, self.normalize)
         elif fmt == "lines":
-            parsed = parse_lines(lines, path.name, path.stem)
+            parsed = parse_lines(lines, path.name, path.stem, originals)
         else:
             raise ZhtopicsError(f"corpus.txt_format: '{fmt}' is not one of auto, docshare, lines")
         self._add_parsed(parsed, path.name, file_index, altered_lines)
@@ -254,7 +265,8 @@ class _CorpusBuilder:
         }
 
     def _text_lines(self, path: Path) -> tuple:
-        """Decode a text file and clean and normalise its lines.
+        """Decode a text file, clean its lines and normalise them (the readers decide on the
+        normalised lines and keep the cleaned ones).
 
         Returns
         -------
@@ -265,6 +277,8 @@ class _CorpusBuilder:
             The file's bytes.
         lines : list of str
             Its lines, cleaned and normalised.
+        originals : list of str
+            Its lines, cleaned (markup stripped): the text as written.
         altered_lines : list of (int, str, str)
             (line number, reason, original) of each line changed beyond normalisation.
         """
@@ -278,13 +292,13 @@ class _CorpusBuilder:
                 for number, line in enumerate(raw_lines, start=1)
                 if "\ufffd" in line
             ]
-        lines = []
+        lines, originals = [], []
         for number, line in enumerate(raw_lines, start=1):
-            line, reason = self._clean(line)
-            if reason:
-                altered_lines.append((number, reason, raw_lines[number - 1]))
+            line, changes = self._clean(line)
+            altered_lines += [(number, reason, before) for reason, before in changes]
+            originals.append(line)
             lines.append(self.normalize(line))
-        return raw, decoding, data, lines, altered_lines
+        return raw, decoding, data, lines, originals, altered_lines
 
     def _add_parsed(self, parsed: Parsed, source_file: str, file_index: int, altered_lines: list[tuple]) -> None:
         """Add what a text reader found: its articles, removed lines, paragraphs and altered lines."""
@@ -415,12 +429,11 @@ class _CorpusBuilder:
                 texts.append("")
                 missing.append(True)
                 continue
-            text = value if isinstance(value, str) else str(value)
+            text = text0 = value if isinstance(value, str) else str(value)
             if damaged and "\ufffd" in text and row not in recorded_damage:
                 altered.append((row, REPLACED_REASON, None))
-            text, reason = self._clean(text)
-            if reason:
-                altered.append((row, reason, value))
+            text, changes = self._clean(text)
+            altered += [(row, reason, value if before is text0 else before) for reason, before in changes]
             texts.append(text)
             missing.append(False)
         return texts, missing, altered

@@ -1,25 +1,40 @@
 """Exact and near-duplicate paragraphs.
 
-Exact duplicates are paragraphs with equal :func:`duplicate_key`, found through 64-bit
-hashes of the keys (pandas ``hash_array``); paragraphs whose hashes are equal are compared
-on the keys themselves, so a hash collision can never merge two different paragraphs. Near
-duplicates have a Jaccard similarity of character shingles at least the threshold, found
-with datasketch ``MinHashLSH`` and confirmed exactly; paragraphs longer than
-:data:`NEAR_MAX_CHARS` characters are left out of near-duplicate detection only.
+Exact duplicates are paragraphs with equal :func:`duplicate_key` (the text without
+whitespace and punctuation, lower-cased; emoji are not letters, so a copy with other
+punctuation or emoji is exact), found through 64-bit hashes of the keys (pandas
+``hash_array``); paragraphs whose hashes are equal are compared on the keys themselves, so
+a hash collision can never merge two different paragraphs.
+
+Near duplicates depend on length (:func:`is_near`). A short text (a post, a comment: key
+shorter than ``corpus.duplicates.short_chars``) is a near duplicate of another only when
+they differ by a few characters (Levenshtein distance at most ``short_max_edits`` and at
+most ``short_max_share`` of the longer key): a typo, a particle, a connective such as
+所以说. The Jaccard similarity of 5-character shingles used for long texts is wrong for
+them both ways: one changed character in the middle of a 30-character post removes 5 of
+26 shingles (Jaccard 0.68), while a clause added to a 40-character template keeps about
+0.8. Long texts (paragraphs of articles) are near duplicates when the Jaccard similarity
+of their character shingles is at least ``threshold``, found with datasketch
+``MinHashLSH`` and confirmed exactly; paragraphs longer than :data:`NEAR_MAX_CHARS`
+characters are left out of near-duplicate detection only.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
 from tqdm import tqdm
 
+from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest.normalize import _SURROGATE
+from zhtopics.params import Duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -78,81 +93,126 @@ def _minhashes(shingle_lists: Iterable[list[bytes]], num_perm: int) -> Iterator:
 
 def find_duplicate_groups(
     texts: Sequence[str],
-    near: bool = True,
-    threshold: float = 0.8,
-    shingle_size: int = 5,
-    num_perm: int = 128,
-    max_near_docs: int = 200_000,
+    rule: Duplicates,
     hashes: np.ndarray | None = None,
+    key: Callable[[str], str] = duplicate_key,
 ) -> list[tuple[list[int], dict[int, float]]]:
     """Group texts that are exact or near duplicates of each other.
 
     Exact duplicates (equal :func:`duplicate_key`) are found through 64-bit hashes of the
     keys; texts whose hashes are equal are compared on their keys, so a collision never
     groups different texts. Only those texts' keys are computed, which keeps memory low
-    on large inputs.
+    on large inputs. Near duplicates (``rule.near``) are pairs that :func:`is_near` accepts,
+    found with an index that misses none (short texts, :func:`_group_short`) or with
+    datasketch ``MinHashLSH`` (long texts, :func:`_group_long`), and grouped transitively.
 
     Parameters
     ----------
     texts : sequence of str
         A list, or a Series (read by position).
-    near : bool
-        Also group near duplicates: Jaccard similarity of character shingles at least
-        ``threshold``, found with datasketch ``MinHashLSH`` and confirmed exactly.
-    threshold, shingle_size, num_perm
-        As in datasketch; ``shingle_size`` is in characters.
-    max_near_docs : int
-        Above this many distinct texts, near-duplicate detection is skipped with a warning
-        (its index grows with the corpus); exact duplicates are always grouped.
+    rule : Duplicates
+        The ``corpus.duplicates`` parameters. Above ``rule.max_docs`` distinct texts,
+        near-duplicate detection is skipped with a warning; exact duplicates are always grouped.
     hashes : array of uint64, optional
         :func:`key_hashes` of the texts' keys, when already known.
+    key : callable
+        A text's duplicate key: :func:`duplicate_key`, or (stage 1, whose texts are kept as
+        written) the duplicate key of the normalised text.
 
     Returns
     -------
     list of (members, similarity)
         One entry per group of two or more texts, members in input order, groups in the
-        order of their first member; ``similarity`` maps each member to its Jaccard
-        similarity with the first member (1.0 if exact).
+        order of their first member; ``similarity`` maps each member to its
+        :func:`similarity` with the first member (1.0 if exact).
     """
-    groups, exact_first, keys = _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes)
-    # Similarity to the first member: 1.0 within its exact copies, Jaccard of the keys otherwise.
+    groups, exact_first, keys = _duplicate_groups(texts, rule, hashes, key)
     mixed = [members for members in groups if len({exact_first[i] for i in members}) > 1]
     needed = sorted({exact_first[i] for members in mixed for i in members} - set(keys))
-    keys.update(zip(needed, map(duplicate_key, _take(texts, needed))))
+    keys.update(zip(needed, map(key, _take(texts, needed))))
     result = []
     for members in groups:
         head = exact_first[members[0]]
-        similarity = {
-            member: 1.0
-            if exact_first[member] == head
-            else round(_jaccard(keys[head], keys[exact_first[member]], shingle_size), 3)
-            for member in members
-        }
-        result.append((members, similarity))
+        result.append(
+            (
+                members,
+                {
+                    member: 1.0
+                    if exact_first[member] == head
+                    else similarity(keys[head], keys[exact_first[member]], rule)
+                    for member in members
+                },
+            )
+        )
     return result
 
 
-def _duplicate_groups(texts, near, threshold, shingle_size, num_perm, max_near_docs, hashes):
+def _short(a: str, b: str, rule: Duplicates) -> bool:
+    """Whether a pair of keys is judged by edit distance: one of them is short."""
+    return min(len(a), len(b)) < rule.short_chars
+
+
+def _allowed_edits(longer: int, rule: Duplicates) -> int:
+    """The characters a pair of short keys may differ by, the longer having ``longer`` characters."""
+    return min(rule.short_max_edits, math.floor(rule.short_max_share * longer + 1e-9))
+
+
+def is_near(a: str, b: str, rule: Duplicates) -> bool:
+    """Whether two duplicate keys are near duplicates (see ``corpus.duplicates`` in params.yaml).
+
+    A pair with a key shorter than ``rule.short_chars``: at most
+    ``min(short_max_edits, short_max_share x the longer key's length)`` characters differ
+    (Levenshtein distance, rapidfuzz). Two longer keys: the Jaccard similarity of their
+    character shingles is at least ``rule.threshold``.
+    """
+    if _short(a, b, rule):
+        allowed = _allowed_edits(max(len(a), len(b)), rule)
+        return allowed > 0 and Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
+    return _jaccard(a, b, rule.shingle_size) >= rule.threshold
+
+
+def similarity(a: str, b: str, rule: Duplicates) -> float:
+    """How alike two keys are, by the measure :func:`is_near` applies to them: 1 - edits /
+    the longer key's length (a short key), or the Jaccard similarity of shingles; rounded to 3 places."""
+    if _short(a, b, rule):
+        return round(Levenshtein.normalized_similarity(a, b), 3)
+    return round(_jaccard(a, b, rule.shingle_size), 3)
+
+
+def near_reason(a: str, b: str, rule: Duplicates) -> str:
+    """The measure behind a near duplicate, for ``removed.csv``: ``3 characters differ`` or ``Jaccard 0.94``."""
+    if _short(a, b, rule):
+        edits = Levenshtein.distance(a, b)
+        return f"{edits} character{'s' * (edits != 1)} differ{'s' * (edits == 1)}"
+    return f"Jaccard {_jaccard(a, b, rule.shingle_size):.2f}"
+
+
+def _duplicate_groups(texts, rule: Duplicates, hashes=None, key=duplicate_key):
     """The work of :func:`find_duplicate_groups`: the groups (lists of members); for each
     text the first text with the same key (an int array: two texts are exact duplicates
     when their entries are equal); and the keys computed for near-duplicate detection."""
     n = len(texts)
     if hashes is None:
-        hashes = key_hashes([duplicate_key(text) for text in _take(texts, range(n))])
+        hashes = key_hashes([key(text) for text in _take(texts, range(n))])
     sets = _UnionFind()
-    exact_first, distinct = _group_exact(texts, hashes, sets)
+    exact_first, distinct = _group_exact(texts, hashes, sets, key)
 
+    near = rule.near
+    if near:
+        _check(rule)
     near_keys: dict[int, str] = {}
-    if near and distinct > max_near_docs:
+    if near and distinct > rule.max_docs:
         logger.warning(
             "near-duplicate detection skipped: %d distinct paragraphs > corpus.duplicates.max_docs=%d "
             "(exact duplicates are still removed)",
             distinct,
-            max_near_docs,
+            rule.max_docs,
         )
         near = False
     if near:
-        near_keys = _group_near(texts, exact_first, sets, threshold, shingle_size, num_perm)
+        near_keys = _near_keys(texts, exact_first, key)
+        _group_short(near_keys, sets, rule)
+        _group_long(near_keys, sets, rule)
     return sets.groups(), exact_first, near_keys
 
 
@@ -185,7 +245,7 @@ class _UnionFind:
         return list(groups.values())
 
 
-def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
+def _group_exact(texts, hashes, sets: _UnionFind, key=duplicate_key) -> tuple[np.ndarray, int]:
     """Join the texts with equal keys (compared on the keys where their hashes are equal).
 
     Returns, for each text, the first text with the same key, and how many distinct keys there are.
@@ -197,7 +257,7 @@ def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
     repeated = np.flatnonzero(repeats)
     first_with_key: dict[str, int] = {}
     for i, text in zip(repeated.tolist(), _take(texts, repeated)):
-        first = first_with_key.setdefault(duplicate_key(text), i)
+        first = first_with_key.setdefault(key(text), i)
         if first != i:
             sets.union(first, i)
             exact_first[i] = first
@@ -205,21 +265,31 @@ def _group_exact(texts, hashes, sets: _UnionFind) -> tuple[np.ndarray, int]:
     return exact_first, distinct
 
 
-def _group_near(texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shingle_size, num_perm) -> dict[int, str]:
-    """Join the near duplicates among the first texts of each key (MinHash LSH, confirmed on
-    the shingles); returns the keys it compared, by text index."""
-    from datasketch import MinHashLSH
+def _check(rule: Duplicates) -> None:
+    """One-line errors for values of ``corpus.duplicates`` the rules cannot use."""
+    for name, value, fine, expected in (
+        ("short_chars", rule.short_chars, rule.short_chars >= 0, "0 or more"),
+        ("short_max_edits", rule.short_max_edits, rule.short_max_edits >= 0, "0 or more"),
+        ("short_max_share", rule.short_max_share, 0 <= rule.short_max_share <= 1, "a number from 0 to 1"),
+        ("threshold", rule.threshold, 0 < rule.threshold <= 1, "a number above 0, at most 1"),
+    ):
+        if not fine:
+            raise ZhtopicsError(f"corpus.duplicates.{name}: expected {expected}, got {value}")
 
+
+def _near_keys(texts, exact_first: np.ndarray, key) -> dict[int, str]:
+    """The keys of the first text of each key, by text index (longer than
+    :data:`NEAR_MAX_CHARS`: left out, and counted in the log)."""
     n = len(texts)
     near_keys: dict[int, str] = {}
     firsts = np.flatnonzero(exact_first == np.arange(n))
     too_long = 0
     for i, text in zip(firsts.tolist(), _take(texts, firsts)):
-        key = duplicate_key(text)
-        if len(key) > NEAR_MAX_CHARS:
+        text_key = key(text)
+        if len(text_key) > NEAR_MAX_CHARS:
             too_long += 1
-        elif len(key) >= shingle_size * 2:
-            near_keys[i] = key
+        else:
+            near_keys[i] = text_key
     if too_long:
         logger.info(
             "%d paragraphs longer than %d characters left out of near-duplicate detection "
@@ -227,25 +297,80 @@ def _group_near(texts, exact_first: np.ndarray, sets: _UnionFind, threshold, shi
             too_long,
             NEAR_MAX_CHARS,
         )
-    # One pass: each paragraph's MinHash is made, queried against the earlier ones and
-    # inserted; shingles are hashed with CRC-32 (deterministic, much faster than SHA-1).
-    signatures = _minhashes(
-        ([s.encode("utf-8") for s in sorted(_shingles(key, shingle_size))] for key in near_keys.values()), num_perm
-    )
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    for i, minhash in tqdm(
-        zip(near_keys, signatures),
-        total=len(near_keys),
-        desc="near duplicates",
-        unit="para",
-        disable=len(near_keys) < 20000,
-    ):
-        for j in lsh.query(minhash):
-            if _jaccard(near_keys[i], near_keys[j], shingle_size) >= threshold:
-                sets.union(j, i)
-        lsh.insert(i, minhash)
     return near_keys
 
 
-def _pair_similarity(a: str, b: str, size: int) -> float:
-    return _jaccard(duplicate_key(a), duplicate_key(b), size)
+def _group_short(near_keys: dict[int, str], sets: _UnionFind, rule: Duplicates) -> None:
+    """Join the pairs with a short key that differ by few enough characters (:func:`is_near`).
+
+    Candidates come from the pigeonhole principle (as in Pass-Join, Li, Deng and Feng
+    2011): split a key into ``e + 1`` pieces, ``e`` the most edits it may take with any
+    partner, and a key within ``e`` edits of it holds one piece unchanged, shifted by
+    ``s`` with ``|s| + |length difference - s| <= e``. Keys are taken by length; each is
+    looked up among the shorter (or equally long) ones indexed before it, then indexed. No
+    pair within the allowed edits is missed; candidates are confirmed with rapidfuzz.
+    """
+    most = rule.short_max_edits
+    # keys that can be within the allowed edits of a key shorter than short_chars
+    short = sorted((len(text_key), i) for i, text_key in near_keys.items() if len(text_key) < rule.short_chars + most)
+    index: dict[int, list[int]] = {}
+    for length, i in tqdm(short, desc="near duplicates (short)", unit="para", disable=len(short) < 50_000):
+        text_key = near_keys[i]
+        candidates: set[int] = set()
+        for other_length in range(max(1, length - most), length + 1):
+            edits = _allowed_edits(other_length + most, rule)  # the most any partner allows it
+            delta = length - other_length
+            if edits < max(delta, 1):
+                continue
+            for piece, start, size in _pieces(other_length, edits + 1):
+                for shift in range(-((edits - delta) // 2), (delta + edits) // 2 + 1):
+                    at = start + shift
+                    if 0 <= at <= length - size:
+                        candidates.update(index.get(hash((other_length, piece, text_key[at : at + size])), ()))
+        for j in sorted(candidates):
+            other = near_keys[j]
+            if _short(text_key, other, rule) and is_near(text_key, other, rule):
+                sets.union(j, i)
+        edits = _allowed_edits(length + most, rule)
+        if edits > 0:
+            for piece, start, size in _pieces(length, edits + 1):
+                index.setdefault(hash((length, piece, text_key[start : start + size])), []).append(i)
+
+
+def _pieces(length: int, count: int) -> list[tuple[int, int, int]]:
+    """(piece, start, size) of a key of ``length`` characters split into ``count`` pieces
+    as evenly as possible (the longer pieces last)."""
+    base, longer = divmod(length, count)
+    pieces, start = [], 0
+    for piece in range(count):
+        size = base + (piece >= count - longer)
+        pieces.append((piece, start, size))
+        start += size
+    return pieces
+
+
+def _group_long(near_keys: dict[int, str], sets: _UnionFind, rule: Duplicates) -> None:
+    """Join the pairs of long keys (at least ``short_chars``) whose shingles' Jaccard
+    similarity is at least the threshold: candidates from datasketch ``MinHashLSH``,
+    confirmed on the shingle sets."""
+    from datasketch import MinHashLSH
+
+    size, num_perm = rule.shingle_size, rule.num_perm
+    long_keys = {i: k for i, k in near_keys.items() if len(k) >= max(rule.short_chars, size * 2)}
+    # One pass: each paragraph's MinHash is made, queried against the earlier ones and
+    # inserted; shingles are hashed with CRC-32 (deterministic, much faster than SHA-1).
+    signatures = _minhashes(
+        ([s.encode("utf-8") for s in sorted(_shingles(key, size))] for key in long_keys.values()), num_perm
+    )
+    lsh = MinHashLSH(threshold=rule.threshold, num_perm=num_perm)
+    for i, minhash in tqdm(
+        zip(long_keys, signatures),
+        total=len(long_keys),
+        desc="near duplicates",
+        unit="para",
+        disable=len(long_keys) < 20000,
+    ):
+        for j in lsh.query(minhash):
+            if _jaccard(long_keys[i], long_keys[j], size) >= rule.threshold:
+                sets.union(j, i)
+        lsh.insert(i, minhash)

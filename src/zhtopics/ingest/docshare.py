@@ -6,14 +6,24 @@ followed directly by another is joined to it (PDF line breaks, and section headi
 belong to the paragraph below). Collection headers, site boilerplate, journal metadata
 (``【期刊名称】…``), related-literature lists and bylines are removed, each with its reason.
 The ``lines`` reader (:func:`parse_lines`) takes one paragraph per non-empty line.
+
+Both readers decide on the normalised lines (NFKC, whitespace collapsed, optional OpenCC:
+:class:`~zhtopics.ingest.normalize.TextNormalizer`) and keep the text as written: each
+line comes with its original (after markup stripping), and paragraphs, titles and removal
+records hold the originals. A cut inside a line (a title or a byline at the start of a
+paragraph, the ``【摘要】`` label) is made where the original's normalised prefix equals the
+normalised text cut (:func:`_original_end`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from zhtopics.ingest.normalize import trim
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +54,13 @@ HEADING_MAX_CHARS = 40
 
 @dataclass
 class Parsed:
-    """What a reader found in one source: articles, paragraphs and removed lines."""
+    """What a reader found in one source: articles, paragraphs and removed lines.
+
+    Paragraphs have ``text`` (as written), ``norm`` (normalised, what the rules read),
+    ``lines`` (1-based line numbers) and ``line_joins``; articles ``title`` (as written),
+    ``norm_title``, ``source_file`` and ``first_line``; removals ``lines``, ``article``,
+    ``reason`` and ``text`` (as written).
+    """
 
     articles: list[dict] = field(default_factory=list)
     paragraphs: list[dict] = field(default_factory=list)
@@ -57,12 +73,19 @@ def looks_like_docshare(lines: list[str]) -> bool:
     return any(marker in line for line in lines for marker in DOCSHARE_MARKERS)
 
 
-def parse_lines(lines: list[str], source_file: str, title: str) -> Parsed:
-    """One paragraph per non-empty line; the whole file is one article called ``title``."""
-    parsed = Parsed(articles=[{"title": title, "source_file": source_file, "first_line": 1}])
+def parse_lines(lines: list[str], source_file: str, title: str, originals: list[str] | None = None) -> Parsed:
+    """One paragraph per non-empty line; the whole file is one article called ``title``.
+
+    ``lines`` are normalised (a line empty once normalised is blank); ``originals``, the
+    same lines as written (default: ``lines``), are what the paragraphs keep.
+    """
+    originals = lines if originals is None else originals
+    parsed = Parsed(articles=[{"title": title, "norm_title": title, "source_file": source_file, "first_line": 1}])
     for number, line in enumerate(lines, start=1):
         if line:
-            parsed.paragraphs.append({"article": 0, "text": line, "lines": [number], "line_joins": ""})
+            parsed.paragraphs.append(
+                {"article": 0, "text": trim(originals[number - 1]), "norm": line, "lines": [number], "line_joins": ""}
+            )
     return parsed
 
 
@@ -98,15 +121,27 @@ def _title_lines(lines: list[str], collection_title: str | None) -> set[int]:
     return titles
 
 
-def parse_docshare(lines: list[str], source_file: str) -> Parsed:
+def parse_docshare(
+    lines: list[str],
+    source_file: str,
+    originals: list[str] | None = None,
+    normalize: Callable[[str], str] | None = None,
+) -> Parsed:
     """Parse a document-sharing-site scrape (see the module docstring for the rules).
 
     Parameters
     ----------
     lines : list of str
-        Normalised lines of the file (blank lines kept as empty strings).
+        Normalised lines of the file (blank lines kept as empty strings): every decision
+        is made on them.
     source_file : str
         Name recorded in the provenance columns.
+    originals : list of str, optional
+        The same lines as written (after markup stripping): what paragraphs, titles and
+        removal records keep. Default: ``lines``.
+    normalize : callable, optional
+        The normaliser that made ``lines`` from ``originals`` (needed with ``originals``):
+        it places the cuts made inside a line.
 
     Returns
     -------
@@ -114,6 +149,11 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
         Articles, paragraphs (with the 1-based line numbers they came from) and removed
         lines with reasons.
     """
+    if originals is None:
+        originals, normalize = lines, None
+    elif normalize is None:
+        raise ValueError("parse_docshare: originals need the normalize function that made lines")
+    originals = [trim(line) for line in originals]
     parsed = Parsed()
     authors = _collect_authors(lines)
     first = next((i for i, line in enumerate(lines) if line), None)
@@ -124,7 +164,12 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
     def remove(index: int, reason: str, text: str | None = None) -> None:
         article = len(parsed.articles) - 1 if parsed.articles else None
         parsed.removed.append(
-            {"lines": [index + 1], "article": article, "reason": reason, "text": lines[index] if text is None else text}
+            {
+                "lines": [index + 1],
+                "article": article,
+                "reason": reason,
+                "text": originals[index] if text is None else text,
+            }
         )
 
     current: dict | None = None  # the paragraph being built
@@ -152,7 +197,9 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
             ):
                 remove(i, "title repeated")
             else:
-                parsed.articles.append({"title": line, "source_file": source_file, "first_line": i + 1})
+                parsed.articles.append(
+                    {"title": originals[i], "norm_title": line, "source_file": source_file, "first_line": i + 1}
+                )
                 remove(i, "article title")
             last_title_index, current, in_related_list = i, None, False
         elif field_match and field_match["field"] != "摘要":
@@ -165,12 +212,16 @@ def parse_docshare(lines: list[str], source_file: str) -> Parsed:
             remove(i, "byline")
             current = None
         else:
+            original = originals[i]
             if field_match:  # 【摘要】: the abstract is the article's text; its label is not
-                remove(i, "journal metadata label", f"【{field_match['field']}】")
-                line = field_match["value"].strip()
+                end = _original_end(original, line[: field_match.start("value")], normalize)
+                remove(i, "journal metadata label", original[:end])
+                line, original = field_match["value"].strip(), trim(original[end:])
             in_related_list = False
-            current = _add_text_line(parsed, notes, source_file, i + 1, line, current if is_continuation else None)
-    _strip_leading_titles(parsed, authors)
+            current = _add_text_line(
+                parsed, notes, source_file, i + 1, (line, original), current if is_continuation else None
+            )
+    _strip_leading_titles(parsed, authors, normalize)
     parsed.notes = notes
     return parsed
 
@@ -183,7 +234,7 @@ def _continued(parsed: Parsed, lines: list[str], i: int, current: dict | None) -
     """
     line = lines[i]
     is_continuation = current is not None and (
-        lines[i - 1][-1] not in SENTENCE_END or (len(current["lines"]) == 1 and _is_heading(current["text"]))
+        lines[i - 1][-1] not in SENTENCE_END or (len(current["lines"]) == 1 and _is_heading(current["norm"]))
     )
     if (
         current is None
@@ -196,20 +247,33 @@ def _continued(parsed: Parsed, lines: list[str], i: int, current: dict | None) -
 
 
 def _add_text_line(
-    parsed: Parsed, notes: dict, source_file: str, number: int, line: str, continued: dict | None
+    parsed: Parsed, notes: dict, source_file: str, number: int, line: tuple[str, str], continued: dict | None
 ) -> dict:
-    """Add a line of article text: joined to the paragraph ``continued``, or as a new paragraph
-    (of an article named after the file when no title came before). Returns its paragraph."""
+    """Add a line of article text, (normalised, as written): joined to the paragraph
+    ``continued``, or as a new paragraph (of an article named after the file when no title
+    came before). Returns its paragraph."""
+    norm, original = line
     if not parsed.articles:
-        parsed.articles.append({"title": Path(source_file).stem, "source_file": source_file, "first_line": number})
+        stem = Path(source_file).stem
+        parsed.articles.append({"title": stem, "norm_title": stem, "source_file": source_file, "first_line": number})
     if continued is not None:
-        kind = "heading" if len(continued["lines"]) == 1 and _is_heading(continued["text"]) else "broken line"
+        kind = "heading" if len(continued["lines"]) == 1 and _is_heading(continued["norm"]) else "broken line"
         notes["headings_joined" if kind == "heading" else "broken_lines_joined"] += 1
-        continued["text"] = _join(continued["text"], line)
+        joined = _join(continued["norm"], norm)
+        # the original is joined as the normalised text was: with a space between Latin letters
+        space = " " if len(joined) > len(continued["norm"]) + len(norm) else ""
+        continued["norm"] = joined
+        continued["text"] = f"{continued['text']}{space}{original}"
         continued["lines"].append(number)
         continued["line_joins"] = ", ".join(filter(None, [continued["line_joins"], kind]))
         return continued
-    paragraph = {"article": len(parsed.articles) - 1, "text": line, "lines": [number], "line_joins": ""}
+    paragraph = {
+        "article": len(parsed.articles) - 1,
+        "text": original,
+        "norm": norm,
+        "lines": [number],
+        "line_joins": "",
+    }
     parsed.paragraphs.append(paragraph)
     return paragraph
 
@@ -222,38 +286,68 @@ def _has_text_since(parsed: Parsed, article: int) -> bool:
     return any(p["article"] == article for p in parsed.paragraphs)
 
 
-def _strip_leading_titles(parsed: Parsed, authors: set[str]) -> None:
+def _strip_leading_titles(parsed: Parsed, authors: set[str], normalize: Callable[[str], str] | None) -> None:
     """Remove an article's title (and anything before it, e.g. a column label) and a byline
-    from the start of its first paragraph, recording what was cut."""
+    from the start of its first paragraph, recording what was cut (as written)."""
     seen = set()
     for paragraph in parsed.paragraphs:
         article = paragraph["article"]
         if article in seen:
             continue
         seen.add(article)
-        title = parsed.articles[article]["title"]
-        text = paragraph["text"]
+        title = parsed.articles[article]["norm_title"]
+        text, original = paragraph["norm"], paragraph["text"]
         at = text.find(title, 0, len(title) + 20)
         if at >= 0 and len(text) > at + len(title):
-            cut = text[: at + len(title)]
-            text = text[at + len(title) :]
+            end = _original_end(original, text[: at + len(title)], normalize)
             parsed.removed.append(
-                {"lines": paragraph["lines"][:1], "article": article, "reason": "title at paragraph start", "text": cut}
+                {
+                    "lines": paragraph["lines"][:1],
+                    "article": article,
+                    "reason": "title at paragraph start",
+                    "text": original[:end],
+                }
             )
+            text, original = text[at + len(title) :], original[end:]
         for author in sorted(authors, key=len, reverse=True):
             match = re.match(rf"^(?:文|作者|撰文)\s*[/:／]\s*{re.escape(author)}", text)
             if match and len(text) > match.end():
+                end = _original_end(original, match.group(0), normalize)
                 parsed.removed.append(
                     {
                         "lines": paragraph["lines"][:1],
                         "article": article,
                         "reason": "byline at paragraph start",
-                        "text": match.group(0),
+                        "text": original[:end],
                     }
                 )
-                text = text[match.end() :]
+                text, original = text[match.end() :], original[end:]
                 break
-        paragraph["text"] = text.strip()
+        paragraph["norm"], paragraph["text"] = text.strip(), trim(original)
+
+
+def _original_end(original: str, prefix: str, normalize: Callable[[str], str] | None) -> int:
+    """Where the part of ``original`` whose normalised form is ``prefix`` ends.
+
+    The last such end (an invisible character after the prefix goes with it). Without a
+    normaliser (the original is the normalised text) or when no prefix of the original
+    normalises to ``prefix`` (a normalisation that joins characters across the cut), the
+    cut is at ``len(prefix)``.
+    """
+    if normalize is None:
+        return len(prefix)
+    wanted = prefix.strip()
+    found = -1
+    for end in range(len(original) + 1):
+        normalized = normalize(original[:end])
+        if normalized == wanted:
+            found = end
+        elif len(normalized) > len(wanted) + 8:  # NFKC composition can shorten a prefix: look a little further
+            break
+    if found < 0:
+        logger.debug("no prefix of %r normalises to %r: cut at %d characters", original, prefix, len(prefix))
+        return min(len(prefix), len(original))
+    return found
 
 
 def _join(left: str, right: str) -> str:

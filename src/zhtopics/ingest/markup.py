@@ -1,8 +1,9 @@
 """HTML markup in texts: detecting it and stripping it (``corpus.markup: strip``).
 
 Tags and comments are removed (block tags become spaces, ``<script>``/``<style>`` lose
-their content) and entities are decoded by the standard library's ``html.parser``; the
-stage records each changed line or row in ``altered.csv`` with :data:`MARKUP_REASON`.
+their content) and entities are decoded by the standard library's ``html.parser``; runs
+of HTML whitespace then become one space, as a browser shows them. The stage records each
+changed line or row in ``altered.csv`` with :data:`MARKUP_REASON`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ BLOCK_TAGS = frozenset(
         "ul",
     ]
 )
+# HTML's whitespace (not U+00A0 or U+3000): a browser shows a run of it as one space.
+_HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")
 # Tags whose content is code, not text.
 SKIPPED_TAGS = frozenset({"script", "style"})
 
@@ -106,8 +109,9 @@ def strip_markup(text: str) -> tuple[str, bool]:
 
     Tags, comments and declarations are removed (block-level tags such as ``<p>``,
     ``<br>``, ``<li>`` become a space; ``<script>`` and ``<style>`` lose their content) and
-    character references are decoded, by the standard library's ``html.parser``. A text
-    without markup is returned unchanged.
+    character references are decoded, by the standard library's ``html.parser``; runs of
+    HTML whitespace (space, tab, line breaks) become one space, as a browser shows them. A
+    text without markup is returned unchanged.
 
     Returns
     -------
@@ -120,5 +124,5 @@ def strip_markup(text: str) -> tuple[str, bool]:
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
-    stripped = "".join(parser.parts)
+    stripped = _HTML_WHITESPACE.sub(" ", "".join(parser.parts))
     return stripped, stripped != text

@@ -1,12 +1,18 @@
 """Text normalisation: NFKC, invisible and control characters, whitespace, optional OpenCC.
 
-Every line and cell stage 1 reads goes through :class:`TextNormalizer` (after markup
-stripping, :mod:`zhtopics.ingest.markup`); the result is what duplicate detection and
-segmentation see.
+The normalised text is what the rules of stage 1 (the ``docshare`` reader, duplicate
+detection) and segmentation read; it is never shown. Every output keeps the text as
+written (after markup stripping, :mod:`zhtopics.ingest.markup`). Stage 1 normalises each
+line and cell with :class:`TextNormalizer`, and records its parameters in
+``documents.parquet`` (:meth:`TextNormalizer.record`, :data:`RECORD_KEY`); stage 2
+normalises the documents again with the normaliser recorded
+(:meth:`TextNormalizer.from_record`), so that a change of ``corpus.opencc`` changes
+``documents.parquet`` and with it stage 2's cache key.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -28,6 +34,21 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+# Any character the steps after NFKC change or remove: a text without one is left as it is.
+_AFTER_NFKC = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b\u200c\u200d\u200e\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+# What normalisation removes at the ends of a text: whitespace, control and invisible characters.
+_EDGES = re.compile(
+    r"^[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]+"
+    r"|[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]+$"
+)
+#: The key of ``documents.parquet``'s schema metadata that records the normaliser.
+RECORD_KEY = b"zhtopics.normalization"
+
+
+def trim(text: str) -> str:
+    """``text`` as written without what normalisation removes at its ends (whitespace,
+    control and invisible characters): the form kept of a line or a cell."""
+    return _EDGES.sub("", text) if text and (_EDGES.match(text) or _EDGES.search(text[-1])) else text
 
 
 class TextNormalizer:
@@ -56,16 +77,43 @@ class TextNormalizer:
             except Exception as error:  # OpenCC raises a bare RuntimeError for bad names
                 raise ZhtopicsError(f"corpus.opencc: unknown OpenCC configuration '{opencc}' ({error})") from None
 
+    def __reduce__(self):  # pickled as its configuration (worker processes rebuild the converter)
+        return (type(self), (self.opencc,))
+
     def __call__(self, text: str) -> str:
         if not text.isascii():
             text = _SURROGATE.sub("\ufffd", text)
             text = unicodedata.normalize("NFKC", text)
-            text = _INVISIBLE.sub("", text)
-            if "\u200d" in text:
-                text = _LONE_ZWJ.sub("", text)
-        text = _CONTROL.sub(" ", text)
-        text = _SPACE_BETWEEN_CJK.sub("", text)
-        text = _WHITESPACE.sub(" ", text).strip()
+        if _AFTER_NFKC.search(text) is not None:  # most texts have nothing for the steps below
+            if not text.isascii():
+                text = _INVISIBLE.sub("", text)
+                if "\u200d" in text:
+                    text = _LONE_ZWJ.sub("", text)
+            text = _CONTROL.sub(" ", text)
+            text = _SPACE_BETWEEN_CJK.sub("", text)
+            text = _WHITESPACE.sub(" ", text).strip()
         if self._converter is not None:
             text = self._converter.convert(text)
         return text
+
+    def record(self) -> dict:
+        """What this normaliser does, as plain data (written into ``documents.parquet``)."""
+        return {"unicode": "NFKC", "opencc": self.opencc}
+
+    @staticmethod
+    def read_record(metadata: dict | None) -> dict:
+        """The record stage 1 wrote in a Parquet schema's ``metadata`` (under
+        :data:`RECORD_KEY`): the normaliser's :meth:`record` and ``hashtags`` (the
+        ``corpus.social.hashtags`` setting); empty for a file without one."""
+        raw = (metadata or {}).get(RECORD_KEY)
+        return {} if raw is None else json.loads(raw)
+
+    @classmethod
+    def from_record(cls, metadata: dict | None) -> TextNormalizer:
+        """The normaliser recorded in a Parquet schema's ``metadata`` (under :data:`RECORD_KEY`).
+
+        A file without the record (written by hand, or by zhtopics before texts were kept
+        as written, when they were already normalised) gets NFKC without OpenCC: the
+        normalisation is idempotent, so already normalised text is left as it is.
+        """
+        return cls(cls.read_record(metadata).get("opencc"))

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from zhtopics.errors import InputError
-from zhtopics.ingest.dedup import _duplicate_groups, _pair_similarity, _take
+from zhtopics.ingest.dedup import _duplicate_groups, _take, duplicate_key, near_reason
 from zhtopics.ingest.prepared import ALTERED_COLUMNS, REMOVED_COLUMNS, SOURCE_COUNTS, PreparedCorpus
 from zhtopics.ingest.store import EMPTY_TEXT, KEPT, MISSING_TEXT, TOO_SHORT
 from zhtopics.ingest.tables import _as_json_text, _parquet_writable
+from zhtopics.params import Duplicates
 
 if TYPE_CHECKING:
     from zhtopics.ingest.build import _CorpusBuilder
@@ -74,8 +75,15 @@ def tabulate(builder: _CorpusBuilder, input_path: Path) -> PreparedCorpus:
         kept_source_file = source_file.take(kept_index).reset_index(drop=True)
     del rows, source_file, article_id
 
-    dropped, keepers, exact_first, shingle_size = _resolve_duplicates(builder, kept)
-    removed_copies, duplicates = _copy_removals(kept, kept_source_file, dropped, keepers, exact_first, shingle_size)
+    normalize = builder.normalize
+
+    def key(text: str) -> str:  # texts are kept as written; duplicates are found on their normalised form
+        return duplicate_key(normalize(text))
+
+    dropped, keepers, exact_first = _resolve_duplicates(builder, kept, key)
+    removed_copies, duplicates = _copy_removals(
+        kept, kept_source_file, dropped, keepers, exact_first, builder.params.duplicates, key
+    )
     kept_article = kept["article"].to_numpy()
     titles = np.asarray([article["title"] for article in builder.articles], dtype=object)
     documents, keep = _documents_table(kept, kept_source_file, titles, dropped, duplicates)
@@ -108,6 +116,7 @@ def tabulate(builder: _CorpusBuilder, input_path: Path) -> PreparedCorpus:
         articles=articles,
         sources=_sources_table(builder),
         altered=altered,
+        normalization={**builder.normalize.record(), "hashtags": builder.params.social.hashtags},
     )
 
 
@@ -161,7 +170,7 @@ def _dropped_paragraphs(
     ]
 
 
-def _resolve_duplicates(builder: _CorpusBuilder, kept: pd.DataFrame) -> tuple[list[int], list[int], np.ndarray, int]:
+def _resolve_duplicates(builder: _CorpusBuilder, kept: pd.DataFrame, key) -> tuple[list[int], list[int], np.ndarray]:
     """Group the kept paragraphs' duplicates and choose the one to keep of each group
     (``corpus.duplicates.keep``: in the longest article, or the first).
 
@@ -171,13 +180,9 @@ def _resolve_duplicates(builder: _CorpusBuilder, kept: pd.DataFrame) -> tuple[li
         Each copy, and the paragraph kept in its place (rows of ``kept``).
     exact_first : array of int
         For each paragraph, the first with the same duplicate key.
-    shingle_size : int
     """
     dup = builder.params.duplicates
-    shingle_size = dup.shingle_size
-    groups, exact_first, _ = _duplicate_groups(
-        kept["text"], dup.near, dup.threshold, shingle_size, dup.num_perm, dup.max_docs, kept["key_hash"].to_numpy()
-    )
+    groups, exact_first, _ = _duplicate_groups(kept["text"], dup, kept["key_hash"].to_numpy(), key)
     keep_rule = dup.keep
     kept_article = kept["article"].to_numpy()
     article_chars = np.bincount(kept_article, weights=kept["n_chars"].to_numpy(), minlength=len(builder.articles))
@@ -191,7 +196,7 @@ def _resolve_duplicates(builder: _CorpusBuilder, kept: pd.DataFrame) -> tuple[li
             if i != keeper:
                 dropped.append(i)
                 keepers.append(keeper)
-    return dropped, keepers, exact_first, shingle_size
+    return dropped, keepers, exact_first
 
 
 def _copy_removals(
@@ -200,7 +205,8 @@ def _copy_removals(
     dropped: list[int],
     keepers: list[int],
     exact_first: np.ndarray,
-    shingle_size: int,
+    rule: Duplicates,
+    key,
 ) -> tuple[dict[str, list], dict[int, list[str]]]:
     """The removal records of the copies, column by column, and each keeper's copies' doc_ids."""
     copy_ids, keeper_ids = _take(kept["doc_id"], dropped), _take(kept["doc_id"], keepers)
@@ -215,8 +221,8 @@ def _copy_removals(
     ]
     keeper_texts = _take(kept["text"], [keeper for _, keeper in near_pairs])
     for (n, _), keeper_text in zip(near_pairs, keeper_texts):
-        jaccard = _pair_similarity(copy_texts[n], keeper_text, shingle_size)
-        reasons[n] = f"near duplicate (Jaccard {jaccard:.2f}) of {keeper_ids[n]}"
+        measure = near_reason(key(copy_texts[n]), key(keeper_text), rule)
+        reasons[n] = f"near duplicate ({measure}) of {keeper_ids[n]}"
     removed_copies = {
         "source_file": _take(kept_source_file, dropped),
         "lines": _take(kept["source_lines"], dropped),

@@ -29,8 +29,22 @@ class Duplicates:
     threshold: float
     shingle_size: int
     num_perm: int
+    short_chars: int
+    short_max_edits: int
+    short_max_share: float
     max_docs: int
     keep: Literal["longest_article", "first"]
+
+
+@dataclass(frozen=True)
+class SocialParams:
+    """``corpus.social``: social-media cleaning (:mod:`zhtopics.ingest.social`)."""
+
+    retweets: Literal["keep", "drop"]
+    urls: Literal["keep", "drop"]
+    mentions: Literal["keep", "drop"]
+    hashtags: Literal["keep", "feature", "drop"]
+    emoji: Literal["keep", "drop"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class CorpusParams:
     encoding: str
     opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
     markup: Literal["strip", "keep"]
+    social: SocialParams
     min_chars: int
     duplicates: Duplicates
 

@@ -78,6 +78,8 @@ KEY_PACKAGES = (
     "stopwordsiso",
     "opencc",
     "datasketch",
+    "rapidfuzz",
+    "emoji",
     "charset-normalizer",
     "PyYAML",
 )

@@ -82,6 +82,7 @@ from pathlib import Path
 
 from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.ingest import TextNormalizer
+from zhtopics.ingest.social import HASHTAG
 from zhtopics.params import SegmentParams
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,13 @@ class Segmenter:
         The ``segment`` parameters.
     backend : str, optional
         ``"jieba"`` or ``"rjieba"``; default ``params.backend``.
+    normalizer : TextNormalizer, optional
+        Applied to each text before it is cut (stage 2: the normaliser stage 1 recorded in
+        ``documents.parquet``, whose texts are kept as written); without one, texts are cut
+        as they are given.
+    hashtags : bool
+        Keep each Weibo topic ``#话题#`` whole, as one token that no filter removes
+        (``corpus.social.hashtags: feature``), instead of cutting it into words.
 
     Examples
     --------
@@ -147,8 +155,16 @@ class Segmenter:
     ['微信', '电商', '不通', '物流', '信任']
     """
 
-    def __init__(self, params: SegmentParams, backend: str | None = None):
+    def __init__(
+        self,
+        params: SegmentParams,
+        backend: str | None = None,
+        normalizer: TextNormalizer | None = None,
+        hashtags: bool = False,
+    ):
         self.params = params
+        self.normalizer = normalizer
+        self.hashtags = hashtags
         self.backend = backend or params.backend
         if self.backend not in BACKENDS:
             raise ZhtopicsError(f"segment.backend: unknown backend '{self.backend}' (known: {', '.join(BACKENDS)})")
@@ -230,6 +246,8 @@ class Segmenter:
 
     def cut(self, text: str) -> list[tuple[str, str]]:
         """Words with their part-of-speech tags (jieba.posseg's tag set for both backends)."""
+        if self.normalizer is not None:
+            text = self.normalizer(text)
         if self.backend == "jieba":
             return [(pair.word, pair.flag) for pair in self.pos_tokenizer.cut(text)]
         return [
@@ -245,6 +263,19 @@ class Segmenter:
 
     def _classified(self, text: str) -> list[tuple[str | None, str]]:
         """``(reason, token)`` for every word of ``text``, the token objects shared."""
+        if self.normalizer is not None:
+            text = self.normalizer(text)
+        if self.hashtags and "#" in text:
+            classified, last = [], 0
+            for match in HASHTAG.finditer(text):
+                classified += self._classified_words(text[last : match.start()])
+                classified.append((None, self._vocabulary.setdefault(match.group(0), match.group(0))))
+                last = match.end()
+            return classified + self._classified_words(text[last:])
+        return self._classified_words(text)
+
+    def _classified_words(self, text: str) -> list[tuple[str | None, str]]:
+        """:meth:`_classified` of a normalised text without hashtags kept whole."""
         results = self._results
         if self.backend == "rjieba":
             try:

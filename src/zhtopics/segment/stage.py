@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from zhtopics.atomic import atomic_path, write_csv, write_text
 from zhtopics.errors import InputError
+from zhtopics.ingest import TextNormalizer
 from zhtopics.params import Phrases, SegmentParams, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
@@ -54,9 +55,13 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
     with the vocabulary), so memory does not grow with the corpus:
 
-    1. read the documents in batches, segment each (:func:`segment_texts`, in worker
-       processes for large batches), write the tokens as a Parquet row group of a temporary
-       file and add them to the Dictionary (``Dictionary.add_documents``);
+    1. read the documents in batches, normalise their texts as stage 1 did (the
+       normaliser recorded in ``documents.parquet``:
+       :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written;
+       with ``corpus.social.hashtags: feature`` each ``#话题#`` is one token),
+       segment each (:func:`segment_texts`, in worker processes for large batches), write
+       the tokens as a Parquet row group of a temporary file and add them to the
+       Dictionary (``Dictionary.add_documents``);
     2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
        build the Dictionary over the joined tokens in a second pass;
     3. ``filter_extremes``;
@@ -88,7 +93,14 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     paths.processed.mkdir(parents=True, exist_ok=True)
     documents = pq.ParquetFile(paths.documents)
     total = documents.metadata.num_rows
-    segmenter = Segmenter(params)
+    # texts are stored as written: cut as stage 1 normalised them (in the worker processes),
+    # hashtags kept whole when corpus.social.hashtags said so
+    metadata = documents.schema_arrow.metadata
+    segmenter = Segmenter(
+        params,
+        normalizer=TextNormalizer.from_record(metadata),
+        hashtags=TextNormalizer.read_record(metadata).get("hashtags") == "feature",
+    )
     dictionary = Dictionary()
     phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from tqdm import tqdm
 
 from zhtopics.errors import ZhtopicsError
+from zhtopics.ingest import TextNormalizer
 from zhtopics.params import SegmentParams
 from zhtopics.segment.segmenter import Segmenter
 
@@ -35,13 +36,13 @@ _WORKER_ERROR: Exception | None = None
 _FORKED: Segmenter | None = None  # the parent's Segmenter, inherited by forked workers
 
 
-def _init_worker(params: SegmentParams) -> None:
+def _init_worker(params: SegmentParams, normalizer: TextNormalizer | None, hashtags: bool) -> None:
     global _WORKER, _WORKER_ERROR
     gc.enable()  # forked while segment_texts had it off
     try:
         # A forked worker adopts the Segmenter it inherited (its dictionary pages stay shared
         # with the parent's); a spawned one builds its own.
-        _WORKER = _FORKED if _FORKED is not None else Segmenter(params)
+        _WORKER = _FORKED if _FORKED is not None else Segmenter(params, normalizer=normalizer, hashtags=hashtags)
     except Exception as error:  # raised by the tasks; a failing initializer would be retried forever
         _WORKER_ERROR = error
 
@@ -150,7 +151,9 @@ def _segment_in_workers(
     gc.freeze()  # the workers' garbage collections then leave the inherited objects (and pages) alone
     try:
         with multiprocessing.get_context("fork" if fork else "spawn").Pool(
-            processes, initializer=_init_worker, initargs=(params,)
+            processes,
+            initializer=_init_worker,
+            initargs=(params, segmenter.normalizer, segmenter.hashtags) if segmenter else (params, None, False),
         ) as pool:
             for chunk_vocabulary, ids, lengths, chunk_counts in tqdm(pool.imap(_segment_chunk, chunks), **progress):
                 # the chunk's tokens, each replaced by the one str shared by all chunks
