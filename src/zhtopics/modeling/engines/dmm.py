@@ -183,9 +183,11 @@ def _log_posteriors(ids, counts, offsets, lengths, rows, z, word_cluster, cluste
 
 
 def _normalise_logs(log_p: np.ndarray) -> np.ndarray:
-    """Rows of log weights → probabilities (max subtracted before ``exp``)."""
-    p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
+    """Rows of log weights → probabilities (max subtracted before ``exp``), in place."""
+    log_p -= log_p.max(axis=1, keepdims=True)
+    np.exp(log_p, out=log_p)
+    log_p /= log_p.sum(axis=1, keepdims=True)
+    return log_p
 
 
 class _Bags(NamedTuple):
