@@ -40,6 +40,7 @@ PIP = None
 # Every direct dependency must have an entry: adding a dependency to
 # pyproject.toml without deciding here makes `make lock` fail loudly.
 CONDA_NAMES: dict[str, str | None] = {
+    "bitermplus": PIP,  # not on conda-forge
     "charset-normalizer": "charset-normalizer",
     "datasketch": "datasketch",
     "filelock": "filelock",

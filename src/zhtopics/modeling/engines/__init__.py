@@ -1,7 +1,7 @@
 """The engine registry: every topic-model engine by name.
 
 >>> sorted(ENGINES)
-['dmm', 'gensim', 'tomotopy']
+['btm', 'dmm', 'gensim', 'tomotopy']
 >>> get_engine("gensim").native_file
 'model.gensim'
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.engines.base import FittedModel, TopicEngine, empty_rows
+from zhtopics.modeling.engines.btm import Btm
 from zhtopics.modeling.engines.dmm import Dmm
 from zhtopics.modeling.engines.gensim_lda import GensimLda
 from zhtopics.modeling.engines.tomotopy_lda import TomotopyLda
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: Engine name → engine class: the one place engines are registered.
-ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda, Dmm)}
+ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda, Dmm, Btm)}
 
 
 def get_engine(name: str) -> TopicEngine:
