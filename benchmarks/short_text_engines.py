@@ -32,9 +32,8 @@ the topics it used; seconds of one fit (the sampler's wall time on this machine,
 thread); and whether the same seed gives the same document-topic matrix byte for byte
 (the first seed fitted three times).
 
-Writes ``<out>/short_text_engines.json`` and ``.md``. BTM needs bitermplus, which is not a
-zhtopics dependency: ``.venv/bin/pip install -c requirements.lock bitermplus`` (without it,
-its rows say so)::
+Writes ``<out>/short_text_engines.json`` and ``.md``. BTM's settings here are the ``btm``
+engine's defaults (bitermplus, a zhtopics dependency since this comparison kept it)::
 
     nice .venv/bin/python benchmarks/short_text_engines.py            # about 25 minutes on 2 cores
     nice .venv/bin/python benchmarks/short_text_engines.py --quick    # 2,000 documents, one corpus seed
