@@ -40,6 +40,7 @@ PIP = None
 # Every direct dependency must have an entry: adding a dependency to
 # pyproject.toml without deciding here makes `make lock` fail loudly.
 CONDA_NAMES: dict[str, str | None] = {
+    "bitermplus": PIP,  # not on conda-forge
     "charset-normalizer": "charset-normalizer",
     "datasketch": "datasketch",
     "emoji": "emoji",
@@ -53,6 +54,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "matplotlib": "matplotlib",
     "mplfonts": PIP,  # ships Noto Sans CJK SC; not on conda-forge
     "nbconvert": "nbconvert",
+    "numba": "numba",
     "numpy": "numpy",
     "opencc": PIP,  # conda-forge's opencc is the C++ library, not this binding
     "openpyxl": "openpyxl",
