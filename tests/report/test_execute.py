@@ -102,3 +102,19 @@ def test_report_and_topic_map_open_offline_in_a_browser(browser, reports, slice_
         assert opened.circles == k, page.name
         assert opened.severe == [], (page.name, opened.severe)
         assert opened.network_requests == [], page.name
+
+
+def test_reports_open_with_the_narrative_and_fold_their_code(reports):
+    """Readers see the narrative, tables and figures first: no parameters cell, every code
+    cell folded in a closed <details> a reader can open, and the first thing on the page is
+    the notebook's heading and text, not code."""
+    for report in reports:
+        if report.name == "index.html":
+            continue
+        page = report.read_text(encoding="utf-8")
+        main = page[page.index("<main") :]
+        assert "out_dir" not in main.split('class="zhtopics-code"')[0]  # nothing before the first code
+        assert main.index("<h1") < main.index('<details class="zhtopics-code">')
+        assert 'id="injected-parameters"' not in page and "# Parameters" not in page
+        code_cells = re.findall(r'<div[^>]*class="[^"]*\bjp-CodeCell\b', page)
+        assert code_cells and page.count('<details class="zhtopics-code">') == len(code_cells)

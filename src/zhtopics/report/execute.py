@@ -41,6 +41,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: The report notebooks: 01-… to 99-… (00-explore is the exploring notebook, not a report of a run).
 NOTEBOOK_NAME = re.compile(r"^(?!00-)\d\d-[\w-]+\.ipynb$")
 
+#: Cell tags of the parameters cells, which reports leave out.
+PARAMETER_TAGS = frozenset({"parameters", "injected-parameters"})
+#: How a folded code cell looks: a small grey "code" line that opens it.
+CODE_STYLE = (
+    "<style>details.zhtopics-code > summary { cursor: pointer; color: #777; font-size: 80%; margin: .2em 0 }"
+    " details.zhtopics-code[open] > summary { margin-bottom: .4em }</style>"
+)
+
 #: nbconvert's messages while exporting: debug level only (``-vv`` shows them), not on the console.
 NBCONVERT_LOG = logging.getLogger(f"{__name__}.nbconvert")
 NBCONVERT_LOG.setLevel(logging.ERROR)
@@ -112,13 +120,17 @@ def notebook_html(notebook, title: str, footer: str) -> str:
     """Export an executed notebook to one self-contained HTML page with the footer."""
     from nbconvert import HTMLExporter
 
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
     exporter.embed_images = True
+    # the parameters cells (the notebook's and papermill's injected one) are machinery, not narrative
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(PARAMETER_TAGS)), enabled=True)
     exporter.log = NBCONVERT_LOG  # its accessibility notes (alternative text of figures) stay at debug level
     page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     marker = "</main>" if "</main>" in page else "</body>"
     page = page.replace(marker, footer + marker, 1)
-    return page.replace("</head>", _cjk_font_style(page) + "</head>", 1)
+    return page.replace("</head>", CODE_STYLE + _cjk_font_style(page) + "</head>", 1)
 
 
 def _cjk_font_style(page: str) -> str:
