@@ -119,7 +119,6 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
 def notebook_html(notebook, title: str, footer: str) -> str:
     """Export an executed notebook to one self-contained HTML page with the footer."""
     from nbconvert import HTMLExporter
-
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
