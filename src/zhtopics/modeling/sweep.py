@@ -1,15 +1,20 @@
 """Stage 3: fit every engine × K × seed and score each run.
 
 Per run (``results/sweep.csv``): coherence ``c_v``, ``c_npmi`` and ``u_mass``, topic
-``diversity`` and the fit's ``seconds`` (:mod:`zhtopics.modeling.metrics`). Per engine and
-K (``results/stability.csv``): how much the topics depend on the seed.
+``diversity``, the fit's ``seconds`` (:mod:`zhtopics.modeling.metrics`) and the ``topics``
+the model kept (K itself, except for an engine whose K is an upper bound). When the
+selection rule needs it (``heldout=True``), the held-out evidence of
+:mod:`zhtopics.modeling.heldout` follows: ``heldout_ll``, ``heldout_tokens`` and
+``subsample_agreement``, and each held-out document's score (:attr:`SweepResult.heldout`).
+Per engine and K (``results/stability.csv``): how much the topics depend on the seed.
 
 Runs execute in worker processes; each run is cached on disk under a key made of the
 model input's fingerprint, the run's parameters and the code version (the source of the
 modules a run executes, :mod:`zhtopics.provenance.code`), so an unchanged rerun only
-reads the cache. With one seed per setting, every run is a final model: the sweep keeps
-it (on disk, and in :attr:`SweepResult.fitted` when it was fitted in this process) so that
-training does not fit it again.
+reads the cache; its held-out evidence is cached beside it, under a key that adds the
+``selection.heldout`` parameters. With one seed per setting, every run is a final model:
+the sweep keeps it (on disk, and in :attr:`SweepResult.fitted` when it was fitted in this
+process) so that training does not fit it again.
 """
 
 from __future__ import annotations
@@ -31,13 +36,14 @@ from zhtopics.atomic import atomic_folder, atomic_path, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import ENGINES, FittedModel, fit, save_model
+from zhtopics.modeling.heldout import HELDOUT_COLUMNS, heldout_evidence
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence, stability, topic_diversity
 from zhtopics.params import Params, SweepParams, params_to_dict
 from zhtopics.provenance.code import code_digest, module_closure
 
 logger = logging.getLogger(__name__)
 
-SWEEP_COLUMNS = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+SWEEP_COLUMNS = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds", "topics"]
 
 Spec = tuple[str, int, int]  # (engine, k, seed)
 
@@ -67,14 +73,22 @@ def run_key(fingerprint: str, engine: str, k: int, seed: int, params: Params) ->
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diversity_topn: int) -> dict:
-    """The sweep's per-run row for a fitted model; coherence is computed on ``reference``."""
+def heldout_key(key: str, params: Params) -> str:
+    """Cache key of a run's held-out evidence: the run's key and the ``selection.heldout`` parameters."""
+    blob = json.dumps({"run": key, "heldout": params_to_dict(params.selection.heldout)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diversity_topn: int, k: int) -> dict:
+    """The sweep's per-run row for a model fitted with ``k`` topics asked for (``topics``: how
+    many it kept); coherence is computed on ``reference``."""
     topics = fitted.top_words(reference.dictionary, coherence_topn)
-    row = {"engine": fitted.engine, "k": fitted.k, "seed": fitted.seed}
+    row = {"engine": fitted.engine, "k": k, "seed": fitted.seed}
     for measure in COHERENCE_MEASURES:
         row[measure] = round(coherence(topics, reference, measure), 6)
     row["diversity"] = round(topic_diversity(fitted.topic_word, diversity_topn), 6)
     row["seconds"] = round(fitted.seconds, 3)
+    row["topics"] = int(fitted.topic_word.shape[0])
     return row
 
 
@@ -85,7 +99,8 @@ class SweepResult:
     Attributes
     ----------
     runs : DataFrame
-        One row per run with :data:`SWEEP_COLUMNS`, in engine, K, seed order.
+        One row per run with :data:`SWEEP_COLUMNS` (then the held-out columns when they were
+        asked for), in engine, K, seed order.
     topic_words : dict
         (engine, k, seed) → topic-word matrix (float32), for stability.
     keys : dict
@@ -93,12 +108,16 @@ class SweepResult:
         when the sweep has one seed per setting).
     fitted : dict
         (engine, k, seed) → the model, for runs fitted in this process (a sweep of one run).
+    heldout : DataFrame or None
+        With the held-out evidence: engine, k, seed, row (of the model input), tokens
+        (scored), ll (their log likelihood, nats); one row per held-out document of each run.
     """
 
     runs: pd.DataFrame
     topic_words: dict[Spec, np.ndarray]
     keys: dict[Spec, str]
     fitted: dict[Spec, FittedModel] = field(default_factory=dict)
+    heldout: pd.DataFrame | None = None
 
 
 # Forked sweep workers inherit these (set just before the pool starts), instead of
@@ -107,24 +126,44 @@ _WORKER_DATA: ModelInput | None = None
 _WORKER_REFERENCE: ModelInput | None = None
 
 
-def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep_model: bool) -> tuple[dict, FittedModel | None]:
-    """Fit and score one run (in a worker process) and store it in the cache.
+@dataclass(frozen=True)
+class _Task:
+    """What a run still needs: the fit on all documents (``full``) and/or its held-out
+    evidence (``heldout``: the key it is cached under)."""
 
-    The run's files are written atomically, the ``.json`` row last: a run is in the cache
-    only when all of it is. With ``keep_model`` (one seed per setting: every run is a
-    final model) the model folder is kept in the cache too.
+    key: str
+    full: bool
+    heldout: str | None
+
+
+def _run(spec: Spec, params: Params, cache_dir: str, task: _Task, keep_model: bool) -> FittedModel | None:
+    """Fit and score one run and/or its held-out evidence (in a worker process) and store
+    them in the cache; the model, when this call fitted it.
+
+    The files are written atomically, a ``.json`` row last: a run (or its held-out
+    evidence) is in the cache only when all of it is. With ``keep_model`` (one seed per
+    setting: every run is a final model) the model folder is kept in the cache too.
     """
     engine, k, seed = spec
-    fitted = fit(engine, _WORKER_DATA, k, seed, params.engines)
-    row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn)
-    path = Path(cache_dir) / key
-    if keep_model:
-        with atomic_folder(path) as temporary:
-            save_model(fitted, temporary, _WORKER_DATA.dictionary)
-    with atomic_path(path.with_suffix(".npy")) as temporary:
-        np.save(temporary, fitted.topic_word.astype(np.float32))
-    write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
-    return row, fitted
+    path = Path(cache_dir) / task.key
+    fitted = None
+    if task.full:
+        fitted = fit(engine, _WORKER_DATA, k, seed, params.engines)
+        row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn, k)
+        if keep_model:
+            with atomic_folder(path) as temporary:
+                save_model(fitted, temporary, _WORKER_DATA.dictionary)
+        with atomic_path(path.with_suffix(".npy")) as temporary:
+            np.save(temporary, fitted.topic_word.astype(np.float32))
+        write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
+    if task.heldout is not None:
+        topic_word = fitted.topic_word if fitted is not None else np.load(path.with_suffix(".npy"))
+        result = heldout_evidence(_WORKER_DATA, engine, k, seed, params.engines, topic_word, params.selection.heldout)
+        held = Path(cache_dir) / task.heldout
+        with atomic_path(held.with_name(f"{held.name}.heldout.npz")) as temporary, open(temporary, "wb") as handle:
+            np.savez(handle, **{column: result.documents[column].to_numpy() for column in result.documents})
+        write_text(held.with_name(f"{held.name}.heldout.json"), json.dumps(result.row) + "\n")
+    return fitted
 
 
 def cap_k(ks: list[int], usable_docs: int) -> list[int]:
@@ -166,13 +205,15 @@ def sweep_specs(data: ModelInput, sweep: SweepParams) -> list[Spec]:
     return [(engine, k, seed) for engine in sweep.engines for k in ks for seed in sweep.seeds]
 
 
-def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path) -> dict[Spec, dict]:
-    """The rows of the runs already in the cache (a row that does not read back whole: fit again)."""
+def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path, suffix: str = "") -> dict[Spec, dict]:
+    """The rows of the runs (``suffix`` ``.heldout``: of their held-out evidence) already in
+    the cache; a row that does not read back whole, or without its arrays, is computed again."""
     rows = {}
+    arrays = ".npz" if suffix else ".npy"
     for spec in specs:
-        cached = cache_dir / f"{keys[spec]}.json"
+        cached = cache_dir / f"{keys[spec]}{suffix}.json"
         try:
-            if not cached.with_suffix(".npy").exists():
+            if not cached.with_suffix(arrays).exists():
                 continue
             rows[spec] = json.loads(cached.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -181,55 +222,62 @@ def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path) -> d
 
 
 def _fit_runs(
-    todo: list[Spec], data: ModelInput, params: Params, cache_dir: Path, keys: dict[Spec, str], processes: int
-) -> tuple[dict[Spec, dict], dict[Spec, FittedModel]]:
-    """Fit the runs not in the cache: in this process for one run, else in forked workers."""
+    todo: dict[Spec, _Task], data: ModelInput, params: Params, cache_dir: Path, processes: int
+) -> dict[Spec, FittedModel]:
+    """Compute what the runs miss: in this process for one run, else in forked workers. The
+    model of a sweep of one run (fitted here) is handed back."""
     global _WORKER_DATA, _WORKER_REFERENCE
     _WORKER_DATA = data
     _WORKER_REFERENCE = data.reference(params.sweep.coherence_docs)
     if _WORKER_REFERENCE.n_docs < data.n_docs:
         logger.info("coherence on a fixed sample of %d of %d documents", _WORKER_REFERENCE.n_docs, data.n_docs)
     keep_model = len(params.sweep.seeds) == 1
-    rows, fitted = {}, {}
+    fitted = {}
     with tqdm(total=len(todo), desc="sweep", unit="run", disable=None) as progress:
         if processes == 1 or len(todo) == 1:
-            for spec in todo:
-                rows[spec], model = _run(spec, params, str(cache_dir), keys[spec], keep_model)
-                if len(todo) == 1 and keep_model:
+            for spec, task in todo.items():
+                model = _run(spec, params, str(cache_dir), task, keep_model)
+                if len(todo) == 1 and keep_model and model is not None:
                     fitted[spec] = model  # handed to training instead of reading it back
                 progress.update()
         else:
-            # Workers are forked, so each inherits the model input without pickling it; only
-            # the rows come back (a model would be pickled whole).
+            # Workers are forked, so each inherits the model input without pickling it;
+            # nothing comes back (a model would be pickled whole): the rows are in the cache.
             with ProcessPoolExecutor(
                 max_workers=min(processes, len(todo)), mp_context=multiprocessing.get_context("fork")
             ) as pool:
-                futures = {
-                    pool.submit(_run_row, spec, params, str(cache_dir), keys[spec], keep_model): spec for spec in todo
-                }
+                futures = [
+                    pool.submit(_run_in_worker, spec, params, str(cache_dir), task, keep_model)
+                    for spec, task in todo.items()
+                ]
                 for future in as_completed(futures):
-                    rows[futures[future]] = future.result()
+                    future.result()
                     progress.update()
-    return rows, fitted
+    return fitted
 
 
-def _run_row(spec: Spec, params: Params, cache_dir: str, key: str, keep_model: bool) -> dict:
-    """:func:`_run` in a worker: only the row goes back to the parent."""
-    return _run(spec, params, cache_dir, key, keep_model)[0]
+def _run_in_worker(spec: Spec, params: Params, cache_dir: str, task: _Task, keep_model: bool) -> None:
+    """:func:`_run` in a worker: the results go to the cache only."""
+    _run(spec, params, cache_dir, task, keep_model)
 
 
-def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int | None = None) -> SweepResult:
+def run_sweep(
+    data: ModelInput, params: Params, cache_dir: Path, processes: int | None = None, heldout: bool = False
+) -> SweepResult:
     """Fit and score every engine × K × seed of ``params.sweep``, reusing cached runs.
 
     Parameters
     ----------
     data : ModelInput
     params : Params
-        The ``sweep`` and ``engines`` sections are used.
+        The ``sweep`` and ``engines`` sections are used (and ``selection.heldout`` with ``heldout``).
     cache_dir : Path
         Folder for the run cache (created if missing).
     processes : int, optional
         Worker processes; default ``sweep.processes`` (0 = one per core).
+    heldout : bool
+        Also compute each run's held-out evidence (:mod:`zhtopics.modeling.heldout`), for
+        the selection rules that use it.
 
     Returns
     -------
@@ -239,17 +287,40 @@ def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int 
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = data.fingerprint()
     keys = {spec: run_key(fingerprint, *spec, params) for spec in specs}
+    held_keys = {spec: heldout_key(keys[spec], params) for spec in specs} if heldout else {}
     rows = _cached_rows(specs, keys, cache_dir)
-    todo = [spec for spec in specs if spec not in rows]
-    logger.info("sweep: %d runs, %d cached, %d to fit", len(specs), len(specs) - len(todo), len(todo))
+    held_rows = _cached_rows(specs, held_keys, cache_dir, ".heldout") if heldout else {}
+    todo = {
+        spec: _Task(keys[spec], spec not in rows, held_keys[spec] if heldout and spec not in held_rows else None)
+        for spec in specs
+        if spec not in rows or (heldout and spec not in held_rows)
+    }
+    logger.info("sweep: %d runs, %d cached, %d to compute", len(specs), len(specs) - len(todo), len(todo))
     fitted = {}
     if todo:
         processes = processes or params.sweep.processes or os.cpu_count() or 1
-        new_rows, fitted = _fit_runs(todo, data, params, cache_dir, keys, processes)
-        rows.update(new_rows)
+        fitted = _fit_runs(todo, data, params, cache_dir, processes)
+        rows = _cached_rows(specs, keys, cache_dir)
+        held_rows = _cached_rows(specs, held_keys, cache_dir, ".heldout") if heldout else {}
     runs = pd.DataFrame([rows[spec] for spec in specs], columns=SWEEP_COLUMNS)
+    documents = None
+    if heldout:
+        held = pd.DataFrame([held_rows[spec] for spec in specs], columns=HELDOUT_COLUMNS)
+        runs = pd.concat([runs, held], axis=1)
+        documents = _heldout_documents(specs, held_keys, cache_dir)
     topic_words = {spec: np.load(cache_dir / f"{keys[spec]}.npy") for spec in specs}
-    return SweepResult(runs, topic_words, keys, fitted)
+    return SweepResult(runs, topic_words, keys, fitted, documents)
+
+
+def _heldout_documents(specs: list[Spec], held_keys: dict[Spec, str], cache_dir: Path) -> pd.DataFrame:
+    """Every run's held-out documents and their scores, from the cache."""
+    frames = []
+    for engine, k, seed in specs:
+        with np.load(cache_dir / f"{held_keys[(engine, k, seed)]}.heldout.npz") as arrays:
+            frame = pd.DataFrame({name: arrays[name] for name in ("row", "tokens", "ll")})
+        frames.append(frame.assign(engine=engine, k=k, seed=seed))
+    columns = ["engine", "k", "seed", "row", "tokens", "ll"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def stability_table(topic_words: dict[Spec, np.ndarray]) -> tuple[pd.DataFrame, dict[Spec, float]]:

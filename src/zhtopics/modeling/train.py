@@ -23,7 +23,8 @@ from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
-from zhtopics.modeling.select import choose_setting, typical_seed
+from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
+from zhtopics.modeling.select import typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, run_sweep, stability_table
 from zhtopics.modeling.tables import (
     article_topics_table,
@@ -94,13 +95,13 @@ def train_final(
     models : dict
         engine → FittedModel, the chosen engine first.
     """
-    runs = sweep.runs
+    evidence = SweepEvidence(sweep.runs, stability, sweep.heldout, mixture_engines())
     if force_k is not None:
-        runs = runs[runs["k"] == force_k]
-        stability = stability[stability["k"] == force_k]
-        if runs.empty:
+        evidence = evidence.at_k(force_k)
+        if evidence.runs.empty:
             raise ZhtopicsError(f"--k {force_k}: the sweep has no runs at that K")
-    choice = choose_setting(runs, stability, params.selection)
+    runs, stability = evidence.runs, evidence.stability
+    choice = choose(evidence, params.selection)
     if force_k is not None:
         choice["forced_k"] = force_k
     k = choice["k"]
@@ -112,6 +113,8 @@ def train_final(
         run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
         fitted = _final_model(data, params, sweep, (engine, k, seed), paths, run["seconds"])
         models[engine] = fitted
+        if engine == choice["engine"]:
+            choice["topics"] = fitted.k  # the topics the final model kept (below k for a mixture engine)
         setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
         manifest = {
             "name": paths.model_dir(engine, k).name,
@@ -129,7 +132,9 @@ def train_final(
             "vocabulary": data.n_terms,
             "documents_without_tokens": len(fitted.empty_docs),
             "params_hash": params_hash(params, paths.root),
-            "selection": {key: value for key, value in choice.items() if key != "settings"},
+            "selection": {
+                key: value for key, value in choice.items() if key not in ("settings", "heldout", "agreement")
+            },
             "versions": model_versions(),
         }
         write_model(fitted, data, paths.model_dir(engine, k), manifest)
@@ -160,7 +165,7 @@ def sweep_and_score(context: StageContext) -> tuple[ModelInput, SweepResult, pd.
     """Run (or read from the cache) the sweep; write sweep.csv and stability.csv."""
     paths, params = context.paths, context.params
     data = context.run.model_input()
-    sweep = run_sweep(data, params, paths.sweep_cache)
+    sweep = run_sweep(data, params, paths.sweep_cache, heldout=needs_heldout(params.selection.rule))
     stability, typicality = stability_table(sweep.topic_words)
     write_csv(sweep.runs, paths.result("sweep"))
     write_csv(stability, paths.result("stability"))
