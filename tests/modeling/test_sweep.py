@@ -58,7 +58,7 @@ def small_input() -> ModelInput:
 def test_sweep_rows_cache_and_parallel_equals_serial(tmp_path, small_input):
     result = run_sweep(small_input, SMALL, tmp_path / "cache")
     runs, topic_words = result.runs, result.topic_words
-    assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+    assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds", "topics"]
     assert len(runs) == 8 and runs[["c_v", "c_npmi", "u_mass", "diversity"]].notna().all().all()
     assert len(list((tmp_path / "cache").glob("*.json"))) == 8
     serial_result = run_sweep(small_input, SMALL, tmp_path / "serial", processes=1)
