@@ -88,8 +88,14 @@ BENCH_CONFIG = {
         "engines": {"tomotopy": {"iterations": 200, "workers": 2}},
         "themes": {"guided": {"enabled": False}},
     },
+    "dmm": {
+        "sweep": {"engines": ["dmm"], "seeds": [1]},
+        # the packaged defaults (engines.dmm: 30 Gibbs sweeps, one thread); K = 20 is its upper bound
+        "themes": {"guided": {"enabled": False}},
+    },
 }
-STAGE_LINE = re.compile(r"INFO zhtopics: (\w+) finished in ([\d.]+) s")
+# the pipeline logs "<stage> finished in X s" (logger zhtopics.pipeline; zhtopics before issue 10)
+STAGE_LINE = re.compile(r"INFO zhtopics(?:\.pipeline)?: (\w+) finished in ([\d.]+) s")
 SKIP_LINE = re.compile(r"^(\w+): unchanged since the last run, skipped")
 LOG_LINE = re.compile(r"^(INFO|WARNING|ERROR|CRITICAL) |^\w+: unchanged since the last run, skipped")
 
@@ -109,7 +115,18 @@ def machine_info() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ("jieba", "rjieba", "gensim", "tomotopy", "numpy", "pandas", "pyarrow", "datasketch", "psutil"):
+    for package in (
+        "jieba",
+        "rjieba",
+        "gensim",
+        "tomotopy",
+        "numba",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "datasketch",
+        "psutil",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -670,7 +687,7 @@ def write_part(results: Path, name: str, payload: dict, meta: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10**4, 10**5, 10**6])
-    parser.add_argument("--engines", nargs="+", default=["gensim", "tomotopy"], choices=["gensim", "tomotopy"])
+    parser.add_argument("--engines", nargs="+", default=list(BENCH_CONFIG), choices=list(BENCH_CONFIG))
     parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS)
     parser.add_argument(
         "--quick",

@@ -52,6 +52,7 @@ CONDA_NAMES: dict[str, str | None] = {
     "matplotlib": "matplotlib",
     "mplfonts": PIP,  # ships Noto Sans CJK SC; not on conda-forge
     "nbconvert": "nbconvert",
+    "numba": "numba",
     "numpy": "numpy",
     "opencc": PIP,  # conda-forge's opencc is the C++ library, not this binding
     "pandas": "pandas",

@@ -1,7 +1,7 @@
 """The engine registry: every topic-model engine by name.
 
 >>> sorted(ENGINES)
-['gensim', 'tomotopy']
+['dmm', 'gensim', 'tomotopy']
 >>> get_engine("gensim").native_file
 'model.gensim'
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.engines.base import FittedModel, TopicEngine, empty_rows
+from zhtopics.modeling.engines.dmm import Dmm
 from zhtopics.modeling.engines.gensim_lda import GensimLda
 from zhtopics.modeling.engines.tomotopy_lda import TomotopyLda
 
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 #: Engine name → engine class: the one place engines are registered.
-ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda)}
+ENGINES: dict[str, type[TopicEngine]] = {engine.name: engine for engine in (GensimLda, TomotopyLda, Dmm)}
 
 
 def get_engine(name: str) -> TopicEngine:
@@ -75,11 +76,15 @@ def save_model(fitted: FittedModel, folder: Path, dictionary) -> None:
 def load_model(
     folder: Path, engine: str, k: int, seed: int, params: dict, seconds: float, empty_docs: list[int]
 ) -> FittedModel:
-    """Read a model folder written by :func:`save_model` (its library model and matrices)."""
+    """Read a model folder written by :func:`save_model` (its library model and matrices).
+
+    The model's number of topics is that of its matrices: a mixture engine (``dmm``) keeps
+    only its non-empty clusters, fewer than the ``k`` it was asked for."""
     from gensim.corpora import Dictionary
 
     spec = get_engine(engine)
     native = spec.load_native(folder / spec.native_file)
     topic_word, doc_topic = np.load(folder / "topic_word.npy"), np.load(folder / "doc_topic.npy")
     vocabulary = dict(Dictionary.load(str(folder / "dictionary.gensim")).token2id)
-    return FittedModel(engine, k, seed, topic_word, doc_topic, seconds, params, empty_docs, native, vocabulary)
+    kept = topic_word.shape[0]
+    return FittedModel(engine, kept, seed, topic_word, doc_topic, seconds, params, empty_docs, native, vocabulary)
