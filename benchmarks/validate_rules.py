@@ -19,8 +19,8 @@ engine). The seed corpus is run the same way as a sanity check: the numbered sec
 
 Resumable: every run (its sweep row, topic-word matrix, held-out scores and dominant
 topics) is cached under ``--work`` with a key of the corpus, the run, the parameters and
-the code that computes it (the engine's module, not the engine registry: adding an engine
-does not refit the others). Results: ``benchmarks/results/rule_validation.json`` and
+the code that computes it (:func:`code_version`: the engine's own module, not the engine
+registry, so adding an engine does not refit the others). Results: ``benchmarks/results/rule_validation.json`` and
 ``.md`` (:mod:`benchmarks.rule_report`), and with ``--readme`` the README's marked section.
 
     nice .venv/bin/python benchmarks/validate_rules.py --processes 1 --readme README.md
@@ -83,14 +83,22 @@ class Settings:
 
 
 def code_version(engine: str) -> str:
-    """The code that computes a run of ``engine``: its module, the engine interface, the
-    model input, metrics, held-out evidence and the sweep's scoring."""
+    """The code a run of ``engine`` executes: the engine's module, the engine interface, the
+    model input and the held-out evidence (whole files), and the sweep's scoring functions
+    (their source: the rest of sweep.py and metrics.py, stability across seeds for
+    instance, does not change a run)."""
+    import inspect
+
     from zhtopics.modeling import data, heldout, metrics, sweep
     from zhtopics.modeling.engines import ENGINES, base
-    from zhtopics.provenance.code import code_digest
 
-    modules = [sys.modules[ENGINES[engine].__module__], base, data, metrics, heldout, sweep]
-    return code_digest([Path(module.__file__) for module in modules], length=12)
+    digest = hashlib.sha256()
+    for module in (sys.modules[ENGINES[engine].__module__], base, data, heldout):
+        digest.update(Path(module.__file__).read_bytes())
+    for function in (sweep.score, metrics.coherence, metrics.topic_diversity):
+        digest.update(inspect.getsource(function).encode())
+    digest.update(repr(metrics.COHERENCE_MEASURES).encode())
+    return digest.hexdigest()[:12]
 
 
 def run_key(fingerprint: str, spec: tuple[str, int, int], params) -> str:

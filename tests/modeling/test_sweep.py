@@ -43,6 +43,14 @@ def test_matched_similarity_returns_the_matching():
     assert matching.tolist() == [1, 2, 0]
 
 
+def test_matched_similarity_of_models_with_different_numbers_of_topics():
+    # a mixture engine keeps different numbers of clusters under different seeds
+    a = np.eye(3) + 0.01
+    similarity, matching = matched_similarity(a, a[:2])
+    assert similarity == pytest.approx(2 / 3) and matching.tolist() == [0, 1, -1]
+    assert matched_similarity(a[:2], a)[0] == pytest.approx(2 / 3)
+
+
 def test_topic_diversity():
     disjoint = np.array([[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]) + 1e-9
     same = np.array([[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]]) + 1e-9
