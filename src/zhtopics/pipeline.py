@@ -289,7 +289,7 @@ SWEEP = Stage(
     name="sweep",
     function="zhtopics.modeling.train:run_sweep_stage",
     help="stage 3: engines x K x seeds, coherence and stability into results/",
-    params=("engines", "sweep"),
+    params=("engines", "sweep", "selection"),  # the rule decides whether held-out scores are computed
     reads=lambda c: [c.paths.interim, c.paths.processed],
     writes=lambda c: [c.paths.result("sweep"), c.paths.result("stability")],
 )

@@ -11,6 +11,7 @@ from zhtopics.modeling import ModelInput
 from zhtopics.modeling.consensus import align_seeds, consensus_doc_topic, match_topics, seed_consensus
 from zhtopics.modeling.engines import fit, get_engine, load_model
 from zhtopics.modeling.metrics import stability
+from zhtopics.modeling.rules import needs_heldout
 from zhtopics.modeling.sweep import run_sweep, stability_table
 from zhtopics.modeling.train import train_final
 from zhtopics.params import load_params
@@ -175,7 +176,7 @@ def planted_sweep(tmp_path_factory):
 
 def _train(folder, data, params):
     paths = OutputPaths(folder)
-    sweep = run_sweep(data, params, paths.sweep_cache, processes=1)
+    sweep = run_sweep(data, params, paths.sweep_cache, processes=1, heldout=needs_heldout(params.selection.rule))
     table, typicality = stability_table(sweep.topic_words)
     choice, finals = train_final(data, params, sweep, table, typicality, paths)
     return paths, choice, finals["tomotopy"]

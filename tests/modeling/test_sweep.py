@@ -43,6 +43,14 @@ def test_matched_similarity_returns_the_matching():
     assert matching.tolist() == [1, 2, 0]
 
 
+def test_matched_similarity_of_models_with_different_numbers_of_topics():
+    # a mixture engine keeps different numbers of clusters under different seeds
+    a = np.eye(3) + 0.01
+    similarity, matching = matched_similarity(a, a[:2])
+    assert similarity == pytest.approx(2 / 3) and matching.tolist() == [0, 1, -1]
+    assert matched_similarity(a[:2], a)[0] == pytest.approx(2 / 3)
+
+
 def test_topic_diversity():
     disjoint = np.array([[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]) + 1e-9
     same = np.array([[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]]) + 1e-9
@@ -58,7 +66,7 @@ def small_input() -> ModelInput:
 def test_sweep_rows_cache_and_parallel_equals_serial(tmp_path, small_input):
     result = run_sweep(small_input, SMALL, tmp_path / "cache")
     runs, topic_words = result.runs, result.topic_words
-    assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+    assert runs.columns.tolist() == ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds", "topics"]
     assert len(runs) == 8 and runs[["c_v", "c_npmi", "u_mass", "diversity"]].notna().all().all()
     assert len(list((tmp_path / "cache").glob("*.json"))) == 8
     serial_result = run_sweep(small_input, SMALL, tmp_path / "serial", processes=1)

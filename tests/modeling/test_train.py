@@ -9,9 +9,11 @@ import pytest
 from zhtopics.modeling import FittedModel
 from zhtopics.modeling.select import choose_setting, typical_seed
 from zhtopics.modeling.tables import article_topics_table, doc_topics_table, paragraph_occurrences
-from zhtopics.params import SelectionParams
+from zhtopics.params import load_params
 
-SELECTION = SelectionParams(metric="c_v", min_stability=0.6, min_diversity=0.5)
+SELECTION = load_params(
+    overrides={"selection": {"rule": "coherence_sd", "metric": "c_v", "min_stability": 0.6, "min_diversity": 0.5}}
+).selection
 
 
 def _sweep(settings: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

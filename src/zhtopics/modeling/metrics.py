@@ -55,23 +55,25 @@ def matched_similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]
 
     Parameters
     ----------
-    a, b : ndarray, shape (k, n_terms)
-        Topic-word matrices of two models with the same k and vocabulary.
+    a, b : ndarray, shape (k_a, n_terms) and (k_b, n_terms)
+        Topic-word matrices of two models over the same vocabulary (a mixture engine may
+        keep different numbers of topics under different seeds).
 
     Returns
     -------
     similarity : float
-        Mean cosine similarity of matched topic pairs (Hungarian matching).
+        Mean cosine similarity of matched topic pairs (Hungarian matching); with
+        ``k_a != k_b`` the unmatched topics count 0 (the sum is divided by the larger k).
     matching : ndarray of int
-        ``matching[i]`` is the topic of ``b`` matched to topic ``i`` of ``a``.
+        ``matching[i]`` is the topic of ``b`` matched to topic ``i`` of ``a`` (−1: none).
     """
     an = a / np.linalg.norm(a, axis=1, keepdims=True)
     bn = b / np.linalg.norm(b, axis=1, keepdims=True)
     similarity = an @ bn.T
     rows, cols = linear_sum_assignment(-similarity)
-    matching = np.empty(len(rows), dtype=int)
+    matching = np.full(a.shape[0], -1, dtype=int)
     matching[rows] = cols
-    return float(similarity[rows, cols].mean()), matching
+    return float(similarity[rows, cols].sum() / max(a.shape[0], b.shape[0])), matching
 
 
 def stability(topic_words: list[np.ndarray]) -> dict:

@@ -1,13 +1,19 @@
 """Stage 3: fit every engine × K × seed and score each run.
 
 Per run (``results/sweep.csv``): coherence ``c_v``, ``c_npmi`` and ``u_mass``, topic
-``diversity`` and the fit's ``seconds`` (:mod:`zhtopics.modeling.metrics`). Per engine and
-K (``results/stability.csv``): how much the topics depend on the seed.
+``diversity``, the fit's ``seconds`` (:mod:`zhtopics.modeling.metrics`) and the ``topics``
+the model kept (K itself, except for an engine whose K is an upper bound). When the
+selection rule needs it (``heldout=True``), the held-out evidence of
+:mod:`zhtopics.modeling.heldout` follows: ``heldout_ll``, ``heldout_tokens`` and
+``subsample_agreement``, and each held-out document's score (:attr:`SweepResult.heldout`).
+Per engine and K (``results/stability.csv``): how much the topics depend on the seed.
+
 
 Runs execute in worker processes; each run is cached on disk under a key made of the
 model input's fingerprint, the run's parameters and the code version (the source of the
 modules a run executes, :mod:`zhtopics.provenance.code`), so an unchanged rerun only
-reads the cache. Per run the cache holds its row (``.json``), its topic-word matrix
+reads the cache (the held-out evidence is cached beside each run, under a key that adds
+the ``selection.heldout`` parameters). Per run the cache holds its row (``.json``), its topic-word matrix
 (``.npy``) and, when the whole sweep's fit in ``sweep.keep_doc_topics_mb``, its doc-topic
 matrix (``.doc_topic.npy``, float32): the final model is the consensus of the chosen
 setting's seeds (:mod:`zhtopics.modeling.consensus`), which needs every seed's matrices.
@@ -37,13 +43,14 @@ from zhtopics.atomic import atomic_folder, atomic_path, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import ENGINES, FittedModel, fit, save_model
+from zhtopics.modeling.heldout import HELDOUT_COLUMNS, heldout_evidence
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence, stability, topic_diversity
 from zhtopics.params import Params, SweepParams, params_to_dict
 from zhtopics.provenance.code import code_digest, module_closure
 
 logger = logging.getLogger(__name__)
 
-SWEEP_COLUMNS = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
+SWEEP_COLUMNS = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds", "topics"]
 
 Spec = tuple[str, int, int]  # (engine, k, seed)
 
@@ -73,14 +80,22 @@ def run_key(fingerprint: str, engine: str, k: int, seed: int, params: Params) ->
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diversity_topn: int) -> dict:
-    """The sweep's per-run row for a fitted model; coherence is computed on ``reference``."""
+def heldout_key(key: str, params: Params) -> str:
+    """Cache key of a run's held-out evidence: the run's key and the ``selection.heldout`` parameters."""
+    blob = json.dumps({"run": key, "heldout": params_to_dict(params.selection.heldout)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def score(fitted: FittedModel, reference: ModelInput, coherence_topn: int, diversity_topn: int, k: int) -> dict:
+    """The sweep's per-run row for a model fitted with ``k`` topics asked for (``topics``: how
+    many it kept); coherence is computed on ``reference``."""
     topics = fitted.top_words(reference.dictionary, coherence_topn)
-    row = {"engine": fitted.engine, "k": fitted.k, "seed": fitted.seed}
+    row = {"engine": fitted.engine, "k": k, "seed": fitted.seed}
     for measure in COHERENCE_MEASURES:
         row[measure] = round(coherence(topics, reference, measure), 6)
     row["diversity"] = round(topic_diversity(fitted.topic_word, diversity_topn), 6)
     row["seconds"] = round(fitted.seconds, 3)
+    row["topics"] = int(fitted.topic_word.shape[0])
     return row
 
 
@@ -101,6 +116,9 @@ class SweepResult:
         The run cache.
     fitted : dict
         (engine, k, seed) → the model, for runs fitted in this process (a sweep of one run).
+    heldout : DataFrame or None
+        With the held-out evidence: engine, k, seed, row (of the model input), tokens
+        (scored), ll (their log likelihood, nats); one row per held-out document of each run.
     """
 
     runs: pd.DataFrame
@@ -108,6 +126,7 @@ class SweepResult:
     keys: dict[Spec, str]
     cache_dir: Path
     fitted: dict[Spec, FittedModel] = field(default_factory=dict)
+    heldout: pd.DataFrame | None = None
 
     def model_folder(self, spec: Spec) -> Path:
         """Where the cache keeps the run's model folder (when it keeps it)."""
@@ -154,11 +173,21 @@ class Keep:
     row : bool
         Its row and topic-word matrix (False when fitting a cached run again only for its
         matrices or model: the cached row, fit seconds included, stays as it was).
+    heldout : str or None
+        The key its held-out evidence is cached under, when the run still needs it
+        (:mod:`zhtopics.modeling.heldout`).
     """
 
     model: bool = False
     doc_topic: bool = False
     row: bool = True
+    heldout: str | None = None
+
+    @property
+    def fits(self) -> bool:
+        """Whether the run is fitted on all documents (the held-out evidence alone reads the
+        cached topic-word matrix)."""
+        return self.model or self.doc_topic or self.row
 
 
 # Forked sweep workers inherit these (set just before the pool starts), instead of
@@ -167,27 +196,36 @@ _WORKER_DATA: ModelInput | None = None
 _WORKER_REFERENCE: ModelInput | None = None
 
 
-def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep: Keep) -> tuple[dict | None, FittedModel]:
-    """Fit and score one run (in a worker process) and store it in the cache.
+def _run(spec: Spec, params: Params, cache_dir: str, key: str, keep: Keep) -> tuple[dict | None, FittedModel | None]:
+    """Fit and score one run and/or compute its held-out evidence (in a worker process) and
+    store them in the cache.
 
-    The run's files are written atomically, the ``.json`` row last: a run is in the cache
-    only when all of it is. ``keep`` says what else the cache keeps (:class:`Keep`).
+    The files are written atomically, a ``.json`` row last: a run (or its held-out
+    evidence) is in the cache only when all of it is. ``keep`` says what the cache keeps
+    (:class:`Keep`). Returns the row (when it stores one) and the model (when it fitted one).
     """
     engine, k, seed = spec
-    fitted = fit(engine, _WORKER_DATA, k, seed, params.engines)
     path = Path(cache_dir) / key
+    fitted = fit(engine, _WORKER_DATA, k, seed, params.engines) if keep.fits else None
     if keep.model:
         with atomic_folder(path) as temporary:
             save_model(fitted, temporary, _WORKER_DATA.dictionary)
     if keep.doc_topic:
         with atomic_path(doc_topic_file(cache_dir, key)) as temporary:
             np.save(temporary, fitted.doc_topic.astype(np.float32))
-    if not keep.row:
-        return None, fitted
-    row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn)
-    with atomic_path(path.with_suffix(".npy")) as temporary:
-        np.save(temporary, fitted.topic_word.astype(np.float32))
-    write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
+    row = None
+    if keep.row:
+        row = score(fitted, _WORKER_REFERENCE, params.sweep.coherence_topn, params.sweep.diversity_topn, k)
+        with atomic_path(path.with_suffix(".npy")) as temporary:
+            np.save(temporary, fitted.topic_word.astype(np.float32))
+        write_text(path.with_suffix(".json"), json.dumps(row) + "\n")
+    if keep.heldout is not None:
+        topic_word = fitted.topic_word if fitted is not None else np.load(path.with_suffix(".npy"))
+        result = heldout_evidence(_WORKER_DATA, engine, k, seed, params.engines, topic_word, params.selection.heldout)
+        held = Path(cache_dir) / keep.heldout
+        with atomic_path(held.with_name(f"{held.name}.heldout.npz")) as temporary, open(temporary, "wb") as handle:
+            np.savez(handle, **{column: result.documents[column].to_numpy() for column in result.documents})
+        write_text(held.with_name(f"{held.name}.heldout.json"), json.dumps(result.row) + "\n")
     return row, fitted
 
 
@@ -230,13 +268,15 @@ def sweep_specs(data: ModelInput, sweep: SweepParams) -> list[Spec]:
     return [(engine, k, seed) for engine in sweep.engines for k in ks for seed in sweep.seeds]
 
 
-def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path) -> dict[Spec, dict]:
-    """The rows of the runs already in the cache (a row that does not read back whole: fit again)."""
+def _cached_rows(specs: list[Spec], keys: dict[Spec, str], cache_dir: Path, suffix: str = "") -> dict[Spec, dict]:
+    """The rows of the runs (``suffix`` ``.heldout``: of their held-out evidence) already in
+    the cache; a row that does not read back whole, or without its arrays, is computed again."""
     rows = {}
+    arrays = ".npz" if suffix else ".npy"
     for spec in specs:
-        cached = cache_dir / f"{keys[spec]}.json"
+        cached = cache_dir / f"{keys[spec]}{suffix}.json"
         try:
-            if not cached.with_suffix(".npy").exists():
+            if not cached.with_suffix(arrays).exists():
                 continue
             rows[spec] = json.loads(cached.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -261,8 +301,8 @@ def _fit_runs(
         if processes == 1 or len(todo) == 1:
             for spec, keep in todo.items():
                 rows[spec], model = _run(spec, params, str(cache_dir), keys[spec], keep)
-                if len(todo) == 1 and keep.model:
-                    fitted[spec] = model
+                if len(todo) == 1 and keep.model and model is not None:
+                    fitted[spec] = model  # handed to training instead of reading it back
                 progress.update()
         else:
             # Workers are forked, so each inherits the model input without pickling it; only
@@ -291,18 +331,23 @@ def keeps_doc_topics(specs: list[Spec], n_docs: int, budget_mb: float) -> bool:
     return 4 * n_docs * sum(k for _, k, _ in specs) <= budget_mb * 1e6
 
 
-def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int | None = None) -> SweepResult:
+def run_sweep(
+    data: ModelInput, params: Params, cache_dir: Path, processes: int | None = None, heldout: bool = False
+) -> SweepResult:
     """Fit and score every engine × K × seed of ``params.sweep``, reusing cached runs.
 
     Parameters
     ----------
     data : ModelInput
     params : Params
-        The ``sweep`` and ``engines`` sections are used.
+        The ``sweep`` and ``engines`` sections are used (and ``selection.heldout`` with ``heldout``).
     cache_dir : Path
         Folder for the run cache (created if missing).
     processes : int, optional
         Worker processes; default ``sweep.processes`` (0 = one per core).
+    heldout : bool
+        Also compute each run's held-out evidence (:mod:`zhtopics.modeling.heldout`), for
+        the selection rules that use it.
 
     Returns
     -------
@@ -312,21 +357,35 @@ def run_sweep(data: ModelInput, params: Params, cache_dir: Path, processes: int 
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = data.fingerprint()
     keys = {spec: run_key(fingerprint, *spec, params) for spec in specs}
+    held_keys = {spec: heldout_key(keys[spec], params) for spec in specs} if heldout else {}
     rows = _cached_rows(specs, keys, cache_dir)
-    todo = [spec for spec in specs if spec not in rows]
-    logger.info("sweep: %d runs, %d cached, %d to fit", len(specs), len(specs) - len(todo), len(todo))
+    held_rows = _cached_rows(specs, held_keys, cache_dir, ".heldout") if heldout else {}
+    keep_doc_topics = keeps_doc_topics(specs, data.n_docs, params.sweep.keep_doc_topics_mb)
+    todo = {}
+    for spec in specs:
+        fits, needs_heldout = spec not in rows, heldout and spec not in held_rows
+        if fits or needs_heldout:
+            todo[spec] = Keep(
+                model=fits and len(params.sweep.seeds) == 1,  # every run is a final model
+                doc_topic=fits and keep_doc_topics,
+                row=fits,
+                heldout=held_keys[spec] if needs_heldout else None,
+            )
+    logger.info("sweep: %d runs, %d cached, %d to compute", len(specs), len(specs) - len(todo), len(todo))
     fitted = {}
     if todo:
         processes = processes or params.sweep.processes or os.cpu_count() or 1
-        keep = Keep(
-            model=len(params.sweep.seeds) == 1,  # every run is a final model
-            doc_topic=keeps_doc_topics(specs, data.n_docs, params.sweep.keep_doc_topics_mb),
-        )
-        new_rows, fitted = _fit_runs(dict.fromkeys(todo, keep), data, params, cache_dir, keys, processes)
+        new_rows, fitted = _fit_runs(todo, data, params, cache_dir, keys, processes)
         rows.update(new_rows)
+        held_rows = _cached_rows(specs, held_keys, cache_dir, ".heldout") if heldout else {}
     runs = pd.DataFrame([rows[spec] for spec in specs], columns=SWEEP_COLUMNS)
+    documents = None
+    if heldout:
+        held = pd.DataFrame([held_rows[spec] for spec in specs], columns=HELDOUT_COLUMNS)
+        runs = pd.concat([runs, held], axis=1)
+        documents = _heldout_documents(specs, held_keys, cache_dir)
     topic_words = {spec: np.load(cache_dir / f"{keys[spec]}.npy") for spec in specs}
-    return SweepResult(runs, topic_words, keys, cache_dir, fitted)
+    return SweepResult(runs, topic_words, keys, cache_dir, fitted, documents)
 
 
 def keep_runs(
@@ -356,6 +415,17 @@ def keep_runs(
     processes = processes or params.sweep.processes or os.cpu_count() or 1
     _, fitted = _fit_runs(todo, data, params, sweep.cache_dir, sweep.keys, processes)
     sweep.fitted.update(fitted)
+
+
+def _heldout_documents(specs: list[Spec], held_keys: dict[Spec, str], cache_dir: Path) -> pd.DataFrame:
+    """Every run's held-out documents and their scores, from the cache."""
+    frames = []
+    for engine, k, seed in specs:
+        with np.load(cache_dir / f"{held_keys[(engine, k, seed)]}.heldout.npz") as arrays:
+            frame = pd.DataFrame({name: arrays[name] for name in ("row", "tokens", "ll")})
+        frames.append(frame.assign(engine=engine, k=k, seed=seed))
+    columns = ["engine", "k", "seed", "row", "tokens", "ll"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def stability_table(topic_words: dict[Spec, np.ndarray]) -> tuple[pd.DataFrame, dict[Spec, float]]:

@@ -28,7 +28,8 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
-from zhtopics.modeling.select import choose_setting, typical_seed
+from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
+from zhtopics.modeling.select import typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, keep_runs, run_sweep, stability_table
 from zhtopics.modeling.tables import article_views, engine_comparison_table, topic_word_table, write_doc_topics
 from zhtopics.params import Params, params_hash, params_to_dict
@@ -131,7 +132,7 @@ def _manifest(
         "vocabulary": data.n_terms,
         "documents_without_tokens": len(fitted.empty_docs),
         "params_hash": params_hash(params, paths.root),
-        "selection": {key: value for key, value in choice.items() if key != "settings"},
+        "selection": {key: value for key, value in choice.items() if key not in ("settings", "heldout", "agreement")},
         "versions": model_versions(),
     }
 
@@ -154,13 +155,13 @@ def train_final(
     finals : dict
         engine → SeedConsensus, the chosen engine first.
     """
-    runs = sweep.runs
+    evidence = SweepEvidence(sweep.runs, stability, sweep.heldout, mixture_engines())
     if force_k is not None:
-        runs = runs[runs["k"] == force_k]
-        stability = stability[stability["k"] == force_k]
-        if runs.empty:
+        evidence = evidence.at_k(force_k)
+        if evidence.runs.empty:
             raise ZhtopicsError(f"--k {force_k}: the sweep has no runs at that K")
-    choice = choose_setting(runs, stability, params.selection)
+    runs, stability = evidence.runs, evidence.stability
+    choice = choose(evidence, params.selection)
     if force_k is not None:
         choice["forced_k"] = force_k
     k = choice["k"]
@@ -172,6 +173,8 @@ def train_final(
         run = runs[(runs["engine"] == engine) & (runs["k"] == k) & (runs["seed"] == seed)].iloc[0].to_dict()
         final = consensus_of_setting(data, params, sweep, engine, k, seed)
         finals[engine] = final
+        if engine == choice["engine"]:
+            choice["topics"] = final.model.k  # the topics the final model kept (below k for a mixture engine)
         setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
         manifest = {**_manifest(data, params, paths, choice, final, run, setting), "seed_typicality": round(typical, 6)}
         write_model(final.model, data, paths.model_dir(engine, k), manifest)
@@ -228,7 +231,7 @@ def sweep_and_score(context: StageContext) -> tuple[ModelInput, SweepResult, pd.
     """Run (or read from the cache) the sweep; write sweep.csv and stability.csv."""
     paths, params = context.paths, context.params
     data = context.run.model_input()
-    sweep = run_sweep(data, params, paths.sweep_cache)
+    sweep = run_sweep(data, params, paths.sweep_cache, heldout=needs_heldout(params.selection.rule))
     stability, typicality = stability_table(sweep.topic_words)
     write_csv(sweep.runs, paths.result("sweep"))
     write_csv(stability, paths.result("stability"))

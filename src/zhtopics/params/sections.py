@@ -132,12 +132,36 @@ class SweepParams:
 
 
 @dataclass(frozen=True)
+class HeldoutParams:
+    """``selection.heldout``: the held-out evidence of each run (modeling/heldout.py)."""
+
+    share: float
+    max_docs: int
+    observed: float
+    agreement_topn: int
+
+
+#: The label-free rules (modeling/rules.py; a test checks the two lists agree).
+RULE_NAMES = (
+    "heldout_1se",
+    "coherence_sd",
+    "coherence_heldout",
+    "subsample_stability",
+    "mixture_clusters",
+    "clusters_or_heldout",
+)
+
+
+@dataclass(frozen=True)
 class SelectionParams:
     """``selection``: the label-free rule that chooses engine and K (stage 4)."""
 
+    rule: Literal[RULE_NAMES]
     metric: Literal["c_v", "c_npmi", "u_mass"]
     min_stability: float
     min_diversity: float
+    coherence_drop: float
+    heldout: HeldoutParams
 
 
 @dataclass(frozen=True)

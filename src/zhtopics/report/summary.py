@@ -62,13 +62,7 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
     return [
         "### Model choice",
         "",
-        f"Rule: {choice['rule']} (min_stability {choice['min_stability']}, min_diversity {choice['min_diversity']}.)",
-        "",
-        f"Outcome: **{choice['engine']}, K = {choice['k']}** (mean {metric} {choice['chosen_metric_mean']:.3f}, "
-        f"stability {_number(choice['chosen_stability'])}); the best mean {metric} was {choice['best']['metric_mean']:.3f} "
-        f"({choice['best']['engine']}, K = {choice['best']['k']}, seed sd {choice['best']['metric_sd']:.3f}). "
-        f"{choice['eligible_settings']} settings met the stability and diversity thresholds"
-        + (" (none did: the rule fell back to all settings)." if choice["fallback_to_all_settings"] else "."),
+        *_rule_lines(choice),
         "",
         f"Both engines at K = {choice['k']} (the final model is the consensus of each engine's seeds, numbered "
         "as its most typical seed, whose scores are shown):",
@@ -89,6 +83,33 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
             )
         ),
         "",
+    ]
+
+
+def _rule_lines(choice: dict) -> list[str]:
+    """The rule and its outcome: the reasons it gives (``modeling/rules.py``), or, for the
+    coherence rule (and a model_choice.json written before rules.py), its numbers."""
+    metric = choice["metric"]
+    if choice.get("rule_name", "coherence_sd") != "coherence_sd":
+        topics = choice.get("topics", choice["k"])
+        kept = f" ({topics} topics kept)" if topics != choice["k"] else ""
+        reasons = [f"{number}. {reason}" for number, reason in enumerate(choice["reasons"], start=1)]
+        return [
+            f"Rule (`{choice['rule_name']}`): {choice['rule']}",
+            "",
+            *reasons,
+            "",
+            f"Outcome: **{choice['engine']}, K = {choice['k']}**{kept} (mean {metric} "
+            f"{choice['chosen_metric_mean']:.3f}, stability {_number(choice['chosen_stability'])}).",
+        ]
+    return [
+        f"Rule: {choice['rule']} (min_stability {choice['min_stability']}, min_diversity {choice['min_diversity']}.)",
+        "",
+        f"Outcome: **{choice['engine']}, K = {choice['k']}** (mean {metric} {choice['chosen_metric_mean']:.3f}, "
+        f"stability {_number(choice['chosen_stability'])}); the best mean {metric} was {choice['best']['metric_mean']:.3f} "
+        f"({choice['best']['engine']}, K = {choice['best']['k']}, seed sd {choice['best']['metric_sd']:.3f}). "
+        f"{choice['eligible_settings']} settings met the stability and diversity thresholds"
+        + (" (none did: the rule fell back to all settings)." if choice["fallback_to_all_settings"] else "."),
     ]
 
 

@@ -41,11 +41,15 @@ class TopicEngine(ABC):
         The frozen dataclass of its ``engines.<name>`` section (values only in params.yaml).
     native_file : str
         The file name of the library's own model inside a model folder.
+    k_is_upper_bound : bool
+        True for an engine that may keep fewer topics than the K it is given (a mixture
+        that drops empty clusters): the selection rules read its kept topics.
     """
 
     name: ClassVar[str]
     params_type: ClassVar[type]
     native_file: ClassVar[str]
+    k_is_upper_bound: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, data: ModelInput, k: int, seed: int, params: Any) -> FittedModel:

@@ -271,6 +271,7 @@ class Dmm(TopicEngine):
     name = "dmm"
     params_type = DmmParams
     native_file = "model.dmm.npz"
+    k_is_upper_bound = True
 
     def fit(self, data, k: int, seed: int, params: DmmParams) -> FittedModel:
         """Sample cluster assignments for ``params.iterations`` sweeps with at most ``k`` clusters.
