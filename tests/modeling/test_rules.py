@@ -118,6 +118,18 @@ def test_mixture_rules_need_a_mixture_engine_and_read_its_kept_clusters():
 
 
 def test_heldout_rules_say_when_the_sweep_has_no_heldout_scores():
-    evidence = made_up_evidence({("e", 2): -5.0})
+    evidence = made_up_evidence({("e", 2): -5.0, ("e", 3): -5.0})
     with pytest.raises(ZhtopicsError, match="no held-out scores"):
         choose(SweepEvidence(evidence.runs, evidence.stability), selection("heldout_1se"))
+
+
+def test_one_setting_needs_no_rule_and_no_heldout_evidence():
+    """A sweep of one engine at one K (``--k`` with one engine) is the choice; every rule says
+    so, and the sweep is not asked for held-out evidence it would not use."""
+    assert not needs_heldout("heldout_1se", settings=1)
+    evidence = made_up_evidence({("tomotopy", 6): -5.0})
+    evidence = SweepEvidence(evidence.runs, evidence.stability, None)
+    for rule in ("heldout_1se", "coherence_sd", "subsample_stability"):
+        choice = choose(evidence, selection(rule))
+        assert (choice["engine"], choice["k"]) == ("tomotopy", 6)
+        assert "nothing to choose" in choice["rule"]

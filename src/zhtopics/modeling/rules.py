@@ -358,9 +358,10 @@ def mixture_engines() -> frozenset[str]:
     return frozenset(name for name, engine in ENGINES.items() if engine.k_is_upper_bound)
 
 
-def needs_heldout(rule: str) -> bool:
-    """Whether ``rule`` reads the held-out evidence (the sweep computes it only then)."""
-    return RULES[rule][1]
+def needs_heldout(rule: str, settings: int = 2) -> bool:
+    """Whether ``rule`` reads the held-out evidence when it chooses among ``settings``
+    (engine, K) pairs (the sweep computes it only then: one setting needs no choice)."""
+    return RULES[rule][1] and settings > 1
 
 
 def choose(evidence: SweepEvidence, selection: SelectionParams) -> dict:
@@ -372,8 +373,20 @@ def choose(evidence: SweepEvidence, selection: SelectionParams) -> dict:
     :func:`zhtopics.modeling.select.choose_setting` gives them), and the held-out and
     subsample columns in ``settings`` when the sweep has them.
     """
-    function, _ = RULES[selection.rule]
-    outcome = function(evidence, selection)
+    settings = evidence.runs[["engine", "k"]].drop_duplicates()
+    if len(settings) == 1:
+        engine, k = settings.iloc[0]
+        outcome = {
+            "engine": engine,
+            "k": int(k),
+            "rule": "one setting was swept (one engine, one K): nothing to choose",
+            "reasons": [
+                f"Only {engine} at K = {int(k)} was swept, so the rule {selection.rule} had nothing to choose."
+            ],
+        }
+    else:
+        function, _ = RULES[selection.rule]
+        outcome = function(evidence, selection)
     context = choose_setting(evidence.runs, evidence.stability, selection)
     summary = pd.DataFrame(context["settings"])
     extra = _extra_columns(evidence)

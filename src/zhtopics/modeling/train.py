@@ -231,7 +231,8 @@ def sweep_and_score(context: StageContext) -> tuple[ModelInput, SweepResult, pd.
     """Run (or read from the cache) the sweep; write sweep.csv and stability.csv."""
     paths, params = context.paths, context.params
     data = context.run.model_input()
-    sweep = run_sweep(data, params, paths.sweep_cache, heldout=needs_heldout(params.selection.rule))
+    settings = len(params.sweep.engines) * len(params.sweep.k_values())
+    sweep = run_sweep(data, params, paths.sweep_cache, heldout=needs_heldout(params.selection.rule, settings))
     stability, typicality = stability_table(sweep.topic_words)
     write_csv(sweep.runs, paths.result("sweep"))
     write_csv(stability, paths.result("stability"))
@@ -256,10 +257,10 @@ def run_train(context: StageContext) -> list[str]:
     write_results(choice, finals, data, context.run, sweep.runs, params)
     final = finals[choice["engine"]]
     flips = int(final.flips(params.train.consensus.min_agreement).sum())
+    kept = f", {choice['topics']} topics kept" if choice.get("topics", choice["k"]) != choice["k"] else ""
     return [
-        f"chose {choice['engine']} at K={choice['k']} (mean {choice['metric']} "
-        f"{choice['chosen_metric_mean']:.3f}, best {choice['best']['metric_mean']:.3f} at "
-        f"{choice['best']['engine']} K={choice['best']['k']}); wrote {paths.models}/ and {paths.results}/",
+        f"chose {choice['engine']} at K={choice['k']}{kept} by the rule {params.selection.rule} "
+        f"(results/model_choice.json gives its reasons); wrote {paths.models}/ and {paths.results}/",
         f"consensus of {len(final.alignment.seeds)} seeds (numbered as seed {final.model.seed}): seeds finding "
         f"each topic {final.alignment.seeds_found.tolist()}; {flips} paragraphs flip between seeds",
     ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import string
 import sys
 import tempfile
 from pathlib import Path
@@ -26,8 +25,11 @@ from zhtopics.topic_map import is_map_script
 
 logger = logging.getLogger(__name__)
 
-#: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` become HTML entities instead.
-_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape("".join(c for c in string.punctuation if c not in "&<>\"'")) + "])")
+#: The ASCII punctuation Markdown (CommonMark, GitHub's tables, autolinks and math) may read
+#: as syntax; ``& < > " '`` become HTML entities instead. Commas, semicolons, ``%``, ``?``,
+#: ``=``, ``/`` and quotes are never syntax and stay as written (a paragraph reads as it was).
+MARKDOWN_SYNTAX = "\\`*_{}[]()#+-.!|~$^:@"
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(MARKDOWN_SYNTAX) + "])")
 
 
 def escape_markdown(value) -> str:
@@ -35,8 +37,8 @@ def escape_markdown(value) -> str:
 
     Notebooks put data (topic labels, article titles, paragraphs) into ``Markdown(...)``
     outputs, and nbconvert renders Markdown with any raw HTML in it, so every data value
-    goes through this first. ASCII punctuation is backslash-escaped (CommonMark: a
-    backslash before punctuation makes it literal) and ``&``, ``<``, ``>``, ``"``, ``'``
+    goes through this first. The punctuation of :data:`MARKDOWN_SYNTAX` is backslash-escaped
+    (CommonMark: a backslash before punctuation makes it literal) and ``&``, ``<``, ``>``, ``"``, ``'``
     become HTML character references (:func:`html.escape`). Whitespace runs, line breaks
     included, become one space, so the value stays inline (no new paragraph, list or code
     block); HTML collapses them the same way when showing text.
@@ -53,7 +55,9 @@ def escape_markdown(value) -> str:
     Examples
     --------
     >>> escape_markdown("[点击](javascript:x) <b>*粗*</b>")
-    '\\[点击\\]\\(javascript\\:x\\) &lt;b&gt;\\*粗\\*&lt;\\/b&gt;'
+    '\\[点击\\]\\(javascript\\:x\\) &lt;b&gt;\\*粗\\*&lt;/b&gt;'
+    >>> escape_markdown("99%的商家, 玩不转; 为什么?")
+    '99%的商家, 玩不转; 为什么?'
     """
     text = " ".join(str(value).split())
     return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=True)
