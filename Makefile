@@ -58,8 +58,12 @@ test: lint ## lint, then run the test suite (extra options: PYTEST_ARGS=...)
 # JupyterLab refuses to run as root unless told (containers and CI machines often are root).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# JupyterLab lists each notebook once: the paired .py files are hidden from its file browser
+# (jupytext still writes them when a notebook is saved).
+LAB_HIDDEN := '--ContentsManager.hide_globs=["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.py"]'
+
 lab: venv ## start JupyterLab on notebooks/ (start from 00-explore)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_HIDDEN)
 
 lock: ## regenerate requirements.lock and environment.yml pins
 	PYTHON=$(PYTHON) bash tools/lock.sh
