@@ -36,6 +36,7 @@ from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
 from zhtopics.results import RunResults
+from zhtopics.small_corpus import small_corpus_warning
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import StageContext
@@ -252,6 +253,9 @@ def run_sweep_stage(context: StageContext) -> list[str]:
 def run_train(context: StageContext) -> list[str]:
     """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
     paths, params = context.paths, context.params
+    warning = small_corpus_warning(context.run.segment_summary, params.train.small_corpus)
+    if warning:
+        logger.warning(warning)
     data, sweep, stability, typicality = sweep_and_score(context)
     choice, finals = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
     write_results(choice, finals, data, context.run, sweep.runs, params)

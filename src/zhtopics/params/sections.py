@@ -173,11 +173,21 @@ class ConsensusParams:
 
 
 @dataclass(frozen=True)
+class SmallCorpusParams:
+    """``train.small_corpus``: below any of these sizes a run warns that its corpus is small."""
+
+    documents: int
+    tokens: int
+    vocabulary: int
+
+
+@dataclass(frozen=True)
 class TrainParams:
     """``train``: the final model's consensus and tables (stage 4)."""
 
     topn: int
     consensus: ConsensusParams
+    small_corpus: SmallCorpusParams
 
 
 @dataclass(frozen=True)
