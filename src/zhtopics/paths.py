@@ -44,6 +44,7 @@ RESULT_FILES = {
     "guided_prevalence_by_group": "guided_prevalence_by_group.csv",
     "guided_agreement": "guided_agreement.csv",
     "summary": "summary.md",
+    "workbook": "results.xlsx",
     "run_manifest": "run_manifest.json",
 }
 #: The stage that writes each results file (for "not found; run `zhtopics <stage>` first").
@@ -56,6 +57,7 @@ RESULT_STAGES = {
     **dict.fromkeys(("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics"), "themes"),
     **dict.fromkeys(("guided_prevalence_by_group", "guided_agreement"), "themes"),
     "summary": "summary",
+    "workbook": "summary",
     "run_manifest": "run",
 }
 #: The prefix of the guided model's folder under ``models/``.

@@ -348,9 +348,12 @@ def write_summary(paths: OutputPaths, summary: str) -> Path:
 
 
 def write_summary_files(run: RunResults, params: Params, readme: Path | None = None) -> list[str]:
-    """``results/summary.md``, and the findings section of ``readme`` when given; the console lines."""
+    """``results/summary.md`` and ``results/results.xlsx`` (:mod:`zhtopics.report.workbook`), and the
+    findings section of ``readme`` when given; the console lines."""
+    from zhtopics.report.workbook import write_workbook
+
     summary = render_summary(run, params)
-    message = f"wrote {write_summary(run.paths, summary)}"
+    message = f"wrote {write_summary(run.paths, summary)} and {write_workbook(run)}"
     if readme is not None:
         changed = update_readme(readme, summary)
         message += f"; {readme} {'updated' if changed else 'unchanged'}"
