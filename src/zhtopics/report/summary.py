@@ -73,7 +73,8 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
         "",
         *_rule_lines(choice),
         "",
-        f"Both engines at K = {choice['k']} (the final model is the consensus of each engine's seeds, numbered "
+        f"{'Both engines' if len(engines) == 2 else 'Every engine swept'} at K = {choice['k']} (the final model is "
+        "the consensus of each engine's seeds, numbered "
         "as its most typical seed, whose scores are shown):",
         "",
         _table(
@@ -323,7 +324,7 @@ def _guided_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
 
 
 def render_summary(run: RunResults, params: Params) -> str:
-    """Markdown with the corpus counts, the model choice, both engines, the topics, the
+    """Markdown with the corpus counts, the model choice, every engine at the chosen K, the topics, the
     articles and the guided model (``params``: the run's parameters)."""
     labels, articles = run.labels, run.article_topics
     warning = small_corpus_warning(run.segment_summary, params.train.small_corpus)
