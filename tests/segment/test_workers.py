@@ -40,6 +40,11 @@ def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepare
     counted = removed_by_reason(tally)
     for reason in FILTER_REASONS:
         assert list(counted[reason].items()) == list(removed[reason].items())  # same order too
+    serial_lists, serial_tally = rjieba_segmenter.segment(texts)
+    assert serial_lists == expected
+    assert list(tally.items()) == list(serial_tally.items())  # kept tokens by tag too, same order
+    kept = sum(n for (reason, _, _), n in tally.items() if reason is None)
+    assert kept == sum(map(len, expected))
 
 
 @pytest.mark.parametrize("processes", [1, 2])

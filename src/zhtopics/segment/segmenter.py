@@ -88,6 +88,7 @@ from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.ingest.social import HASHTAG
 from zhtopics.params import SegmentParams
+from zhtopics.segment.tags import POS_TAGS
 
 logger = logging.getLogger(__name__)
 
@@ -185,13 +186,26 @@ class Segmenter:
             self._init_rjieba(entries)
         self.stopwords = load_stopwords(params)
         self.allowed_pos = set(params.allowed_pos)
+        self._check_allowed_pos(entries)
         self.min_chars = params.min_token_chars
-        allow = read_word_list(params.allowlist) if params.allowlist is not None else []
+        allow = [
+            word for path in (params.allowlist, params.evaluative) if path is not None for word in read_word_list(path)
+        ]
         self.allowlist = {word.upper() if word.isascii() else word for word in allow}
         # cut word (rjieba) or (word, tag) (jieba) → (reason, tag, token); reason None = kept
         self._results: dict = {}
         # token → the one str object shared by all its occurrences
         self._vocabulary: dict[str, str] = {}
+
+    def _check_allowed_pos(self, entries: list[str]) -> None:
+        """``segment.allowed_pos`` names tags jieba gives (:data:`POS_TAGS`) or the user dictionary's own."""
+        known = set(POS_TAGS) - {HASHTAG_TAG} | {tag for entry in entries if (tag := parse_userdict_entry(entry)[2])}
+        unknown = sorted(self.allowed_pos - known)
+        if unknown:
+            raise ZhtopicsError(
+                f"segment.allowed_pos: unknown part-of-speech tag {', '.join(map(repr, unknown))} "
+                f"(jieba's tags: {' '.join(sorted(set(POS_TAGS) - {HASHTAG_TAG}))}; zhtopics.segment.tags names them)"
+            )
 
     def _init_jieba(self, entries: list[str]) -> None:
         import io
