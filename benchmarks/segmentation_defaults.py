@@ -30,9 +30,16 @@ Every setting is segmented with :class:`zhtopics.segment.Segmenter` (rjieba), fi
 with the base parameters' ``filter_extremes``, and fitted with tomotopy (the packaged
 engine parameters) at the corpus's K under several seeds.
 
-Usage (from the project root; about 10 minutes on 2 shared cores)::
+``seed_pipeline``
+    The seed study through the real stages (``zhtopics prepare``, ``segment``, ``train``)
+    with the previous and the packaged defaults, at K = 4 and, with ``--full-sweep``, with
+    the sweep and the model choice (:mod:`benchmarks.segmentation_defaults_seed`).
+
+Usage (from the project root; about 40 minutes on 2 shared cores, most of it the planted
+corpora; ``--corpora`` runs some parts and keeps the others' results)::
 
     nice .venv/bin/python benchmarks/segmentation_defaults.py
+    nice .venv/bin/python benchmarks/segmentation_defaults.py --corpora seed_pipeline --full-sweep
 
 Writes ``benchmarks/results/segmentation_defaults.json`` and ``.md``
 (:mod:`benchmarks.segmentation_defaults_report`).
@@ -424,9 +431,10 @@ def packaged_defaults(params) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpora", nargs="+", default=["seed", "posts", "planted_60", "planted_30"])
+    parser.add_argument("--corpora", nargs="+", default=["seed", "posts", "planted_60", "planted_30", "seed_pipeline"])
     parser.add_argument("--seeds", type=int, default=20, help="tomotopy seeds per setting (planted corpora: 5)")
     parser.add_argument("--markdown-only", action="store_true", help="only write the .md from the .json")
+    parser.add_argument("--full-sweep", action="store_true", help="seed_pipeline: also the whole sweep and choice")
     args = parser.parse_args(argv)
     from benchmarks.segmentation_defaults_report import write_markdown
     from zhtopics.params import load_params
@@ -440,18 +448,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     base = defaults.segment
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    results["machine"] = {
-        "cpus": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-    }
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     results["pos_sets"], results["char_rules"] = POS_SETS, {k: list(v) for k, v in CHAR_RULES.items()}
     results["extra_settings"] = EXTRA_SETTINGS
     results["packaged_defaults"] = packaged_defaults(defaults.segment)
     results.setdefault("corpora", {})
     seeds = list(range(1, args.seeds + 1))
     for name in args.corpora:
-        started = time.perf_counter()
+        started, load = time.perf_counter(), [round(x, 2) for x in os.getloadavg()]
+        if name == "seed_pipeline":
+            from benchmarks.segmentation_defaults_seed import seed_pipeline
+
+            results["seed_pipeline"] = seed_pipeline(STOPWORDS_BEFORE, full_sweep=args.full_sweep)
+            results["seed_pipeline"]["seconds"] = round(time.perf_counter() - started, 1)
+            results["seed_pipeline"]["load_average"] = {"start": load, "end": [round(x, 2) for x in os.getloadavg()]}
+            RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            continue
         if name == "seed":
             corpus, project = seed_corpus()
             measured = measure_corpus(name, corpus, project.segment, seeds, defaults.engines, True)
@@ -461,9 +473,9 @@ def main(argv: list[str] | None = None) -> int:
             doc_chars = int(name.split("_")[1])
             measured = measure_corpus(name, planted_corpus(doc_chars), base, seeds[:5], defaults.engines, False)
         measured["seconds"] = round(time.perf_counter() - started, 1)
+        measured["load_average"] = {"start": load, "end": [round(x, 2) for x in os.getloadavg()]}
         results["corpora"][name] = measured
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     write_markdown(results, RESULTS.with_suffix(".md"))
     print(f"wrote {RESULTS} and {RESULTS.with_suffix('.md')}")

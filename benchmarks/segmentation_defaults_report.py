@@ -146,9 +146,50 @@ def foreign_tokens(corpus: dict, names: list[str]) -> list[str]:
     return lines
 
 
+def seed_pipeline_section(seed: dict) -> list[str]:
+    """The seed study through the real stages with the previous and the packaged defaults."""
+    runs = [key for key in ("before_k4", "after_k4", "before_sweep", "after_sweep") if key in seed]
+    lines = [
+        "## The seed study through the real stages",
+        "",
+        "`zhtopics prepare`, `segment`, `train --k 4` (and, where shown, `train` with the whole sweep and the "
+        "model choice) on `data/raw` with the project's `params.yaml`: `before` with the previous `allowed_pos` "
+        "and stopword list, `after` with the packaged defaults "
+        "(`benchmarks/segmentation_defaults_seed.py`).",
+        "",
+        "| run | tokens kept | tokens in Dictionary | vocabulary | paragraphs without tokens | engine, K | "
+        "mean c_v | stability |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key in runs:
+        run = seed[key]
+        lines.append(
+            f"| {key} | {run['tokens_kept']} | {run['tokens_in_dictionary']} | {run['vocabulary']} | "
+            f"{run['documents_without_tokens']} | {run['engine']}, {run['k']} | {run['chosen_metric_mean']:.3f} | "
+            f"{run['chosen_stability']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Words in the Dictionary only after: {' '.join(seed['vocabulary_added']) or '—'}.",
+        "",
+        f"Words in the Dictionary only before: {' '.join(seed['vocabulary_removed']) or '—'}.",
+        "",
+    ]
+    for key in runs:
+        lines += [f"Topics of {key} (top 10 words of the consensus, `results/topics.csv`):", ""]
+        lines += [f"{i}. {' '.join(words)}" for i, words in enumerate(seed[key]["top_words"])]
+        lines.append("")
+    return lines
+
+
 def write_markdown(results: dict, path: Path) -> None:
     defaults = results.get("packaged_defaults")
     machine = results["machine"]
+    loads = "; ".join(
+        f"{name} {part['load_average']['start']} → {part['load_average']['end']}"
+        for name, part in [*results["corpora"].items(), ("seed_pipeline", results.get("seed_pipeline", {}))]
+        if "load_average" in part
+    )
     seeds = ", ".join(f"{name} {len(corpus['seeds'])} seeds" for name, corpus in results["corpora"].items())
     lines = [
         "# Segmentation defaults, chosen by measurement",
@@ -158,8 +199,8 @@ def write_markdown(results: dict, path: Path) -> None:
         "stopwords; `before defaults` is the previous `allowed_pos` with the previous stopword list "
         "(`benchmarks/corpora/stopwords_before.txt`). Models: tomotopy with the packaged engine parameters, "
         f"{seeds}. "
-        f"Machine: {machine['cpus']} CPUs, load average {machine['load_average_at_start']} at the start, "
-        f"{machine.get('load_average_at_end')} at the end.",
+        f"Machine: {machine['cpus']} CPUs shared with other work; load averages (1, 5, 15 min) at the start "
+        f"and end of each part: {loads}.",
         "",
         "Part-of-speech sets: "
         + "; ".join(f"`{name}` = {' '.join(tags)}" for name, tags in results["pos_sets"].items()),
@@ -189,4 +230,6 @@ def write_markdown(results: dict, path: Path) -> None:
         lines += foreign_tokens(corpus, picked) + [""]
         if name in ("seed", "posts") and chosen:
             lines += top_words(corpus, ["before defaults", chosen])
+    if "seed_pipeline" in results:
+        lines += seed_pipeline_section(results["seed_pipeline"])
     path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
