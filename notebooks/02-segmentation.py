@@ -57,6 +57,14 @@ display(
 run.token_filter
 
 # %% [markdown]
+# ## 按词性 · By part of speech
+# What each part-of-speech tag kept and lost (`token_filter_by_tag.csv`): `segment.allowed_pos`
+# lists the tags kept; `allowlisted_tokens` counts the tokens only an allow-list kept.
+
+# %%
+run.token_filter_by_tag
+
+# %% [markdown]
 # ## 用户词典的作用 · What the user dictionary does
 # Three of this corpus' own texts whose tokens change with the run's user dictionary
 # (`segment.userdict`): the words only one of the two cuts has. The segmenter is built from

@@ -5,7 +5,7 @@ through it. The layout (``make run`` uses the project root as the output folder)
 
     data/interim/     documents.parquet, removed.csv, altered.csv, articles.csv, sources.csv
     data/processed/   tokens.parquet, dictionary.gensim (+ .txt), corpus.mm, bow_*.int*,
-                      token_filter.csv, segment_summary.json
+                      token_filter.csv, token_filter_by_tag.csv, segment_summary.json
     results/          the results tables (:data:`RESULT_FILES`), summary.md, run_manifest.json
     models/           <engine>_k<K>/ per final model, guided_<engine>_k<K>/
     figures/          PNG/SVG figures and topic_map.html
@@ -139,6 +139,10 @@ class OutputPaths:
     @property
     def token_filter(self) -> Path:
         return self.processed / "token_filter.csv"
+
+    @property
+    def token_filter_by_tag(self) -> Path:
+        return self.processed / "token_filter_by_tag.csv"
 
     @property
     def segment_summary(self) -> Path:

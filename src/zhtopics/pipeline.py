@@ -225,7 +225,11 @@ STAGES: tuple[Stage, ...] = (
         params=("segment",),
         ignore_params=("segment.processes", "segment.chunk_size"),
         reads=lambda c: _files(
-            c.paths.interim, c.params.segment.userdict, c.params.segment.stopwords_file, c.params.segment.allowlist
+            c.paths.interim,
+            c.params.segment.userdict,
+            c.params.segment.stopwords_file,
+            c.params.segment.allowlist,
+            c.params.segment.evaluative,
         ),
         writes=lambda c: [c.paths.processed],
     ),

@@ -135,6 +135,10 @@ class RunResults:
         return pd.read_csv(self.require(self.paths.token_filter, "segment"))
 
     @cached_property
+    def token_filter_by_tag(self) -> pd.DataFrame:
+        return pd.read_csv(self.require(self.paths.token_filter_by_tag, "segment"), keep_default_na=False)
+
+    @cached_property
     def segment_summary(self) -> dict:
         return self._json(self.paths.segment_summary, "segment")
 

@@ -96,6 +96,7 @@ class SegmentParams:
     allowed_pos: list[str]
     min_token_chars: int
     allowlist: Path | None
+    evaluative: Path | None
     phrases: Phrases
     filter_extremes: FilterExtremes
 
