@@ -51,9 +51,18 @@ RESULT_FILES = {
 RESULT_STAGES = {
     **dict.fromkeys(("sweep", "stability"), "sweep"),
     **dict.fromkeys(
-        ("model_choice", "topics", "doc_topics", "article_topics", "prevalence_by_group", "engine_comparison"), "train"
+        (
+            "model_choice",
+            "topics",
+            "topic_labels",
+            "doc_topics",
+            "article_topics",
+            "prevalence_by_group",
+            "engine_comparison",
+        ),
+        "train",
     ),
-    **dict.fromkeys(("topic_labels", "topic_evidence", "theme_seed_coverage"), "themes"),
+    **dict.fromkeys(("topic_evidence", "theme_seed_coverage"), "themes"),
     **dict.fromkeys(("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics"), "themes"),
     **dict.fromkeys(("guided_prevalence_by_group", "guided_agreement"), "themes"),
     "summary": "summary",
