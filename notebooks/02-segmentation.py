@@ -57,25 +57,40 @@ display(
 run.token_filter
 
 # %% [markdown]
+# ## 按词性 · By part of speech
+# What each part-of-speech tag kept and lost (`token_filter_by_tag.csv`): `segment.allowed_pos`
+# lists the tags kept; `allowlisted_tokens` counts the tokens only an allow-list kept.
+
+# %%
+run.token_filter_by_tag
+
+# %% [markdown]
 # ## 用户词典的作用 · What the user dictionary does
-# The same sentence cut with and without the run's user dictionary (`segment.userdict`):
-# domain terms stay whole only with it. The segmenter is built from the parameters this
-# run's segmentation used, read from its output folder.
+# Three of this corpus' own texts whose tokens change with the run's user dictionary
+# (`segment.userdict`): the words only one of the two cuts has. The segmenter is built from
+# the parameters this run's segmentation used, read from its output folder (the first 2,000
+# documents are searched).
 
 # %%
 params = run.segment_params()
-sentence = "微信电商在朋友圈卖面膜,公众号和服务号难以把粉丝转化为购买。"
 if params.userdict is None:
     display(Markdown("This run used no user dictionary (`segment.userdict` is null)."))
 else:
-    with_dictionary = Segmenter(params).tokens(sentence)
-    without_dictionary = Segmenter(dataclasses.replace(params, userdict=None)).tokens(sentence)
-    display(
-        Markdown(
-            f"- with: {escape_markdown(' / '.join(with_dictionary))}\n"
-            f"- without: {escape_markdown(' / '.join(without_dictionary))}"
-        )
-    )
+    with_dictionary = Segmenter(params)
+    without_dictionary = Segmenter(dataclasses.replace(params, userdict=None))
+    examples = []
+    for doc_id, text in run.documents_table(["doc_id", "text"]).head(2000).itertuples(index=False):
+        cut_with, cut_without = with_dictionary.tokens(text), without_dictionary.tokens(text)
+        only_with = [t for t in dict.fromkeys(cut_with) if t not in cut_without]
+        only_without = [t for t in dict.fromkeys(cut_without) if t not in cut_with]
+        if only_with or only_without:
+            examples.append(
+                f"- {escape_markdown(doc_id)}: with it {escape_markdown(' / '.join(only_with) or '—')}; "
+                f"without it {escape_markdown(' / '.join(only_without) or '—')}"
+            )
+        if len(examples) == 3:
+            break
+    display(Markdown("\n".join(examples) or "The user dictionary changes none of the first 2,000 documents' tokens."))
 
 # %% [markdown]
 # ## 高频词 · Most frequent terms

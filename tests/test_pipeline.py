@@ -138,7 +138,7 @@ def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypat
     original = zhtopics.themes.stage.run_themes
 
     def killed(context):  # writes part of its outputs, then the process "dies"
-        context.paths.result("topic_labels").write_text("half a fi", encoding="utf-8")
+        context.paths.result("topic_evidence").write_text("half a fi", encoding="utf-8")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(zhtopics.themes.stage, "run_themes", killed)
@@ -148,4 +148,4 @@ def test_a_stage_killed_before_its_record_runs_again(tmp_path, capsys, monkeypat
     assert main(argv) == 0
     # The stages before it completed in the forced run and kept their records (no figures in this run).
     assert [stage for stage in _ran(capsys) if stage != "figures"] == ["themes"]
-    assert (tmp_path / "out" / "results" / "topic_labels.csv").read_text(encoding="utf-8").startswith("topic,")
+    assert (tmp_path / "out" / "results" / "topic_evidence.csv").read_text(encoding="utf-8").startswith("topic,")

@@ -5,7 +5,7 @@ through it. The layout (``make run`` uses the project root as the output folder)
 
     data/interim/     documents.parquet, removed.csv, altered.csv, articles.csv, sources.csv
     data/processed/   tokens.parquet, dictionary.gensim (+ .txt), corpus.mm, bow_*.int*,
-                      token_filter.csv, segment_summary.json
+                      token_filter.csv, token_filter_by_tag.csv, segment_summary.json
     results/          the results tables (:data:`RESULT_FILES`), summary.md, run_manifest.json
     models/           <engine>_k<K>/ per final model, guided_<engine>_k<K>/
     figures/          PNG/SVG figures and topic_map.html
@@ -44,18 +44,29 @@ RESULT_FILES = {
     "guided_prevalence_by_group": "guided_prevalence_by_group.csv",
     "guided_agreement": "guided_agreement.csv",
     "summary": "summary.md",
+    "workbook": "results.xlsx",
     "run_manifest": "run_manifest.json",
 }
 #: The stage that writes each results file (for "not found; run `zhtopics <stage>` first").
 RESULT_STAGES = {
     **dict.fromkeys(("sweep", "stability"), "sweep"),
     **dict.fromkeys(
-        ("model_choice", "topics", "doc_topics", "article_topics", "prevalence_by_group", "engine_comparison"), "train"
+        (
+            "model_choice",
+            "topics",
+            "topic_labels",
+            "doc_topics",
+            "article_topics",
+            "prevalence_by_group",
+            "engine_comparison",
+        ),
+        "train",
     ),
-    **dict.fromkeys(("topic_labels", "topic_evidence", "theme_seed_coverage"), "themes"),
+    **dict.fromkeys(("topic_evidence", "theme_seed_coverage"), "themes"),
     **dict.fromkeys(("guided_topics", "guided_topic_labels", "guided_article_topics", "guided_metrics"), "themes"),
     **dict.fromkeys(("guided_prevalence_by_group", "guided_agreement"), "themes"),
     "summary": "summary",
+    "workbook": "summary",
     "run_manifest": "run",
 }
 #: The prefix of the guided model's folder under ``models/``.
@@ -137,6 +148,10 @@ class OutputPaths:
     @property
     def token_filter(self) -> Path:
         return self.processed / "token_filter.csv"
+
+    @property
+    def token_filter_by_tag(self) -> Path:
+        return self.processed / "token_filter_by_tag.csv"
 
     @property
     def segment_summary(self) -> Path:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.paths import RESULT_STAGES, OutputPaths
+from zhtopics.wording import Units, corpus_units
 
 if TYPE_CHECKING:
     from gensim.corpora import Dictionary
@@ -114,6 +115,11 @@ class RunResults:
     def sources(self) -> pd.DataFrame:
         return pd.read_csv(self.require(self.paths.sources, "prepare"))
 
+    @cached_property
+    def units(self) -> Units:
+        """What the outputs call the documents and their groups (:mod:`zhtopics.wording`)."""
+        return corpus_units(self.sources)
+
     # ------------------------------------------------------------------ stage 2
 
     @cached_property
@@ -127,6 +133,10 @@ class RunResults:
     @cached_property
     def token_filter(self) -> pd.DataFrame:
         return pd.read_csv(self.require(self.paths.token_filter, "segment"))
+
+    @cached_property
+    def token_filter_by_tag(self) -> pd.DataFrame:
+        return pd.read_csv(self.require(self.paths.token_filter_by_tag, "segment"), keep_default_na=False)
 
     @cached_property
     def segment_summary(self) -> dict:

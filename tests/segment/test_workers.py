@@ -10,7 +10,7 @@ import pytest
 
 from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest import TextNormalizer
-from zhtopics.segment import FILTER_REASONS, segment_texts
+from zhtopics.segment import FILTER_REASONS, removed_by_reason, segment_texts
 from zhtopics.segment.segmenter import Segmenter
 
 from ..conftest import segment_prepared
@@ -35,10 +35,16 @@ def test_removed_counts_equal_the_per_text_counts(rjieba_segmenter, seed_prepare
     texts = seed_prepared.documents["text"].tolist()
     removed = defaultdict(Counter)
     expected = [rjieba_segmenter.tokens(text, removed) for text in texts]
-    token_lists, counted = segment_texts(texts, replace(rjieba_segmenter.params, processes=2, chunk_size=40))
+    token_lists, tally = segment_texts(texts, replace(rjieba_segmenter.params, processes=2, chunk_size=40))
     assert token_lists == expected
+    counted = removed_by_reason(tally)
     for reason in FILTER_REASONS:
         assert list(counted[reason].items()) == list(removed[reason].items())  # same order too
+    serial_lists, serial_tally = rjieba_segmenter.segment(texts)
+    assert serial_lists == expected
+    assert list(tally.items()) == list(serial_tally.items())  # kept tokens by tag too, same order
+    kept = sum(n for (reason, _, _), n in tally.items() if reason is None)
+    assert kept == sum(map(len, expected))
 
 
 @pytest.mark.parametrize("processes", [1, 2])

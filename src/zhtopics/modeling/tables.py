@@ -202,7 +202,7 @@ def article_views(
 
 
 def engine_comparison_table(choice: dict, models: dict[str, FittedModel], runs: pd.DataFrame) -> pd.DataFrame:
-    """Both engines at the chosen K: the final seed's scores beside the mean over seeds."""
+    """Every engine at the chosen K: the final seed's scores beside the mean over seeds."""
     settings = summarise_settings(
         runs, pd.DataFrame(choice["settings"])[["engine", "k", "stability"]], choice["metric"]
     )

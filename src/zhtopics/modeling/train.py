@@ -36,6 +36,8 @@ from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
 from zhtopics.results import RunResults
+from zhtopics.small_corpus import small_corpus_warning
+from zhtopics.themes.labels import load_themes, name_topics
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import StageContext
@@ -198,8 +200,9 @@ def write_results(
     runs: pd.DataFrame,
     params: Params,
 ) -> None:
-    """Write topics, doc_topics (with the seed agreement), article_topics and prevalence_by_group (chosen model), the
-    engine comparison and the model choice."""
+    """Write topics, topic_labels (each topic named: :func:`name_chosen_topics`), doc_topics (with
+    the seed agreement and the topic's label), article_topics and prevalence_by_group (chosen
+    model), the engine comparison and the model choice."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
     final = finals[choice["engine"]]
@@ -207,13 +210,18 @@ def write_results(
     models = {engine: consensus.model for engine, consensus in finals.items()}
     documents = run.documents
     write_csv(topic_word_table(chosen, data.dictionary, topn), paths.result("topics"))
+    labels = name_chosen_topics(final, data, params)
+    write_csv(labels, paths.result("topic_labels"))
+    extra = final.agreement_columns(params.train.consensus.min_agreement)
+    names = labels.set_index("topic")["label"]
+    extra["topic_label"] = pd.Series(final.dominant).map(names).fillna("").to_numpy()  # "" without tokens (-1)
     doc_topics = write_doc_topics(
         chosen,
         documents,
         run.token_counts(),
         paths.result("doc_topics"),
         dominant=final.dominant,
-        extra=final.agreement_columns(params.train.consensus.min_agreement),
+        extra=extra,
     )
     articles, by_group = article_views(
         doc_topics, chosen.k, documents, run.removed_or_none(), run.articles, params.prevalence
@@ -225,6 +233,17 @@ def write_results(
             write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))
     write_csv(engine_comparison_table(choice, models, runs), paths.result("engine_comparison"))
     write_text(paths.result("model_choice"), json.dumps(choice, ensure_ascii=False, indent=2) + "\n")
+
+
+def name_chosen_topics(final: SeedConsensus, data: ModelInput, params: Params) -> pd.DataFrame:
+    """The chosen model's topics named after the study's themes (``themes.file``) or by their
+    most distinctive words (:func:`zhtopics.themes.labels.label_topics`), with how many seeds
+    find each (``seeds_found`` of ``seeds``): ``results/topic_labels.csv``."""
+    themes = load_themes(params.themes.file) if params.themes.file is not None else []
+    labels = name_topics(final.model.topic_word, data, themes, params.themes)
+    labels["seeds_found"] = final.alignment.seeds_found.astype(int)
+    labels["seeds"] = len(final.alignment.seeds)
+    return labels
 
 
 def sweep_and_score(context: StageContext) -> tuple[ModelInput, SweepResult, pd.DataFrame, dict]:
@@ -252,6 +271,9 @@ def run_sweep_stage(context: StageContext) -> list[str]:
 def run_train(context: StageContext) -> list[str]:
     """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
     paths, params = context.paths, context.params
+    warning = small_corpus_warning(context.run.segment_summary, params.train.small_corpus)
+    if warning:
+        logger.warning(warning)
     data, sweep, stability, typicality = sweep_and_score(context)
     choice, finals = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
     write_results(choice, finals, data, context.run, sweep.runs, params)

@@ -96,6 +96,7 @@ class SegmentParams:
     allowed_pos: list[str]
     min_token_chars: int
     allowlist: Path | None
+    evaluative: Path | None
     phrases: Phrases
     filter_extremes: FilterExtremes
 
@@ -173,11 +174,21 @@ class ConsensusParams:
 
 
 @dataclass(frozen=True)
+class SmallCorpusParams:
+    """``train.small_corpus``: below any of these sizes a run warns that its corpus is small."""
+
+    documents: int
+    tokens: int
+    vocabulary: int
+
+
+@dataclass(frozen=True)
 class TrainParams:
     """``train``: the final model's consensus and tables (stage 4)."""
 
     topn: int
     consensus: ConsensusParams
+    small_corpus: SmallCorpusParams
 
 
 @dataclass(frozen=True)

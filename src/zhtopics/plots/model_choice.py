@@ -160,7 +160,7 @@ def plot_engine_comparison(
     stability: pd.DataFrame | None = None,
     panels: Sequence[str] = ENGINE_PANELS,
 ) -> Figure:
-    """Both engines at the chosen K, side by side: coherence, stability, diversity, time.
+    """Every engine at the chosen K, side by side: coherence, stability, diversity, time.
 
     Parameters
     ----------

@@ -95,6 +95,7 @@ LEXICON_PARAMS = (
     "segment.userdict",
     "segment.stopwords_file",
     "segment.allowlist",
+    "segment.evaluative",
     "themes.file",
     "figures.glossary",
     "topic_map.font_file",

@@ -28,6 +28,8 @@ from zhtopics.params import PACKAGE_DIR, Params
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.manifest import provenance as run_manifest
 from zhtopics.report.safety import active_content, network_references, redact_paths
+from zhtopics.results import RunResults
+from zhtopics.small_corpus import small_corpus_warning
 from zhtopics.topic_map import font_face_css
 
 if TYPE_CHECKING:
@@ -116,8 +118,9 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
         raise ZhtopicsError(f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
 
 
-def notebook_html(notebook, title: str, footer: str) -> str:
-    """Export an executed notebook to one self-contained HTML page with the footer."""
+def notebook_html(notebook, title: str, footer: str, banner: str = "") -> str:
+    """Export an executed notebook to one self-contained HTML page with the footer, and the
+    ``banner`` (HTML, e.g. :func:`warning_banner`) first in its main content."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -129,7 +132,18 @@ def notebook_html(notebook, title: str, footer: str) -> str:
     page, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     marker = "</main>" if "</main>" in page else "</body>"
     page = page.replace(marker, footer + marker, 1)
+    if banner:
+        opening = page.index(">", page.index("<main") if "<main" in page else page.index("<body")) + 1
+        page = page[:opening] + banner + page[opening:]
     return page.replace("</head>", CODE_STYLE + _cjk_font_style(page) + "</head>", 1)
+
+
+def warning_banner(text: str) -> str:
+    """A warning box for the top of a report (the text escaped)."""
+    return (
+        '<div class="zhtopics-warning" role="alert" style="margin:1em 0;padding:0.8em 1em;border:1px solid #c9a227;'
+        f'background:#fff8e1;border-radius:4px">{html.escape(text)}</div>'
+    )
 
 
 def _cjk_font_style(page: str) -> str:
@@ -186,6 +200,8 @@ def write_reports(paths: OutputPaths, params: Params, notebooks: list[Path] | No
     executed_dir.mkdir(parents=True, exist_ok=True)
     manifest = run_manifest(paths, params)
     footer = footer_html(manifest)
+    warning = small_corpus_warning(RunResults(paths).segment_summary, params.train.small_corpus)
+    banner = warning_banner(warning) if warning else ""
     written, index = [], []
     for notebook in tqdm(notebooks, desc="reports", unit="notebook", disable=None):
         executed = execute_notebook(notebook, paths.root.resolve(), executed_dir / notebook.name)
@@ -197,7 +213,7 @@ def write_reports(paths: OutputPaths, params: Params, notebooks: list[Path] | No
                 redacted,
             )
         title = _title(executed)
-        page = notebook_html(executed, title, footer)
+        page = notebook_html(executed, title, footer, banner)
         fetched = network_references(page)
         if fetched:
             raise ZhtopicsError(

@@ -21,6 +21,8 @@ from zhtopics.params import Params, PrevalenceParams
 from zhtopics.paths import OutputPaths
 from zhtopics.report.safety import escape_markdown
 from zhtopics.results import RunResults
+from zhtopics.small_corpus import small_corpus_warning
+from zhtopics.wording import ARTICLES, Units
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +44,24 @@ def _number(value, digits: int = 3) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
-def _corpus_section(documents: pd.DataFrame, removed: pd.DataFrame, segment: dict, articles: pd.DataFrame) -> list[str]:
+def _corpus_section(
+    documents: pd.DataFrame, removed: pd.DataFrame, segment: dict, articles: pd.DataFrame, units: Units
+) -> list[str]:
     duplicates = int(removed["duplicate_of"].notna().sum())
+    holding = documents["article_id"].nunique()
+    groups = f"{len(articles)} {units.groups if len(articles) != 1 else units.group}; " + (
+        f"{holding} of them hold the {len(documents)} distinct {units.documents} kept (the others repeat "
+        f"{units.documents} kept elsewhere, and are profiled through them); "
+        if holding < len(articles)
+        else f"{len(documents)} distinct {units.documents} kept; "
+    )
     return [
         "### Corpus",
         "",
-        f"{len(articles)} articles; {documents['article_id'].nunique()} of them hold the {len(documents)} distinct "
-        f"paragraphs kept (the others repeat paragraphs kept elsewhere, and are profiled through them); "
-        f"{len(removed)} pieces were removed and recorded in `data/interim/removed.csv` "
-        f"({duplicates} of them duplicate paragraphs). Segmentation keeps a vocabulary of "
+        f"{groups}{len(removed)} pieces were removed and recorded in `data/interim/removed.csv` "
+        f"({duplicates} of them duplicate {units.documents}). Segmentation keeps a vocabulary of "
         f"{segment['vocabulary']} words ({segment['tokens_in_dictionary']} tokens); "
-        f"{len(segment['documents_without_tokens'])} paragraphs have no token left.",
+        f"{len(segment['documents_without_tokens'])} {units.documents} have no token left.",
         "",
     ]
 
@@ -64,7 +73,8 @@ def _model_choice_section(choice: dict, engines: pd.DataFrame) -> list[str]:
         "",
         *_rule_lines(choice),
         "",
-        f"Both engines at K = {choice['k']} (the final model is the consensus of each engine's seeds, numbered "
+        f"{'Both engines' if len(engines) == 2 else 'Every engine swept'} at K = {choice['k']} (the final model is "
+        "the consensus of each engine's seeds, numbered "
         "as its most typical seed, whose scores are shown):",
         "",
         _table(
@@ -122,7 +132,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
 
 
-def _topics_section(labels: pd.DataFrame, evidence: pd.DataFrame, consensus: dict) -> list[str]:
+def _topics_section(labels: pd.DataFrame, evidence: pd.DataFrame, consensus: dict, units: Units) -> list[str]:
     """Every topic: its name, top words, how many seeds find it, and its evidence paragraphs."""
     table = {"topic": labels["topic"], "label": labels["label"]}
     table["seeds finding it"] = labels["seeds_found"].astype(str) + " of " + labels["seeds"].astype(str)
@@ -141,7 +151,7 @@ def _topics_section(labels: pd.DataFrame, evidence: pd.DataFrame, consensus: dic
         f"The final topics are the consensus of the chosen setting's {len(consensus['seeds'])} seeds, numbered as "
         f"seed {consensus['reference_seed']} (the medoid). A seed finds a topic when one of its topics matches it "
         f"with cosine similarity ≥ {consensus['min_similarity']}. A topic no theme names is labelled by its most "
-        f"distinctive words (LDAvis relevance). {flips} of {with_tokens} paragraphs "
+        f"distinctive words (LDAvis relevance). {flips} of {with_tokens} {units.documents} "
         f"({flips / max(with_tokens, 1):.0%}) flip between seeds: fewer than {consensus['min_agreement']:.0%} "
         "of the seeds give them their dominant topic (`seed_agreement`, `flips_between_seeds` in "
         "`results/doc_topics.csv`).",
@@ -169,8 +179,10 @@ def _share_text(name: str, share: float, low: float, high: float) -> str:
     return f"{name} {share:.0%}{interval}"
 
 
-def article_summary_table(articles: pd.DataFrame, prevalence: pd.DataFrame, names: dict, min_docs: int) -> pd.DataFrame:
-    """One row per article: size, then its two main topics with intervals, or what it copies."""
+def article_summary_table(
+    articles: pd.DataFrame, prevalence: pd.DataFrame, names: dict, min_docs: int, units: Units = ARTICLES
+) -> pd.DataFrame:
+    """One row per article (group): size, then its two main topics with intervals, or what it copies."""
     bounds = prevalence.assign(group=prevalence["group"].astype(str)).set_index(["group", "topic"])
     sizes = dict(zip(articles["article_id"].astype(str), articles["paragraphs"]))
     topic_columns = [c for c in articles.columns if c.startswith("topic_") and c[6:].isdigit()]
@@ -187,11 +199,11 @@ def article_summary_table(articles: pd.DataFrame, prevalence: pd.DataFrame, name
                 for t, s in shares.head(2).items()
             )
             if article["paragraphs"] < min_docs:
-                main += f" † (fewer than {min_docs} paragraphs)"
+                main += f" † (fewer than {min_docs} {units.documents})"
         rows.append(
             {
-                "article": f"{article_id} {article['article_title']}",
-                "paragraphs": article["paragraphs"],
+                units.group: f"{article_id} {article['article_title']}",
+                units.documents: article["paragraphs"],
                 "tokens": article["tokens"],
                 "main topics (token share, interval)": main or "no tokens",
             }
@@ -199,8 +211,8 @@ def article_summary_table(articles: pd.DataFrame, prevalence: pd.DataFrame, name
     return pd.DataFrame(rows)
 
 
-def main_topic_counts(articles: pd.DataFrame, names: dict, what: str) -> str:
-    """How many independent articles have each topic as their main one (copies left out)."""
+def main_topic_counts(articles: pd.DataFrame, names: dict, what: str, units: Units = ARTICLES) -> str:
+    """How many independent articles (groups) have each topic as their main one (copies left out)."""
     independent = articles[articles["copy_of"].fillna("").astype(str) == ""] if "copy_of" in articles else articles
     independent = independent[independent["dominant_topic"] >= 0]
     left_out = len(articles) - len(independent)
@@ -208,35 +220,36 @@ def main_topic_counts(articles: pd.DataFrame, names: dict, what: str) -> str:
     counts = counts.loc[counts.map(len).sort_values(ascending=False, kind="stable").index]
     parts = [f"{names.get(t, f'topic {t}')}: {len(ids)} ({', '.join(map(str, ids))})" for t, ids in counts.items()]
     return (
-        f"Main {what} of the {len(independent)} independent articles"
-        + (f" ({left_out} left out: copies of another article or without tokens)" if left_out else "")
+        f"Main {what} of the {len(independent)} independent {units.groups}"
+        + (f" ({left_out} left out: copies of another {units.group} or without tokens)" if left_out else "")
         + ": "
         + "; ".join(parts)
         + "."
     )
 
 
-def _articles_intro(settings: PrevalenceParams, what: str) -> str:
+def _articles_intro(settings: PrevalenceParams, what: str, units: Units) -> str:
+    u = units
     return (
-        f"Share of each article's tokens per {what}, with its {settings.level:.0%} interval (bootstrap over the "
-        f"article's paragraphs, {settings.draws} resamples, seed {settings.seed}; `results/prevalence_by_group.csv`). "
-        f"† marks shares resting on fewer than {settings.min_docs} paragraphs. An excerpt or near-copy of another "
-        "article (most of its paragraphs are duplicates of that article's, `data/interim/removed.csv`) is listed but "
-        "not counted as a separate voice."
+        f"Share of each {u.group}'s tokens per {what}, with its {settings.level:.0%} interval (bootstrap over the "
+        f"{u.group}'s {u.documents}, {settings.draws} resamples, seed {settings.seed}; "
+        f"`results/prevalence_by_group.csv`). † marks shares resting on fewer than {settings.min_docs} {u.documents}. "
+        f"An excerpt or near-copy of another {u.group} (most of its {u.documents} are duplicates of that {u.group}'s, "
+        "`data/interim/removed.csv`) is listed but not counted as a separate voice."
     )
 
 
 def _articles_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
     labels, articles = run.labels, run.article_topics
-    names = dict(zip(labels["topic"], labels["label"]))
+    names, units = dict(zip(labels["topic"], labels["label"])), run.units
     return [
-        "### Which article argues which theme",
+        f"### Which {units.group} argues which theme",
         "",
-        _articles_intro(settings, "topic"),
+        _articles_intro(settings, "topic", units),
         "",
-        _table(article_summary_table(articles, run.prevalence_by_group, names, settings.min_docs)),
+        _table(article_summary_table(articles, run.prevalence_by_group, names, settings.min_docs, units)),
         "",
-        main_topic_counts(articles, names, "topic"),
+        main_topic_counts(articles, names, "topic", units),
         "",
     ]
 
@@ -267,7 +280,8 @@ def _agreement_lines(run: RunResults) -> list[str]:
         left = ", ".join(f"{int(t)} {label}" for t, label in zip(unmatched["guided_topic"], unmatched["guided_label"]))
         lines += [f"Guided topics left unmatched: {left}.", ""]
     lines += [
-        f"Paragraphs: the dominant topics of the {metrics['documents']} paragraphs with tokens under the two models "
+        f"{run.units.documents.capitalize()}: the dominant topics of the {metrics['documents']} {run.units.documents} "
+        "with tokens under the two models "
         f"agree with NMI {_number(metrics['nmi'])}, AMI {_number(metrics['ami'])} and adjusted Rand "
         f"{_number(metrics['adjusted_rand'])} (1 = the same grouping, 0 = chance for AMI and adjusted Rand).",
         "",
@@ -291,15 +305,17 @@ def _guided_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
         labels, articles = run.guided_labels, run.guided_article_topics
         names = dict(zip(labels["topic"], labels["label"]))
         lines += [
-            _articles_intro(settings, "guided topic").replace("prevalence_by_group", "guided_prevalence_by_group"),
-            "",
-            _table(
-                article_summary_table(articles, run.guided_prevalence_by_group, names, settings.min_docs).rename(
-                    columns={"main topics (token share, interval)": "main guided topics (token share, interval)"}
-                )
+            _articles_intro(settings, "guided topic", run.units).replace(
+                "prevalence_by_group", "guided_prevalence_by_group"
             ),
             "",
-            main_topic_counts(articles, names, "guided topic"),
+            _table(
+                article_summary_table(
+                    articles, run.guided_prevalence_by_group, names, settings.min_docs, run.units
+                ).rename(columns={"main topics (token share, interval)": "main guided topics (token share, interval)"})
+            ),
+            "",
+            main_topic_counts(articles, names, "guided topic", run.units),
             "",
         ]
     if run.has("guided_agreement"):
@@ -308,13 +324,17 @@ def _guided_section(run: RunResults, settings: PrevalenceParams) -> list[str]:
 
 
 def render_summary(run: RunResults, params: Params) -> str:
-    """Markdown with the corpus counts, the model choice, both engines, the topics, the
+    """Markdown with the corpus counts, the model choice, every engine at the chosen K, the topics, the
     articles and the guided model (``params``: the run's parameters)."""
     labels, articles = run.labels, run.article_topics
+    warning = small_corpus_warning(run.segment_summary, params.train.small_corpus)
     lines = [
-        *_corpus_section(run.documents_table(["doc_id", "article_id"]), run.removed, run.segment_summary, articles),
+        *([f"> **{warning}**", ""] if warning else []),  # our own words: nothing to escape
+        *_corpus_section(
+            run.documents_table(["doc_id", "article_id"]), run.removed, run.segment_summary, articles, run.units
+        ),
         *_model_choice_section(run.choice, run.engine_comparison),
-        *_topics_section(labels, run.evidence, run.manifest()["consensus"]),
+        *_topics_section(labels, run.evidence, run.manifest()["consensus"], run.units),
         *_articles_section(run, params.prevalence),
         *_guided_section(run, params.prevalence),
     ]
@@ -329,9 +349,12 @@ def write_summary(paths: OutputPaths, summary: str) -> Path:
 
 
 def write_summary_files(run: RunResults, params: Params, readme: Path | None = None) -> list[str]:
-    """``results/summary.md``, and the findings section of ``readme`` when given; the console lines."""
+    """``results/summary.md`` and ``results/results.xlsx`` (:mod:`zhtopics.report.workbook`), and the
+    findings section of ``readme`` when given; the console lines."""
+    from zhtopics.report.workbook import write_workbook
+
     summary = render_summary(run, params)
-    message = f"wrote {write_summary(run.paths, summary)}"
+    message = f"wrote {write_summary(run.paths, summary)} and {write_workbook(run)}"
     if readme is not None:
         changed = update_readme(readme, summary)
         message += f"; {readme} {'updated' if changed else 'unchanged'}"

@@ -1,8 +1,11 @@
 """The segmenter: cut paragraphs into words with jieba or rjieba and filter them into tokens.
 
 A tagger cuts each paragraph into words with part-of-speech tags (with the domain user
-dictionary); a token is kept when it passes, in this order, the filters below, and every
-token removed is counted by reason (``data/processed/token_filter.csv``):
+dictionary); a token is kept when it passes, in this order, the filters below. Every token
+is counted by outcome (kept, or the reason it was removed) and part-of-speech tag
+(:meth:`Segmenter.segment`): ``data/processed/token_filter.csv`` per reason,
+``token_filter_by_tag.csv`` per tag and outcome, kept tokens included (names of the tags:
+:mod:`zhtopics.segment.tags`):
 
 1. ``punctuation`` — no letter or digit in it (jieba tag ``x`` included);
 2. ``number`` — digits, or a number word (jieba tag ``m``, e.g. 一个, 5.0);
@@ -11,7 +14,8 @@ token removed is counted by reason (``data/processed/token_filter.csv``):
 5. ``pos`` — its part-of-speech tag is not in ``segment.allowed_pos``;
 6. ``short`` — fewer than ``segment.min_token_chars`` characters.
 
-Tokens in the allow-list skip rules 3, 5 and 6. What happens to the tokens next (phrases,
+Tokens in the allow-lists (``segment.allowlist`` and ``segment.evaluative``) skip rules 2,
+3, 5 and 6. What happens to the tokens next (phrases,
 Dictionary, ``filter_extremes``) is :mod:`zhtopics.segment.stage`; segmenting many texts in
 worker processes is :mod:`zhtopics.segment.workers`.
 
@@ -84,6 +88,7 @@ from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.ingest.social import HASHTAG
 from zhtopics.params import SegmentParams
+from zhtopics.segment.tags import POS_TAGS
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +100,8 @@ _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9.\-_]*$")
 _USERDICT_ENTRY = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 FILTER_REASONS = ("punctuation", "number", "latin", "stopword", "pos", "short")
 BACKENDS = ("jieba", "rjieba")
+#: The tag counted for a Weibo topic ``#话题#`` kept whole (``corpus.social.hashtags: feature``).
+HASHTAG_TAG = "hashtag"
 
 
 def read_word_list(path: str | Path) -> list[str]:
@@ -179,13 +186,26 @@ class Segmenter:
             self._init_rjieba(entries)
         self.stopwords = load_stopwords(params)
         self.allowed_pos = set(params.allowed_pos)
+        self._check_allowed_pos(entries)
         self.min_chars = params.min_token_chars
-        allow = read_word_list(params.allowlist) if params.allowlist is not None else []
+        allow = [
+            word for path in (params.allowlist, params.evaluative) if path is not None for word in read_word_list(path)
+        ]
         self.allowlist = {word.upper() if word.isascii() else word for word in allow}
-        # cut word (rjieba) or (word, tag) (jieba) → (reason, token); reason None = kept
+        # cut word (rjieba) or (word, tag) (jieba) → (reason, tag, token); reason None = kept
         self._results: dict = {}
         # token → the one str object shared by all its occurrences
         self._vocabulary: dict[str, str] = {}
+
+    def _check_allowed_pos(self, entries: list[str]) -> None:
+        """``segment.allowed_pos`` names tags jieba gives (:data:`POS_TAGS`) or the user dictionary's own."""
+        known = set(POS_TAGS) - {HASHTAG_TAG} | {tag for entry in entries if (tag := parse_userdict_entry(entry)[2])}
+        unknown = sorted(self.allowed_pos - known)
+        if unknown:
+            raise ZhtopicsError(
+                f"segment.allowed_pos: unknown part-of-speech tag {', '.join(map(repr, unknown))} "
+                f"(jieba's tags: {' '.join(sorted(set(POS_TAGS) - {HASHTAG_TAG}))}; zhtopics.segment.tags names them)"
+            )
 
     def _init_jieba(self, entries: list[str]) -> None:
         import io
@@ -214,14 +234,17 @@ class Segmenter:
             if tag:
                 self.userdict_tags[word] = tag
 
-    def classify(self, word: str, flag: str) -> tuple[str | None, str]:
-        """Return ``(reason, token)``: reason is None when the token is kept."""
+    def classify(self, word: str, flag: str, allowlist: bool = True) -> tuple[str | None, str]:
+        """Return ``(reason, token)``: reason is None when the token is kept.
+
+        With ``allowlist=False``, the verdict without the allow-lists (what
+        ``token_filter_by_tag.csv`` uses to count the tokens only they keep)."""
         word = word.strip()
         if not word or flag == "x" or not _HAS_WORD_CHAR.search(word):
             return "punctuation", word
-        if word.isascii() and word.upper() in self.allowlist:
+        if allowlist and word.isascii() and word.upper() in self.allowlist:
             word = word.upper()
-        allowed = word in self.allowlist
+        allowed = allowlist and word in self.allowlist
         if flag == "m" or _NUMBER.match(word):
             return ("number", word) if not allowed else (None, word)
         if _LATIN.match(word) and not allowed:
@@ -255,27 +278,28 @@ class Segmenter:
             for word, tag in self.tokenizer.tag(_LONE_SURROGATE.sub("\ufffd", text), True)
         ]
 
-    def _remember(self, key, word: str, flag: str) -> tuple[str | None, str]:
+    def _remember(self, key, word: str, flag: str) -> tuple[str | None, str, str]:
         reason, token = self.classify(word, flag)
         token = self._vocabulary.setdefault(token, token)
-        result = self._results[key] = (reason, token)
+        result = self._results[key] = (reason, flag, token)
         return result
 
-    def _classified(self, text: str) -> list[tuple[str | None, str]]:
-        """``(reason, token)`` for every word of ``text``, the token objects shared."""
+    def classified(self, text: str) -> list[tuple[str | None, str, str]]:
+        """``(reason, tag, token)`` for every word of ``text`` (reason None: kept), the
+        token objects shared; a hashtag kept whole has the tag :data:`HASHTAG_TAG`."""
         if self.normalizer is not None:
             text = self.normalizer(text)
         if self.hashtags and "#" in text:
             classified, last = [], 0
             for match in HASHTAG.finditer(text):
                 classified += self._classified_words(text[last : match.start()])
-                classified.append((None, self._vocabulary.setdefault(match.group(0), match.group(0))))
+                classified.append((None, HASHTAG_TAG, self._vocabulary.setdefault(match.group(0), match.group(0))))
                 last = match.end()
             return classified + self._classified_words(text[last:])
         return self._classified_words(text)
 
-    def _classified_words(self, text: str) -> list[tuple[str | None, str]]:
-        """:meth:`_classified` of a normalised text without hashtags kept whole."""
+    def _classified_words(self, text: str) -> list[tuple[str | None, str, str]]:
+        """:meth:`classified` of a normalised text without hashtags kept whole."""
         results = self._results
         if self.backend == "rjieba":
             try:
@@ -304,23 +328,35 @@ class Segmenter:
 
     def tokens(self, text: str, removed: dict[str, Counter] | None = None) -> list[str]:
         """The kept tokens of ``text``; removed tokens are counted into ``removed`` by reason."""
-        classified = self._classified(text)
+        classified = self.classified(text)
         if removed is not None:
-            for reason, token in classified:
+            for reason, _, token in classified:
                 if reason is not None and token:
                     removed[reason][token] += 1
-        return [token for reason, token in classified if reason is None]
+        return [token for reason, _, token in classified if reason is None]
 
     def segment(self, texts) -> tuple[list[list[str]], Counter]:
-        """Kept tokens of each text, and how often each ``(reason, token)`` was removed.
+        """Kept tokens of each text, and the tally: how often each ``(reason, tag, token)``
+        occurred, kept tokens included (reason None); whitespace is not counted.
 
-        The counter lists the removed tokens in the order of their first occurrence.
+        The tally lists its keys in the order of their first occurrence
+        (:func:`removed_by_reason` gives the removed tokens by reason).
         """
         counts: Counter = Counter()
         token_lists = []
         for text in texts:
-            classified = self._classified(text)
-            counts.update([result for result in classified if result[0] is not None])
-            token_lists.append([token for reason, token in classified if reason is None])
-        removed = Counter({key: n for key, n in counts.items() if key[1]})  # not whitespace
-        return token_lists, removed
+            classified = self.classified(text)
+            counts.update(classified)
+            token_lists.append([token for reason, _, token in classified if reason is None])
+        tally = Counter({key: n for key, n in counts.items() if key[2]})  # not whitespace
+        return token_lists, tally
+
+
+def removed_by_reason(tally: Counter) -> dict[str, Counter]:
+    """reason → Counter of the tokens removed for it (all tags), from a tally of
+    :meth:`Segmenter.segment`, in the order of their first occurrence."""
+    removed: dict[str, Counter] = {reason: Counter() for reason in FILTER_REASONS}
+    for (reason, _, token), n in tally.items():
+        if reason is not None:
+            removed[reason][token] += n
+    return removed

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,8 @@ from zhtopics.ingest import TextNormalizer
 from zhtopics.params import Phrases, SegmentParams, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
-from zhtopics.segment.segmenter import FILTER_REASONS, Segmenter
+from zhtopics.segment.segmenter import Segmenter
+from zhtopics.segment.tables import token_filter_by_tag_table, token_filter_table
 from zhtopics.segment.workers import segment_texts
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         # 1. segment batch after batch
-        removed = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
+        tally = _segment_batches(documents, unjoined, segmenter, dictionary, params, batch_size)
         # 2. phrases: learned from a stream, applied on the fly
         phrases = None
         if phrase_params.enabled:
@@ -126,29 +127,29 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
     # what the reports demonstrate; processes and chunk_size change how fast, not what
     recorded = params_to_dict(params, paths.root)
     summary["params"] = {key: value for key, value in recorded.items() if key not in ("processes", "chunk_size")}
-    _write_dictionary_and_summaries(dictionary, token_filter_table(removed), summary, paths)
+    filter_tables = (token_filter_table(tally), token_filter_by_tag_table(tally, segmenter))
+    _write_dictionary_and_summaries(dictionary, filter_tables, summary, paths)
     return summary
 
 
 def _segment_batches(
     documents, unjoined: Path, segmenter: Segmenter, dictionary: Dictionary, params: SegmentParams, batch_size: int
-) -> dict[str, Counter]:
+) -> Counter:
     """Step 1 of :func:`segment_corpus`: the documents' tokens, batch after batch, into the
     Parquet file ``unjoined`` (``doc_id``, ``tokens``) and, without phrases, into the
-    Dictionary. Returns the removed tokens counted by reason."""
+    Dictionary. Returns the tally of every token by (reason, tag, token)."""
     import pyarrow.parquet as pq
 
     total = documents.metadata.num_rows
     add_to_dictionary = not params.phrases.enabled
-    removed: dict[str, Counter] = defaultdict(Counter)
+    tally: Counter = Counter()
     with (
         pq.ParquetWriter(unjoined, TOKENS_SCHEMA.remove(3).remove(2)) as writer,
         tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar,
     ):
         for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
-            token_lists, batch_removed = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
-            for reason, counter in batch_removed.items():
-                removed[reason].update(counter)
+            token_lists, batch_tally = segment_texts(batch.column(1).to_pylist(), params, segmenter, progress=False)
+            tally.update(batch_tally)
             writer.write_table(
                 pa.table(
                     [batch.column(0).cast(pa.string()), pa.array(token_lists, pa.list_(pa.string()))],
@@ -158,7 +159,7 @@ def _segment_batches(
             if add_to_dictionary:
                 dictionary.add_documents(token_lists)
             bar.update(batch.num_rows)
-    return removed
+    return tally
 
 
 def _write_tokens_and_bows(
@@ -227,22 +228,6 @@ def _filter_extremes(dictionary: Dictionary, params: SegmentParams) -> None:
     dictionary.lifecycle_events = None  # no timestamps in the saved file: same input, same bytes
 
 
-def token_filter_table(removed: dict[str, Counter]) -> pd.DataFrame:
-    """``token_filter.csv``: per filter reason, tokens removed, distinct tokens and the 20 most frequent."""
-    rows = []
-    for reason in FILTER_REASONS:
-        counter = removed.get(reason, Counter())
-        rows.append(
-            {
-                "reason": reason,
-                "tokens_removed": sum(counter.values()),
-                "distinct_tokens": len(counter),
-                "examples": " ".join(word for word, _ in counter.most_common(20)),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _summary(
     documents: int,
     tokens_kept: int,
@@ -278,13 +263,14 @@ def _summary(
 
 
 def _write_dictionary_and_summaries(
-    dictionary: Dictionary, token_filter: pd.DataFrame, summary: dict, paths: OutputPaths
+    dictionary: Dictionary, filter_tables: tuple[pd.DataFrame, pd.DataFrame], summary: dict, paths: OutputPaths
 ) -> None:
     with atomic_path(paths.dictionary) as temporary:
         dictionary.save(str(temporary))
     with atomic_path(paths.dictionary_text) as temporary:
         dictionary.save_as_text(str(temporary))
-    write_csv(token_filter, paths.processed / "token_filter.csv")
+    write_csv(filter_tables[0], paths.token_filter)
+    write_csv(filter_tables[1], paths.token_filter_by_tag)
     write_text(paths.segment_summary, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import os
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 
 from tqdm import tqdm
 
@@ -54,10 +54,10 @@ def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
         if isinstance(_WORKER_ERROR, ZhtopicsError):
             raise ZhtopicsError(str(_WORKER_ERROR))
         raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
-    token_lists, removed = _WORKER.segment(texts)
+    token_lists, tally = _WORKER.segment(texts)
     index: dict[str, int] = {}
     ids = array("i", [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens])
-    return list(index), ids, array("i", map(len, token_lists)), removed
+    return list(index), ids, array("i", map(len, token_lists)), tally
 
 
 def _processes(params: SegmentParams) -> int:
@@ -73,8 +73,8 @@ def _processes(params: SegmentParams) -> int:
 
 def segment_texts(
     texts: list[str], params: SegmentParams, segmenter: Segmenter | None = None, progress: bool = True
-) -> tuple[list[list[str]], dict[str, Counter]]:
-    """Kept tokens of each text (in input order) and the removed tokens counted by reason.
+) -> tuple[list[list[str]], Counter]:
+    """Kept tokens of each text (in input order) and every token counted by outcome and tag.
 
     Inputs of at least two chunks of ``segment.chunk_size`` texts (null: 1000 for jieba,
     5000 for rjieba) are segmented in ``segment.processes`` worker processes (0 = one per
@@ -96,8 +96,10 @@ def segment_texts(
     Returns
     -------
     token_lists : list of list of str
-    removed : dict
-        reason → Counter of the removed tokens, in the order of their first occurrence.
+    tally : Counter
+        ``(reason, tag, token)`` → occurrences, kept tokens included (reason None), in the
+        order of their first occurrence (:meth:`Segmenter.segment`;
+        :func:`~zhtopics.segment.segmenter.removed_by_reason` gives the removed tokens).
     """
     chunk_size = max(1, params.chunk_size or DEFAULT_CHUNK_SIZE[params.backend])
     processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
@@ -123,10 +125,7 @@ def segment_texts(
     finally:
         if collecting:
             gc.enable()
-    removed: dict[str, Counter] = defaultdict(Counter)
-    for (reason, token), n in counts.items():
-        removed[reason][token] = n
-    return token_lists, removed
+    return token_lists, counts
 
 
 def _segment_in_workers(

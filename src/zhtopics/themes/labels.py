@@ -202,3 +202,21 @@ def seed_coverage(themes: list[dict], vocabulary: dict[str, int]) -> pd.DataFram
             }
         )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def name_topics(topic_word: np.ndarray, data, themes: list[dict], settings) -> pd.DataFrame:
+    """:func:`label_topics` of a model over ``data``'s Dictionary with the ``themes``
+    parameters (``settings``: :class:`~zhtopics.params.ThemesParams`), p(w) the corpus word
+    counts (the Dictionary's ``cfs``)."""
+    word_frequency = np.zeros(data.n_terms)
+    for word_id, count in data.dictionary.cfs.items():
+        word_frequency[word_id] = count
+    return label_topics(
+        topic_word,
+        data.dictionary.token2id,
+        themes,
+        topn=settings.topn,
+        min_score=settings.min_score,
+        word_frequency=word_frequency,
+        relevance_lambda=settings.relevance_lambda,
+    )

@@ -1,9 +1,8 @@
-"""Stage 5: name the chosen model's topics, pick evidence paragraphs, fit the guided model.
+"""Stage 5: evidence paragraphs of the named topics, the themes' seed coverage, the guided model.
 
-Reads the chosen model's ``topic_word.npy`` and ``manifest.json`` (each topic's seed
-support) and ``results/doc_topics.csv`` (through :class:`~zhtopics.results.RunResults`);
-writes ``results/topic_labels.csv`` (with ``seeds_found`` and ``seeds``),
-``topic_evidence.csv``, ``theme_seed_coverage.csv`` and the guided model's
+Reads the topics stage 4 named (``results/topic_labels.csv``, with ``seeds_found`` and
+``seeds``: :func:`zhtopics.modeling.train.write_results`) and ``results/doc_topics.csv``
+(through :class:`~zhtopics.results.RunResults`); writes ``topic_evidence.csv``, ``theme_seed_coverage.csv`` and the guided model's
 ``guided_topics.csv``, ``guided_topic_labels.csv``, ``guided_article_topics.csv``,
 ``guided_prevalence_by_group.csv``, ``guided_agreement.csv``, ``guided_metrics.json`` (and
 ``models/guided_tomotopy_k<K>/``).
@@ -15,11 +14,7 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
 from zhtopics.atomic import write_csv, write_text
-from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.agreement import write_guided_views
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence
@@ -29,7 +24,7 @@ from zhtopics.params import Params, params_to_dict
 from zhtopics.results import RunResults
 from zhtopics.themes.evidence import topic_evidence
 from zhtopics.themes.guided import fit_guided
-from zhtopics.themes.labels import label_topics, load_themes, seed_coverage
+from zhtopics.themes.labels import load_themes, name_topics, seed_coverage
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import StageContext
@@ -57,43 +52,13 @@ EVIDENCE_INPUT = (
 )
 
 
-def word_frequency(data: ModelInput) -> np.ndarray:
-    """Corpus count of every Dictionary word (``cfs``), by id: p(w) of the relevance labels."""
-    counts = np.zeros(data.n_terms)
-    for word_id, count in data.dictionary.cfs.items():
-        counts[word_id] = count
-    return counts
-
-
-def _label(topic_word: np.ndarray, data: ModelInput, themes: list[dict], params: Params):
-    settings = params.themes
-    return label_topics(
-        topic_word,
-        data.dictionary.token2id,
-        themes,
-        topn=settings.topn,
-        min_score=settings.min_score,
-        word_frequency=word_frequency(data),
-        relevance_lambda=settings.relevance_lambda,
-    )
-
-
-def seed_support(manifest: dict, k: int) -> pd.DataFrame:
-    """topic, seeds_found, seeds: how many seeds of the chosen setting find each topic (the
-    model's manifest, written by :mod:`zhtopics.modeling.train`)."""
-    topics = pd.DataFrame(manifest["consensus"]["topics"], columns=["topic", "seeds_found", "seeds"])
-    if topics["topic"].tolist() != list(range(k)):
-        raise ZhtopicsError(f"{manifest['name']}/manifest.json: its consensus does not list topics 0..{k - 1}")
-    return topics
-
-
 def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: RunResults) -> dict:
     """Fit the guided model and write its tables and model folder; return its metrics."""
     paths, settings = run.paths, params.themes
     seed = params.sweep.seeds[0]
     guided, topic_themes = fit_guided(data, themes, settings.guided, params.engines["tomotopy"], seed)
     names = {theme["id"]: theme["name"] for theme in themes}
-    guided_labels = _label(guided.topic_word, data, themes, params)
+    guided_labels = name_topics(guided.topic_word, data, themes, settings)
     guided_labels.insert(1, "seeded_theme", [names.get(t, "(free)") for t in topic_themes])
     top = guided.top_words(data.dictionary, params.sweep.coherence_topn)
     reference = data.reference(params.sweep.coherence_docs)
@@ -144,12 +109,10 @@ def run_themes(context: StageContext) -> list[str]:
             coverage["seeds_in_vocabulary"].sum(),
             coverage["seeds"].sum(),
         )
-    labels = _label(run.topic_word(), data, themes, params)
-    labels = labels.merge(seed_support(run.manifest(), len(labels)), on="topic", how="left")
+    labels = run.labels  # named by stage 4 (zhtopics.modeling.train), which also labels doc_topics.csv
     evidence = topic_evidence(run.doc_topic_shares(EVIDENCE_INPUT), len(labels), settings.evidence_per_topic)
     evidence = evidence.merge(labels[["topic", "label"]], on="topic")
     paths.results.mkdir(parents=True, exist_ok=True)
-    write_csv(labels, paths.result("topic_labels"))
     write_csv(evidence, paths.result("topic_evidence"))
     write_csv(coverage, paths.result("theme_seed_coverage"))
     lines = [
