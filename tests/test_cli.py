@@ -78,7 +78,7 @@ def test_run_writes_the_results_contract(seed_run):
     contract = ["engine", "k", "seed", "c_v", "c_npmi", "u_mass", "diversity", "seconds"]
     assert sweep.columns.tolist()[: len(contract)] == contract  # additions come after the contract's columns
     assert set(sweep.columns[len(contract) :]) <= {"topics", "heldout_ll", "heldout_tokens", "subsample_agreement"}
-    assert len(sweep) == 2 * 2 * 2
+    assert len(sweep) == 3 * 2 * 2  # the default engines (gensim, tomotopy, dmm) x K x seeds
     topics = pd.read_csv(results / "topics.csv")
     assert topics.columns.tolist() == ["topic", "rank", "word", "weight"]
     choice = json.loads((results / "model_choice.json").read_text(encoding="utf-8"))

@@ -145,7 +145,7 @@ def test_the_guided_model_gets_its_own_article_heatmap(small_run, tmp_path, para
 def test_write_figures_names_a_missing_input_and_its_command(small_run, tmp_path, params):
     with pytest.raises(ZhtopicsError, match=r"documents\.parquet: not found; run `zhtopics prepare`"):
         write_figures(RunResults(OutputPaths(tmp_path)), params.figures, params.prevalence)
-    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes`"):
+    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics train`"):
         import shutil
 
         copy = tmp_path / "copy"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from zhtopics.report.summary import _topics_section
+from zhtopics.wording import ARTICLES
 
 LABELS = pd.DataFrame(
     {
@@ -45,10 +46,10 @@ CONSENSUS = {
 
 
 def test_every_topic_has_its_name_words_seed_support_and_evidence_with_titles():
-    text = "\n".join(_topics_section(LABELS, EVIDENCE, CONSENSUS))
+    text = "\n".join(_topics_section(LABELS, EVIDENCE, CONSENSUS, ARTICLES))
     assert "| 0 | 物流与货源 | 5 of 5 |" in text and "| 1 | 信任 · 口碑 · 售后 | 3 of 5 |" in text
     assert "**Topic 1: 信任 · 口碑 · 售后** (found by 3 of 5 seeds). Top words: 消费者 信任 口碑." in text
-    assert "1. 物流之殇 (97%): 货源不稳定\\,物流慢。" in text  # escaped like every data value
+    assert "1. 物流之殇 (97%): 货源不稳定,物流慢。" in text  # a comma is not Markdown: as written
     assert "1. 信任危机 (66%): 口碑\\*靠\\*售后" in text  # paragraphs are escaped: they show as written
     assert "3.  (80%): 仓库\\|库存" in text  # no title: none shown, not "nan"
     long = next(line for line in text.splitlines() if line.startswith("2. 快递难题"))

@@ -75,7 +75,7 @@ def test_write_topic_map_names_missing_inputs(tmp_path, model):
     with pytest.raises(ZhtopicsError, match=r"model_choice\.json: not found; run `zhtopics train`"):
         write_topic_map(RunResults(OutputPaths(tmp_path / "empty")), defaults)
     paths = write_model(tmp_path / "nolabels", model, with_labels=False)
-    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics themes`"):
+    with pytest.raises(ZhtopicsError, match=r"topic_labels\.csv: not found; run `zhtopics train`"):
         write_topic_map(RunResults(paths), defaults)
     with pytest.raises(ZhtopicsError, match="topic_map.terms"):
         write_topic_map(RunResults(paths), load_params(overrides={"topic_map": {"terms": 0}}).topic_map)

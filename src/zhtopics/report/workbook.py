@@ -3,7 +3,9 @@ spreadsheets.
 
 One sheet per CSV table of ``results/`` that the run wrote (topic labels and evidence
 first, then the topics, documents, groups, the model choice's tables and the guided model's),
-each with the CSV's columns and values. Excel holds at most 1,048,576 rows per sheet: a
+each with the CSV's columns and values, except the wall-clock timings
+(:data:`zhtopics.provenance.manifest.TIMING_COLUMNS`, which differ between two runs of the
+same inputs and stay in the CSVs), so that the workbook is reproducible. Excel holds at most 1,048,576 rows per sheet: a
 longer table (``doc_topics`` of a large corpus) keeps its first rows and the ``about`` sheet
 says so; the CSV is always whole.
 
@@ -22,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from zhtopics.atomic import atomic_path
+from zhtopics.provenance.manifest import TIMING_COLUMNS
 from zhtopics.results import RunResults
 
 logger = logging.getLogger(__name__)
@@ -117,6 +120,7 @@ def write_workbook(run: RunResults, max_rows: int = MAX_ROWS) -> Path:
             continue
         source = run.result_file(name)
         table = _typed(pd.read_csv(source, dtype=str, keep_default_na=False, nrows=max_rows))
+        table = table.drop(columns=[c for c in TIMING_COLUMNS if c in table.columns])
         note = ""
         if len(table) >= max_rows:  # more data rows than a sheet holds besides its header
             table = table.iloc[: max_rows - 1]
