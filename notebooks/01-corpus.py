@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 01 语料与清洗 · Corpus and cleaning
 #
-# What the raw input held, how it was split into articles and paragraphs, and what was
-# removed on the way (and why). Every number below is read from `data/interim/`, written
+# What the raw input held, how it was split into groups (articles, or a table's groups) and
+# documents (paragraphs, posts, rows), and what was removed on the way (and why). Every number below is read from `data/interim/`, written
 # by `zhtopics prepare`.
 
 # %% tags=["parameters"]
@@ -32,6 +32,7 @@ from zhtopics.results import RunResults
 plots.use_style()
 run = RunResults.from_folder(out_dir)
 sources, articles, documents, removed = run.sources, run.articles, run.documents, run.removed
+u = run.units  # what this corpus calls its groups and documents (articles and paragraphs, or groups and documents)
 
 # %% [markdown]
 # ## 输入 · Input files
@@ -44,16 +45,18 @@ sources[["source_file", "format", "encoding", "bytes", "articles", "paragraphs",
 duplicates = removed["duplicate_of"].notna()
 display(
     Markdown(
-        f"The input holds **{len(articles)} articles**. After cleaning, **{len(documents)} distinct paragraphs** remain; "
-        f"**{int((~duplicates).sum())} lines or fragments** were removed as non-text (titles, boilerplate, metadata, "
-        f"bylines) and **{int(duplicates.sum())} paragraphs** were kept only once because they repeat another paragraph."
+        f"The input holds **{len(articles)} {u.groups}**. After cleaning, **{len(documents)} distinct {u.documents}** "
+        f"remain; **{int((~duplicates).sum())} lines or fragments** were removed (empty, too short, non-text: titles, "
+        f"boilerplate, metadata, bylines) and **{int(duplicates.sum())} {u.documents}** were kept only once because "
+        f"they repeat another {u.document}."
     )
 )
 
 # %% [markdown]
-# ## 文章 · Articles
-# Paragraphs per article: those kept, and those kept in another article because they are
-# (near) duplicates of it — an excerpt of a longer article is profiled through the full text.
+# ## 文章或分组 · Articles or groups
+# Documents per group (paragraphs per article): those kept, and those kept in another group
+# because they are (near) duplicates of it — an excerpt of a longer article is profiled
+# through the full text.
 
 # %%
 plots.plot_paragraphs_per_article(articles)
@@ -62,7 +65,7 @@ plots.plot_paragraphs_per_article(articles)
 articles
 
 # %% [markdown]
-# ## 段落长度 · Paragraph lengths
+# ## 长度 · Document lengths
 
 # %%
 plots.plot_paragraph_lengths(documents)
@@ -70,7 +73,7 @@ plots.plot_paragraph_lengths(documents)
 # %%
 display(
     Markdown(
-        f"Paragraphs have a median of **{documents['n_chars'].median():.0f} characters** "
+        f"{u.documents.capitalize()} have a median of **{documents['n_chars'].median():.0f} characters** "
         f"(shortest {documents['n_chars'].min()}, longest {documents['n_chars'].max()})."
     )
 )

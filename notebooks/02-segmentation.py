@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 02 分词与词表 · Segmentation and vocabulary
 #
-# jieba cuts each paragraph with the domain user dictionary; stopwords, a part-of-speech
+# jieba cuts each document with the domain user dictionary; stopwords, a part-of-speech
 # filter, numbers, punctuation, Latin noise and single characters are removed (each with
 # its count below), and gensim's `filter_extremes` drops words too rare or too common to
 # inform a topic. Numbers are read from `data/processed/`, written by `zhtopics segment`.
@@ -41,12 +41,12 @@ summary = run.segment_summary
 # %%
 display(
     Markdown(
-        f"Segmentation keeps **{summary['tokens_kept']} tokens** in {summary['documents']} paragraphs. "
+        f"Segmentation keeps **{summary['tokens_kept']} tokens** in {summary['documents']} {run.units.documents}. "
         f"`filter_extremes` (no_below={summary['filter_extremes']['no_below']}, "
         f"no_above={summary['filter_extremes']['no_above']}) reduces the vocabulary from "
         f"{summary['vocabulary_before_filter_extremes']} to **{summary['vocabulary']} words**, leaving "
         f"{summary['tokens_in_dictionary']} tokens for the models; "
-        f"{len(summary['documents_without_tokens'])} paragraphs end up with no token."
+        f"{len(summary['documents_without_tokens'])} {run.units.documents} end up with no token."
     )
 )
 

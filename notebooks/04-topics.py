@@ -17,9 +17,9 @@
 # # 04 主题 · The topics
 #
 # The chosen model's topics: their names, top words, how many seeds find them, the
-# paragraphs that carry them most, how they relate, and an interactive map. The topics are
+# documents (paragraphs) that carry them most, how they relate, and an interactive map. The topics are
 # the consensus of all the seeds of the chosen setting, numbered as its most typical seed.
-# A topic is named after a theme of `data/lexicon/themes.yaml` when the theme's seed words
+# A topic is named after a theme of the study's themes file (`themes.file`) when the theme's seed words
 # carry enough of its top words (the score); otherwise by its most distinctive words (LDAvis
 # relevance). Read from `results/` (`zhtopics train`, `zhtopics themes`).
 
@@ -49,7 +49,7 @@ display(
         f"{len(labels) - len(named)} by their most distinctive words. They are the consensus of "
         f"{len(consensus['seeds'])} seeds, numbered as seed {consensus['reference_seed']}; a seed finds a topic when "
         f"one of its topics matches it with cosine similarity ≥ {consensus['min_similarity']} (`seeds_found`). "
-        f"**{flips} of {consensus['documents_with_tokens']} paragraphs flip between seeds**: fewer than "
+        f"**{flips} of {consensus['documents_with_tokens']} {run.units.documents} flip between seeds**: fewer than "
         f"{consensus['min_agreement']:.0%} of the seeds give them their dominant topic."
     )
 )
@@ -74,9 +74,9 @@ labels.set_index("topic")[
 plots.plot_topic_words(run.topics, labels)
 
 # %% [markdown]
-# ## 证据段落 · Evidence: the paragraphs that carry each topic most
-# Read these before trusting a name. Per topic, the paragraphs whose dominant topic it is and
-# that do not flip between seeds, one per article before a second from the same article,
+# ## 证据 · Evidence: the documents that carry each topic most
+# Read these before trusting a name. Per topic, the documents whose dominant topic it is and
+# that do not flip between seeds, one per group (article) before a second from the same one,
 # highest share first (`src/zhtopics/themes/evidence.py`).
 
 # %%
@@ -94,9 +94,9 @@ for topic, rows in run.evidence.fillna({"article_title": ""}).groupby("topic"):
     display(Markdown("\n".join(lines)))
 
 # %% [markdown]
-# ## 不稳定的段落 · Paragraphs whose topic flips between seeds
-# The share of seeds that give each paragraph its dominant topic (`seed_agreement`), for the
-# flagged paragraphs, least agreed first.
+# ## 不稳定的文档 · Documents whose topic flips between seeds
+# The share of seeds that give each document its dominant topic (`seed_agreement`), for the
+# flagged documents, least agreed first.
 
 # %%
 flipping = run.doc_topic_shares(("doc_id", "text", "article_title", "dominant_topic", "seed_agreement"))

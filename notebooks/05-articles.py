@@ -14,17 +14,17 @@
 # ---
 
 # %% [markdown]
-# # 05 文章与主题 · Which article argues which theme
+# # 05 分组与主题 · Which article (or group) argues which theme
 #
-# Each article's topic shares, weighted by tokens, over all its paragraphs — including
-# paragraphs kept once in another article because they repeat it. Three things keep the
-# view honest:
+# Each group's topic shares (an article's, or those of a table's `corpus.group_column`),
+# weighted by tokens, over all its documents — including documents kept once in another
+# group because they repeat it. Three things keep the view honest:
 #
-# - **size**: every share is shown beside the paragraphs and tokens it rests on, and the
-#   heatmap hatches the articles with fewer than `prevalence.min_docs` paragraphs;
-# - **intervals**: each share carries a bootstrap interval over the article's paragraphs
+# - **size**: every share is shown beside the documents and tokens it rests on, and the
+#   heatmap hatches the groups with fewer than `prevalence.min_docs` documents;
+# - **intervals**: each share carries a bootstrap interval over the group's documents
 #   (`results/prevalence_by_group.csv`);
-# - **copies**: an article most of whose paragraphs are duplicates of another article's
+# - **copies**: a group most of whose documents are duplicates of another group's
 #   (stage 1's `data/interim/removed.csv`) is an excerpt or near-copy of it: it is shown as
 #   such and not counted as a separate voice.
 #
@@ -49,12 +49,13 @@ run = RunResults.from_folder(out_dir)
 settings = run.params.prevalence
 article_topics, labels, prevalence = run.article_topics, run.labels, run.prevalence_by_group
 names = dict(zip(labels["topic"], labels["label"]))
+u = run.units  # articles and paragraphs, or groups and documents
 display(
     Markdown(
-        f"Intervals: {settings.level:.0%} percentile bootstrap over each article's paragraphs "
-        f"({settings.draws} resamples, seed {settings.seed}). Hatched: fewer than {settings.min_docs} paragraphs. "
-        f"An article is a copy of another when at least {settings.copy_min_share:.0%} of its paragraphs are "
-        "duplicates of that article's (and it shares a larger part of itself than the other does)."
+        f"Intervals: {settings.level:.0%} percentile bootstrap over each {u.group}'s {u.documents} "
+        f"({settings.draws} resamples, seed {settings.seed}). Hatched: fewer than {settings.min_docs} {u.documents}. "
+        f"A {u.group} is a copy of another when at least {settings.copy_min_share:.0%} of its {u.documents} are "
+        f"duplicates of that {u.group}'s (and it shares a larger part of itself than the other does)."
     )
 )
 
@@ -64,15 +65,15 @@ plots.plot_article_topic_heatmap(
 )
 
 # %%
-article_summary_table(article_topics, prevalence, names, settings.min_docs).set_index("article")
+article_summary_table(article_topics, prevalence, names, settings.min_docs, u).set_index(u.group)
 
 # %%
-display(Markdown(escape_markdown(main_topic_counts(article_topics, names, "topic"))))
+display(Markdown(escape_markdown(main_topic_counts(article_topics, names, "topic", u))))
 
 # %% [markdown]
 # ## 转载 · Excerpts and copies
-# `copied_share`: the share of the article's paragraphs that `copy_of` also has (for an
-# independent article, the largest share any other article has).
+# `copied_share`: the share of the group's documents (an article's paragraphs) that
+# `copy_of` also has (for an independent group, the largest share any other group has).
 
 # %%
 sizes = dict(zip(article_topics["article_id"].astype(str), article_topics["paragraphs"]))
@@ -85,9 +86,9 @@ copies.set_index("article_id")
 # A second model is fitted with the theme seed words as priors (tomotopy `set_word_prior`):
 # one topic per theme, plus free ones. It shows what the texts say when asked about the
 # themes directly; it does not replace the unsupervised model above. Below: its topics, its
-# article view (same rules: sizes, intervals, copies), and how far the two models agree —
+# view by group (same rules: sizes, intervals, copies), and how far the two models agree —
 # topics matched one to one by the Hungarian method on the similarity of their word
-# distributions (1 − Jensen–Shannon distance), and the paragraphs' dominant topics compared
+# distributions (1 − Jensen–Shannon distance), and the documents' dominant topics compared
 # by NMI, AMI and adjusted Rand.
 
 # %%
@@ -121,18 +122,19 @@ if run.has("guided_prevalence_by_group"):
             prevalence=guided_prevalence,
             level=settings.level,
             min_docs=settings.min_docs,
-            title="Which article argues which theme: the guided model (seed words as priors)",
+            title=f"Which {u.group} argues which theme: the guided model (seed words as priors)",
         )
     )
-    display(article_summary_table(guided_articles, guided_prevalence, guided_names, settings.min_docs))
-    display(Markdown(escape_markdown(main_topic_counts(guided_articles, guided_names, "guided topic"))))
+    display(article_summary_table(guided_articles, guided_prevalence, guided_names, settings.min_docs, u))
+    display(Markdown(escape_markdown(main_topic_counts(guided_articles, guided_names, "guided topic", u))))
 
 # %%
 if run.has("guided_agreement"):
     agreement = run.guided_metrics["agreement"]
     display(
         Markdown(
-            f"Paragraph assignments (dominant topic of the {agreement['documents']} paragraphs with tokens): "
+            f"{u.document.capitalize()} assignments (dominant topic of the {agreement['documents']} {u.documents} "
+            "with tokens): "
             f"NMI {agreement['nmi']}, AMI {agreement['ami']}, adjusted Rand {agreement['adjusted_rand']} "
             f"(1 = the same grouping; 0 = chance for AMI and adjusted Rand). "
             f"{agreement['matched_topics']} topics matched, mean similarity {agreement['mean_matched_similarity']}."
