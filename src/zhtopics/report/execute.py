@@ -110,9 +110,11 @@ def execute_notebook(notebook: Path, out_dir: Path, executed: Path):
             cwd=str(out_dir),
             progress_bar=False,
             log_output=False,
-            # the kernel's own warnings (e.g. "running over TCP without encryption": it listens on
-            # localhost only) are not the reader's business; errors still show
-            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}", "--IPKernelApp.log_level=ERROR"],
+            # the kernel's own log (e.g. "running over TCP without encryption": it listens on
+            # localhost only; "KeyboardInterrupt caught in kernel" when papermill stops a kernel
+            # that is slow to shut down on a busy machine) is not the reader's business; a cell
+            # that fails is still reported, as PapermillExecutionError below
+            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_SETUP}", "--IPKernelApp.log_level=CRITICAL"],
         )
     except papermill.PapermillExecutionError as error:
         raise ZhtopicsError(f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}") from None
