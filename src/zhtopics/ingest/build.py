@@ -83,7 +83,7 @@ class _CorpusBuilder:
             unit = "row" if path.suffix.lower() in TABLE_SUFFIXES else "line"
             problems.append(f"{altered} {unit}{'s' * (altered > 1)} altered, see altered.csv")
         logger.info(
-            "%s: %s, encoding %s, %d articles, %d paragraphs",
+            "%s: %s, encoding %s, %d groups (articles), %d documents (paragraphs)",
             source_file,
             info["format"],
             info["encoding"],

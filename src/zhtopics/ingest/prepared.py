@@ -72,7 +72,7 @@ def write_prepared(prepared: PreparedCorpus, paths: OutputPaths) -> None:
     ):
         write_csv(table, path)
     logger.info(
-        "wrote %s (%d paragraphs), removed.csv (%d rows) and altered.csv (%d rows)",
+        "wrote %s (%d documents), removed.csv (%d rows) and altered.csv (%d rows)",
         paths.documents,
         len(prepared.documents),
         len(prepared.removed),

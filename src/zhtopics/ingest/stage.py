@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from zhtopics.ingest.build import prepare_corpus
 from zhtopics.ingest.prepared import write_prepared
+from zhtopics.wording import corpus_units
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import StageContext
@@ -27,13 +28,14 @@ def run_prepare(context: StageContext) -> list[str]:
     prepared = prepare_corpus(context.input, context.params.corpus)
     write_prepared(prepared, paths)
     lines = []
+    units = corpus_units(prepared.sources)
     for _, source in prepared.sources.iterrows():
         status = source.get("status", "ok")
         if status in ("ok", "warning"):
             problem = f" ({source['problem']})" if status == "warning" else ""
             lines.append(
                 f"read {source['source_file']}: {source['format']}, encoding {source['encoding']}, "
-                f"{source['articles']} articles, {source['paragraphs']} paragraphs{problem}"
+                f"{source['articles']} {units.groups}, {source['paragraphs']} {units.documents}{problem}"
             )
         else:
             lines.append(f"{source['source_file']}: {status}: {source['problem']}")
@@ -41,7 +43,7 @@ def run_prepare(context: StageContext) -> list[str]:
     if len(prepared.altered):
         altered = f", {paths.altered} ({len(prepared.altered)} changed, with the original text)"
     lines.append(
-        f"wrote {paths.documents} ({len(prepared.documents)} paragraphs) and "
+        f"wrote {paths.documents} ({len(prepared.documents)} {units.documents}) and "
         f"{paths.removed} ({len(prepared.removed)} removals with reasons){altered}"
     )
     return lines

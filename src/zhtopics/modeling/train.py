@@ -284,5 +284,5 @@ def run_train(context: StageContext) -> list[str]:
         f"chose {choice['engine']} at K={choice['k']}{kept} by the rule {params.selection.rule} "
         f"(results/model_choice.json gives its reasons); wrote {paths.models}/ and {paths.results}/",
         f"consensus of {len(final.alignment.seeds)} seeds (numbered as seed {final.model.seed}): seeds finding "
-        f"each topic {final.alignment.seeds_found.tolist()}; {flips} paragraphs flip between seeds",
+        f"each topic {final.alignment.seeds_found.tolist()}; {flips} {context.run.units.documents} flip between seeds",
     ]
