@@ -59,7 +59,7 @@ display(
 # through the full text.
 
 # %%
-plots.plot_paragraphs_per_article(articles)
+plots.plot_paragraphs_per_article(articles, u)
 
 # %%
 articles
@@ -68,7 +68,7 @@ articles
 # ## 长度 · Document lengths
 
 # %%
-plots.plot_paragraph_lengths(documents)
+plots.plot_paragraph_lengths(documents, u)
 
 # %%
 display(

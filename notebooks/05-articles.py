@@ -61,7 +61,7 @@ display(
 
 # %%
 plots.plot_article_topic_heatmap(
-    article_topics, labels, prevalence=prevalence, level=settings.level, min_docs=settings.min_docs
+    article_topics, labels, prevalence=prevalence, level=settings.level, min_docs=settings.min_docs, units=u
 )
 
 # %%
@@ -122,6 +122,7 @@ if run.has("guided_prevalence_by_group"):
             prevalence=guided_prevalence,
             level=settings.level,
             min_docs=settings.min_docs,
+            units=u,
             title=f"Which {u.group} argues which theme: the guided model (seed words as priors)",
         )
     )

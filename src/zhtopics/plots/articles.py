@@ -16,6 +16,7 @@ from matplotlib.ticker import PercentFormatter
 from zhtopics.modeling.copies import describe_copy
 from zhtopics.plots.labels import shorten, topic_names
 from zhtopics.plots.style import MUTED, TEXT, _one_axes, _say_empty
+from zhtopics.wording import ARTICLES, Units
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def plot_article_topic_heatmap(
     prevalence: pd.DataFrame | None = None,
     level: float | None = None,
     min_docs: int | None = None,
-    title: str = "Which article argues which topic",
+    title: str | None = None,
+    units: Units = ARTICLES,
 ) -> Figure:
     """Articles (rows) by topics (columns): the share of each article's tokens per topic.
 
@@ -123,8 +125,10 @@ def plot_article_topic_heatmap(
     min_docs : int, optional
         Rows resting on fewer paragraphs than this are hatched (``prevalence.min_docs``);
         None marks none.
-    title : str
-        The first line of the title.
+    title : str, optional
+        The first line of the title (default "Which <group> argues which topic").
+    units : Units
+        What the corpus calls its groups and documents (:attr:`zhtopics.results.RunResults.units`).
 
     Returns
     -------
@@ -164,18 +168,23 @@ def plot_article_topic_heatmap(
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.colorbar(image, ax=ax, label="share of the article's tokens", format=PercentFormatter(1.0), shrink=0.8)
-    caption = "Share of each article's tokens per topic"
+    fig.colorbar(image, ax=ax, label=f"share of the {units.group}'s tokens", format=PercentFormatter(1.0), shrink=0.8)
+    caption = f"Share of each {units.group}'s tokens per topic"
     if np.isfinite(low).any():
-        caption += f";\nunder it, its {'' if level is None else f'{level:.0%} '}interval (bootstrap over the article's paragraphs)"
+        caption += f";\nunder it, its {'' if level is None else f'{level:.0%} '}interval (bootstrap over the {units.group}'s {units.documents})"
+    title = title or f"Which {units.group} argues which topic"
     ax.set_title(f"{title}\n{caption}", fontsize=10)
     handles = []
     if thin.any():
         handles.append(
-            Patch(facecolor="white", edgecolor=MUTED, hatch=THIN_HATCH, label=f"fewer than {min_docs} paragraphs")
+            Patch(
+                facecolor="white", edgecolor=MUTED, hatch=THIN_HATCH, label=f"fewer than {min_docs} {units.documents}"
+            )
         )
     if copied.any():
-        handles.append(Patch(facecolor="#e8e8e8", label="excerpt or copy of another article: not a separate voice"))
+        handles.append(
+            Patch(facecolor="#e8e8e8", label=f"excerpt or copy of another {units.group}: not a separate voice")
+        )
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     return fig

@@ -13,11 +13,12 @@ from matplotlib.ticker import MaxNLocator
 from zhtopics.plots.labels import reason_category, shorten
 from zhtopics.plots.style import MUTED, TEXT, _barh, _integer_x, _one_axes, _say_empty
 from zhtopics.plots.vocabulary import most_frequent
+from zhtopics.wording import ARTICLES, Units
 
 logger = logging.getLogger(__name__)
 
 
-def plot_paragraphs_per_article(articles: pd.DataFrame) -> Figure:
+def plot_paragraphs_per_article(articles: pd.DataFrame, units: Units = ARTICLES) -> Figure:
     """Paragraphs of each article: kept, or duplicates of paragraphs kept in another article.
 
     Parameters
@@ -25,6 +26,9 @@ def plot_paragraphs_per_article(articles: pd.DataFrame) -> Figure:
     articles : DataFrame
         ``data/interim/articles.csv``: article_id, article_title, paragraphs_kept,
         duplicates_elsewhere.
+    units : Units
+        What the corpus calls them (:attr:`zhtopics.results.RunResults.units`): articles and
+        paragraphs, or groups and documents.
 
     Returns
     -------
@@ -33,7 +37,7 @@ def plot_paragraphs_per_article(articles: pd.DataFrame) -> Figure:
     """
     fig, ax = _one_axes(8.5, 0.42 * len(articles) + 1.6)
     if articles.empty:
-        _say_empty(ax, "no articles")
+        _say_empty(ax, f"no {units.groups}")
         return fig
     labels = [f"{a} {shorten(t, 20)}" for a, t in zip(articles["article_id"], articles["article_title"])]
     kept = articles["paragraphs_kept"].to_numpy(dtype=int)
@@ -41,23 +45,32 @@ def plot_paragraphs_per_article(articles: pd.DataFrame) -> Figure:
     _barh(ax, labels, kept, color="C0", value_format=None, label="kept")
     positions = np.arange(len(articles))
     bars = ax.barh(
-        positions, elsewhere, left=kept, color=MUTED, label="duplicate of a paragraph kept in another article"
+        positions,
+        elsewhere,
+        left=kept,
+        color=MUTED,
+        label=f"duplicate of a {units.document} kept in another {units.group}",
     )
     ax.bar_label(bars, labels=[str(total) for total in kept + elsewhere], padding=3, fontsize=8, color=TEXT)
     ax.set_xlim(0, 1.12 * max(1, (kept + elsewhere).max()))  # margins would stop at the stacked bars' sticky edges
     _integer_x(ax)
-    ax.set_xlabel("paragraphs")
-    ax.set_title(f"Paragraphs per article ({len(articles)} articles, {kept.sum()} paragraphs kept)")
+    ax.set_xlabel(units.documents)
+    ax.set_title(
+        f"{units.documents.capitalize()} per {units.group} "
+        f"({len(articles)} {units.groups}, {kept.sum()} {units.documents} kept)"
+    )
     ax.legend(loc="upper right")
     return fig
 
 
-def plot_paragraph_lengths(documents: pd.DataFrame) -> Figure:
+def plot_paragraph_lengths(documents: pd.DataFrame, units: Units = ARTICLES) -> Figure:
     """Histogram of paragraph lengths in characters, with the median marked.
 
     Parameters
     ----------
     documents : DataFrame
+    units : Units
+        What the corpus calls its documents (:attr:`zhtopics.results.RunResults.units`).
         ``data/interim/documents.parquet`` (column ``n_chars``).
 
     Returns
@@ -67,7 +80,7 @@ def plot_paragraph_lengths(documents: pd.DataFrame) -> Figure:
     fig, ax = _one_axes(8, 4.5)
     lengths = documents["n_chars"].dropna().astype(int).to_numpy()
     if lengths.size == 0:
-        _say_empty(ax, "no paragraphs")
+        _say_empty(ax, f"no {units.documents}")
         return fig
     step = 10 if lengths.max() > 40 else 2
     bins = np.arange(lengths.min() // step * step, lengths.max() + step + 1, step)
@@ -76,9 +89,9 @@ def plot_paragraph_lengths(documents: pd.DataFrame) -> Figure:
     ax.axvline(median, color="C3", linestyle="--", linewidth=1.2, label=f"median {median:.0f} characters")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(
-        xlabel="characters per paragraph (after cleaning)",
-        ylabel="paragraphs",
-        title=f"Paragraph lengths ({lengths.size} paragraphs kept; bins of {step} characters)",
+        xlabel=f"characters per {units.document} (after cleaning)",
+        ylabel=units.documents,
+        title=f"{units.document.capitalize()} lengths ({lengths.size} {units.documents} kept; bins of {step} characters)",
     )
     ax.legend(loc="upper right")
     return fig

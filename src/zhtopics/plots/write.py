@@ -35,6 +35,7 @@ from zhtopics.plots.style import SAVE_METADATA, save_figure
 from zhtopics.plots.topics import plot_topic_similarity, plot_topic_words
 from zhtopics.plots.vocabulary import plot_top_terms, plot_wordcloud
 from zhtopics.results import RunResults
+from zhtopics.wording import ARTICLES, Units
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class FigureInputs:
     engine_comparison: pd.DataFrame
     topic_word: np.ndarray
     guided: GuidedInputs | None = None
+    units: Units = ARTICLES
 
 
 def load_figure_inputs(run: RunResults) -> FigureInputs:
@@ -102,6 +104,7 @@ def load_figure_inputs(run: RunResults) -> FigureInputs:
         guided=GuidedInputs(run.guided_article_topics, run.guided_prevalence_by_group, run.guided_labels)
         if run.has("guided_article_topics")
         else None,
+        units=run.units,
     )
 
 
@@ -129,10 +132,10 @@ def figure_makers(
 ) -> dict[str, Callable[[], Figure]]:
     """File stem → function drawing that figure, in the order they are written
     (``articles_guided_heatmap`` only when the run has a guided model)."""
-    marks = {"level": prevalence.level, "min_docs": prevalence.min_docs}
+    marks = {"level": prevalence.level, "min_docs": prevalence.min_docs, "units": data.units}
     makers = {
-        "corpus_paragraphs_per_article": lambda: plot_paragraphs_per_article(data.articles),
-        "corpus_paragraph_lengths": lambda: plot_paragraph_lengths(data.documents),
+        "corpus_paragraphs_per_article": lambda: plot_paragraphs_per_article(data.articles, data.units),
+        "corpus_paragraph_lengths": lambda: plot_paragraph_lengths(data.documents, data.units),
         "corpus_removed": lambda: plot_removed(data.removed),
         "vocabulary_top_terms": lambda: plot_top_terms(data.term_counts, settings.top_terms, glossary),
         "vocabulary_wordcloud": lambda: plot_wordcloud(data.term_counts, glossary, settings.wordcloud_words),
@@ -161,7 +164,7 @@ def figure_makers(
             glossary,
             guided.prevalence,
             **marks,
-            title="Which article argues which theme: the guided model (seed words as priors)",
+            title=f"Which {data.units.group} argues which theme: the guided model (seed words as priors)",
         )
     return makers
 
