@@ -227,15 +227,13 @@ def write_outputs(result: dict, out: Path) -> None:
 
 def update_readme(readme: Path, section: str) -> bool:
     """Replace the text between the rule-validation markers of ``readme``; True if it changed."""
-    text = readme.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{readme}: no rule-validation markers ({START} ... {END})")
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    new = f"{before}{START}\n{section}{END}{after}"
-    if new != text:
-        readme.write_text(new, encoding="utf-8")
-    return new != text
+    from zhtopics.errors import ZhtopicsError
+    from zhtopics.report.summary import replace_marked_section
+
+    try:
+        return replace_marked_section(readme, START, END, section, "rule-validation")
+    except ZhtopicsError as error:
+        raise SystemExit(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,7 @@ from pathlib import Path
 from zhtopics.atomic import is_temporary
 from zhtopics.cache import StageCache
 from zhtopics.params import PACKAGE_DIR, Params, params_to_dict
-from zhtopics.paths import GUIDED_PREFIX, OutputPaths
+from zhtopics.paths import GUIDED_PREFIX, RESULT_STAGES, OutputPaths
 from zhtopics.provenance.code import code_digest, module_closure
 from zhtopics.results import RunResults
 
@@ -163,27 +163,9 @@ def _model_dirs(context: StageContext, guided: bool) -> list[Path]:
     )
 
 
-TRAIN_RESULTS = (
-    "sweep",
-    "stability",
-    "model_choice",
-    "topics",
-    "topic_labels",
-    "doc_topics",
-    "article_topics",
-    "prevalence_by_group",
-    "engine_comparison",
-)
-THEMES_RESULTS = (
-    "topic_evidence",
-    "theme_seed_coverage",
-    "guided_topics",
-    "guided_topic_labels",
-    "guided_article_topics",
-    "guided_metrics",
-    "guided_prevalence_by_group",
-    "guided_agreement",
-)
+#: The results files of stages 3-4 and of stage 5, as paths.RESULT_STAGES assigns them.
+TRAIN_RESULTS = tuple(name for name, stage in RESULT_STAGES.items() if stage in ("sweep", "train"))
+THEMES_RESULTS = tuple(name for name, stage in RESULT_STAGES.items() if stage == "themes")
 
 
 def _train_writes(context: StageContext) -> list[Path]:

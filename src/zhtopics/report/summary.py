@@ -362,19 +362,31 @@ def write_summary_files(run: RunResults, params: Params, readme: Path | None = N
 
 
 def update_readme(readme: Path, summary: str) -> bool:
-    """Replace the text between the findings markers of ``readme``; True if it changed.
+    """Replace the text between the findings markers of ``readme``; True if it changed."""
+    return replace_marked_section(readme, START, END, f"{summary}\n", "findings")
 
-    The new README is written to a temporary file beside it (same permissions) and renamed
-    over it, so an interrupted run never leaves a truncated README."""
-    readme = Path(readme)
-    text = readme.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise ZhtopicsError(f"{readme}: no findings markers ({START} ... {END})")
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    new = f"{before}{START}\n{summary}\n{END}{after}"
+
+def replace_marked_section(path: Path, start: str, end: str, section: str, name: str) -> bool:
+    """Replace the text between the ``start`` and ``end`` marker lines of ``path`` with
+    ``section``; True if it changed.
+
+    The new file is written to a temporary file beside it (same permissions) and renamed over
+    it, so an interrupted run never leaves a truncated file.
+
+    Raises
+    ------
+    ZhtopicsError
+        When ``path`` lacks the markers (``name`` says which section).
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise ZhtopicsError(f"{path}: no {name} markers ({start} ... {end})")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    new = f"{before}{start}\n{section}{end}{after}"
     if new != text:
-        with atomic_path(readme) as temporary:
+        with atomic_path(path) as temporary:
             temporary.write_text(new, encoding="utf-8")
-            shutil.copymode(readme, temporary)
+            shutil.copymode(path, temporary)
     return new != text

@@ -21,6 +21,7 @@ from zhtopics.modeling.metrics import COHERENCE_MEASURES, coherence
 from zhtopics.modeling.tables import topic_word_table
 from zhtopics.modeling.train import model_versions, write_model
 from zhtopics.params import Params, params_to_dict
+from zhtopics.paths import RESULT_STAGES
 from zhtopics.results import RunResults
 from zhtopics.themes.evidence import topic_evidence
 from zhtopics.themes.guided import fit_guided
@@ -32,13 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: The guided model's results files (removed when the guided model is skipped).
-GUIDED_RESULTS = (
-    "guided_topics",
-    "guided_topic_labels",
-    "guided_article_topics",
-    "guided_metrics",
-    "guided_prevalence_by_group",
-    "guided_agreement",
+GUIDED_RESULTS = tuple(
+    name for name, stage in RESULT_STAGES.items() if stage == "themes" and name.startswith("guided_")
 )
 #: The columns of doc_topics.csv that evidence needs besides the topic shares.
 EVIDENCE_INPUT = (
