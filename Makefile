@@ -1,16 +1,20 @@
 # zhtopics -- `make` lists the targets. `make run` / `make test` set up .venv
 # from the pinned requirements.lock on first use (and again whenever the lock
 # or pyproject.toml changes); nothing is taken from the machine's site-packages.
+# `make test` and `make bench` add the Spark extra (requirements-spark.lock, about
+# 0.5 GB); `make bench` also the peers' packages (requirements-bench.lock).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
+BENCH_STAMP := $(VENV)/.installed-bench
 ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run verify figures reports bench lint test lab lock clean distclean
+.PHONY: help venv spark run verify figures reports bench lint test lab lock clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET   (ARGS=... for run, PYTEST_ARGS=... for test)"
@@ -31,6 +35,19 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP) ## set up .venv from the pinned lock if missing or stale
 
+# The extras' locks pin only what they add to requirements.lock: installed with --no-deps.
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	@echo ">> installing requirements-spark.lock (pyspark) into $(VENV)"
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -r requirements-spark.lock
+	@touch $@
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	@echo ">> installing requirements-bench.lock (the peer pipelines' packages) into $(VENV)"
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -r requirements-bench.lock
+	@touch $@
+
+spark: $(SPARK_STAMP) ## add the Spark extra (pyspark, about 0.5 GB) to .venv, for `zhtopics run --spark`
+
 run: venv ## regenerate everything from data/raw/ (extra options: ARGS=...)
 	$(BIN)/zhtopics run data/raw --out . --readme README.md $(ARGS)
 
@@ -43,7 +60,7 @@ figures: venv ## redraw figures/ from the current results (after make run)
 reports: venv ## re-execute the notebooks into reports/*.html (after make run)
 	$(BIN)/zhtopics report --out .
 
-bench: venv ## speed, memory and planted-topic recovery up to 10^6 documents (about 15 minutes on 2 cores)
+bench: venv $(SPARK_STAMP) $(BENCH_STAMP) ## speed, memory and planted-topic recovery up to 10^6 documents (about 15 minutes on 2 cores)
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 LINTED := src tests benchmarks tools notebooks
@@ -52,7 +69,7 @@ lint: venv ## ruff: lint and formatting check (configured in pyproject.toml)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
-test: lint ## lint, then run the test suite (extra options: PYTEST_ARGS=...)
+test: lint $(SPARK_STAMP) ## lint, then run the test suite (the Spark tests included) (extra options: PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # JupyterLab refuses to run as root unless told (containers and CI machines often are root).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -155,4 +156,37 @@ def test_installed_version_equals_lock(name, lock):
         pytest.fail(f"{name} is not installed in {sys.prefix}; run `make venv`")
     assert installed == lock[name], (
         f"{name} {installed} is installed but requirements.lock pins {lock[name]}; run `make venv`"
+    )
+
+
+@pytest.mark.parametrize("extra", sorted(sync.EXTRA_LOCKS))
+def test_extra_lock_adds_only_what_the_extra_needs(extra, pyproject, lock):
+    """An extra's lock pins every line with ==, names the extra's own requirements and
+    repeats nothing of requirements.lock (the Makefile installs it with --no-deps)."""
+    path = sync.EXTRA_LOCKS[extra]
+    pins = sync.read_lock(path)
+    requirements = [sync.requirement_name(r) for r in pyproject["project"]["optional-dependencies"][extra]]
+    missing = [name for name in requirements if name not in pins]
+    assert not missing, f"{path.name} does not pin the {extra} extra's {missing}; run `make lock`"
+    repeated = sorted(set(pins) & set(lock))
+    assert not repeated, f"{path.name} repeats pins of requirements.lock: {repeated}"
+
+
+def test_bench_lock_has_bertopic_without_torch():
+    pins = sync.read_lock(sync.EXTRA_LOCKS["bench"])
+    assert "bertopic" in pins
+    assert not {"torch", "sentence-transformers", "transformers"} & set(pins)
+
+
+def test_installed_pyspark_equals_its_lock():
+    """`make test` installs the Spark extra; outside CI a venv without it skips this."""
+    pinned = sync.read_lock(sync.EXTRA_LOCKS["spark"])
+    try:
+        installed = importlib.metadata.version("pyspark")
+    except importlib.metadata.PackageNotFoundError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("pyspark is not installed: on CI, `make test` installs requirements-spark.lock")
+        pytest.skip("pyspark is not installed (`make spark`)")
+    assert installed == pinned["pyspark"], (
+        f"pyspark {installed} installed, requirements-spark.lock pins {pinned['pyspark']}"
     )

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "requirements.lock"
+#: The optional extras' locks: extra → lock file (each pins only what it adds to LOCK).
+EXTRA_LOCKS = {"spark": ROOT / "requirements-spark.lock", "bench": ROOT / "requirements-bench.lock"}
 ENVIRONMENT = ROOT / "environment.yml"
 
 ENV_NAME = "zhtopics"
@@ -182,6 +184,9 @@ def render_environment(pyproject: dict | None = None, pins: dict[str, str] | Non
         "# after regenerating requirements.lock -- do not edit the pins by hand; change",
         "# the conda/pip name mapping in tools/sync_environment.py instead.",
         "#   conda env create -f environment.yml && conda activate zhtopics",
+        "# Optional extras, pinned in their own locks (only what they add to this one):",
+        "#   pip install --no-deps -r requirements-spark.lock   # zhtopics run --spark",
+        "#   pip install --no-deps -r requirements-bench.lock   # make bench's peer pipelines",
         f"name: {ENV_NAME}",
         "channels:",
         *[f"  - {channel}" for channel in CHANNELS],
