@@ -238,6 +238,7 @@ class FiguresParams:
     top_terms: int
     topic_words: int
     wordcloud_words: int
+    max_groups: int
 
 
 @dataclass(frozen=True)
