@@ -98,6 +98,8 @@ EXPECTED = {
     "topics_similarity.png",
     "articles_topics_heatmap.png",
     "articles_topics_heatmap.svg",
+    "prevalence_by_group.png",
+    "prevalence_by_group.svg",
 }
 
 

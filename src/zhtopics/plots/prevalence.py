@@ -100,7 +100,8 @@ def plot_shares_over_time(
         ax.set_xlim(-0.5, len(periods) - 0.5)
     documents = ", ".join(f"{p}: {int(counts[p])}" for p in periods[:6]) + (" …" if len(periods) > 6 else "")
     fig.suptitle(
-        f"Each topic's share of the tokens per period; band: its {_interval_caption(level, units.documents)}\n"
+        f"Each topic's share of the tokens per period; {'band' if len(periods) > 1 else 'bar'}: its "
+        f"{_interval_caption(level, units.documents)} (none for one {units.document})\n"
         f"{units.documents} per period: {documents}",
         fontsize=10,
         color=TEXT,
@@ -178,7 +179,9 @@ def plot_group_intervals(
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlim(-0.02, 1.02)
         ax.grid(axis="y", visible=False)
-    axes[0].set_yticks(y, [f"{g} {titles.get(g, '')}".strip() for g in order], fontsize=7.5)
+    axes[0].set_yticks(y, [f"{g} {titles.get(g, '')}".strip() for g in order])
+    for ax in axes:
+        ax.tick_params(axis="y", labelsize=7.5)
     axes[0].set_ylim(len(order) - 0.5, -0.5)
     caption = (
         f"Each {units.group}'s share of a topic (dot) and its {_interval_caption(level, 'its ' + units.documents)}"
