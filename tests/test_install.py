@@ -80,6 +80,7 @@ def test_an_installed_package_runs_the_seed_study_from_another_folder(installed,
             "04-topics",
             "05-articles",
             "06-engines",
+            "07-prevalence",
             "index",
         )
     ]

@@ -52,7 +52,7 @@ USER_ERRNOS = {
     errno.ELOOP,
 }
 #: Flags that set a ``corpus`` parameter.
-CORPUS_FLAGS = ("text_column", "id_column", "group_column", "encoding", "txt_format", "sheet")
+CORPUS_FLAGS = ("text_column", "id_column", "group_column", "time_column", "encoding", "txt_format", "sheet")
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--text-column", help="table column holding the text (default: corpus.text_column)")
     inputs.add_argument("--id-column", help="table column with a unique id per row")
     inputs.add_argument("--group-column", help="table column grouping rows (article, author, ...)")
+    inputs.add_argument("--time-column", help="table column of dates: topic shares per period (prevalence.period)")
     inputs.add_argument("--encoding", help="input encoding (default: detect UTF-8, GB18030/GBK, Big5)")
     inputs.add_argument("--sheet", help="the sheet of an .xlsx workbook, by name or number (default: the first)")
     inputs.add_argument(

@@ -35,10 +35,13 @@ PARAMS = """\
 corpus:
   # A table (.csv .tsv .jsonl .parquet .xlsx): the column holding the text; an optional id
   # column and group column (e.g. the user, the source, the article). Every other column
-  # passes through to the results (a `date` column, for instance).
+  # passes through to the results (a `date` column, for instance). A time column gives the
+  # topic shares per period (results/prevalence_by_time.csv; prevalence.period: year,
+  # quarter or month).
   text_column: text
   id_column: null
   group_column: null
+  time_column: null
   # An .xlsx workbook: the sheet, by name or number (0 is the first); null = the first.
   sheet: null
 

@@ -253,6 +253,22 @@ class RunResults:
         return self.table("prevalence_by_group", dtype={"group": str})
 
     @cached_property
+    def prevalence_by_time(self) -> pd.DataFrame:
+        """``prevalence_by_time.csv``: period, topic, share, low, high, n_docs, n_tokens (written
+        when the run has dates: ``corpus.time_column`` or years the articles state)."""
+        return self.table("prevalence_by_time", dtype={"period": str})
+
+    @cached_property
+    def undated(self) -> pd.DataFrame:
+        """``undated.csv``: the documents (or articles) left out of the periods, with the reason."""
+        return self.table("undated", dtype=str, keep_default_na=False)
+
+    @cached_property
+    def article_years(self) -> pd.DataFrame:
+        """``article_years.csv``: the year each article states (empty where none), as written."""
+        return self.table("article_years", dtype={"article_id": str, "stated_as": str, "lines": str})
+
+    @cached_property
     def engine_comparison(self) -> pd.DataFrame:
         return self.table("engine_comparison")
 

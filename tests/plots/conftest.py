@@ -136,6 +136,22 @@ def tables() -> dict:
         "labels": labels,
         "article_topics": article_topics,
         "prevalence": prevalence,
+        # results/prevalence_by_time.csv: three years, topic 0 rising
+        "prevalence_by_time": pd.DataFrame(
+            [
+                {
+                    "period": str(2014 + y),
+                    "topic": t,
+                    "share": share,
+                    "low": share - 0.05,
+                    "high": share + 0.05,
+                    "n_docs": 10 + y,
+                    "n_tokens": 100,
+                }
+                for y in range(3)
+                for t, share in enumerate([0.2 + 0.2 * y, 0.5 - 0.1 * y, 0.3 - 0.1 * y])
+            ]
+        ),
         "engine_comparison": engine_comparison,
         "topic_word": topic_word,
     }

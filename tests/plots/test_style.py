@@ -20,9 +20,11 @@ from zhtopics.plots import (
     plot_article_topic_heatmap,
     plot_coherence_by_k,
     plot_engine_comparison,
+    plot_group_intervals,
     plot_paragraph_lengths,
     plot_paragraphs_per_article,
     plot_removed,
+    plot_shares_over_time,
     plot_stability_by_k,
     plot_top_terms,
     plot_topic_similarity,
@@ -47,6 +49,10 @@ PLOTS = {
     "heatmap": lambda t, g: plot_article_topic_heatmap(t["article_topics"], t["labels"]),
     "similarity": lambda t, g: plot_topic_similarity(t["topic_word"], t["labels"]),
     "engines": lambda t, g: plot_engine_comparison(t["engine_comparison"], t["sweep"], t["stability"]),
+    "over_time": lambda t, g: plot_shares_over_time(t["prevalence_by_time"], t["labels"], g, level=0.95),
+    "group_intervals": lambda t, g: plot_group_intervals(
+        t["prevalence"], t["labels"], t["article_topics"], g, level=0.95, min_docs=3
+    ),
 }
 
 

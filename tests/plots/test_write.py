@@ -98,6 +98,8 @@ EXPECTED = {
     "topics_similarity.png",
     "articles_topics_heatmap.png",
     "articles_topics_heatmap.svg",
+    "prevalence_by_group.png",
+    "prevalence_by_group.svg",
 }
 
 
@@ -125,7 +127,7 @@ def test_write_figures_with_gloss_and_png_only(small_run):
         SEED_PARAMS, overrides={"figures": {"gloss": True, "formats": ["png"], "top_terms": 5, "topic_words": 3}}
     )
     written = write_figures(small_run, settings.figures, settings.prevalence)
-    assert all(p.suffix == ".png" for p in written) and len(written) == 12
+    assert all(p.suffix == ".png" for p in written) and len(written) == 13
 
 
 def test_the_guided_model_gets_its_own_article_heatmap(small_run, tmp_path, params):

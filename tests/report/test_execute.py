@@ -37,7 +37,7 @@ def slice_run(tmp_path_factory) -> OutputPaths:
 
 def test_notebooks_are_numbered_paired_and_without_outputs():
     notebooks = list_notebooks()
-    assert [p.name[:2] for p in notebooks] == ["01", "02", "03", "04", "05", "06"]
+    assert [p.name[:2] for p in notebooks] == ["01", "02", "03", "04", "05", "06", "07"]
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]

@@ -394,7 +394,12 @@ class _CorpusBuilder:
                 path, "empty file" if path.stat().st_size == 0 else "no rows: the file holds only blank lines"
             )
         text_column = _table_column(path, columns, self.params.text_column)
-        for option, column in (("--id-column", id_column), ("--group-column", group_column)):
+        checked = (
+            ("--id-column", id_column),
+            ("--group-column", group_column),
+            ("--time-column", self.params.time_column),
+        )
+        for option, column in checked:
             if column is not None and column not in columns:
                 raise InputError(path, f"no column '{column}' for {option} (columns: {', '.join(columns)})")
         if group_column is None:

@@ -1,4 +1,5 @@
-"""Topic shares per group of documents, with a bootstrap interval (``results/prevalence_by_group.csv``).
+"""Topic shares per group of documents, with a bootstrap interval (``results/prevalence_by_group.csv``,
+and ``results/prevalence_by_time.csv``, whose groups are periods: :mod:`zhtopics.modeling.periods`).
 
 A group is an article of the seed corpus (or a value of ``corpus.group_column``): its share
 of topic *t* is the token-weighted mean of its documents' shares of *t*, the same number
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 #: Columns of ``results/prevalence_by_group.csv`` (the results contract).
 PREVALENCE_COLUMNS = ["group", "topic", "share", "low", "high", "n_docs", "n_tokens"]
+#: Columns of ``results/prevalence_by_time.csv`` (the results contract; ``n_tokens`` added after).
+PREVALENCE_TIME_COLUMNS = ["period", "topic", "share", "low", "high", "n_docs", "n_tokens"]
 #: At most this many resampled shares (draws × groups × topics) are held at once; more
 #: groups are bootstrapped block by block.
 _BLOCK_VALUES = 10_000_000
@@ -239,7 +242,7 @@ def group_shares(
     return GroupShares(list(labels), share, low, high, sizes, totals.round().astype(np.int64))
 
 
-def prevalence_table(shares: GroupShares, topics: list[int] | None = None) -> pd.DataFrame:
+def prevalence_table(shares: GroupShares, topics: list[int] | None = None, key: str = "group") -> pd.DataFrame:
     """``results/prevalence_by_group.csv``: one row per group and topic (:data:`PREVALENCE_COLUMNS`).
 
     Parameters
@@ -248,12 +251,15 @@ def prevalence_table(shares: GroupShares, topics: list[int] | None = None) -> pd
         From :func:`group_shares`.
     topics : list of int, optional
         The topic numbers of the columns (default 0 … K-1).
+    key : str
+        The name of the first column: ``group``, or ``period`` for ``prevalence_by_time.csv``
+        (:data:`PREVALENCE_TIME_COLUMNS`).
     """
     n_groups, k = shares.share.shape
     topics = list(range(k)) if topics is None else list(topics)
     table = pd.DataFrame(
         {
-            "group": np.repeat(np.asarray(shares.groups, dtype=object), k),
+            key: np.repeat(np.asarray(shares.groups, dtype=object), k),
             "topic": np.tile(topics, n_groups),
             "share": shares.share.ravel(),
             "low": shares.low.ravel(),
@@ -263,4 +269,4 @@ def prevalence_table(shares: GroupShares, topics: list[int] | None = None) -> pd
         }
     )
     table[["share", "low", "high"]] = table[["share", "low", "high"]].round(6)
-    return table[PREVALENCE_COLUMNS]
+    return table[[key, *PREVALENCE_COLUMNS[1:]]]

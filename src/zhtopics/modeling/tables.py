@@ -6,6 +6,8 @@
   with the copies of :mod:`zhtopics.modeling.copies` (columns ``copy_of``, ``copied_share``);
 - ``prevalence_by_group.csv``: :mod:`zhtopics.modeling.prevalence` over the same
   occurrences (both from :func:`article_views`);
+- ``prevalence_by_time.csv``: the same over periods (:func:`time_view`, the periods from
+  :mod:`zhtopics.modeling.periods`);
 - ``engine_comparison.csv``: :func:`engine_comparison_table`.
 
 All are pure functions of their inputs except :func:`write_doc_topics`.
@@ -24,6 +26,7 @@ from zhtopics.atomic import atomic_path
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.copies import find_copies, shared_paragraphs
 from zhtopics.modeling.engines import FittedModel
+from zhtopics.modeling.periods import Dating
 from zhtopics.modeling.prevalence import group_shares, prevalence_table
 from zhtopics.modeling.select import summarise_settings
 from zhtopics.params import PrevalenceParams
@@ -199,6 +202,42 @@ def article_views(
     order = {article: i for i, article in enumerate(table["article_id"])}
     prevalence = prevalence.sort_values("group", key=lambda g: g.map(order), kind="stable").reset_index(drop=True)
     return table, prevalence
+
+
+def time_view(
+    doc_topics: pd.DataFrame,
+    k: int,
+    dating: Dating,
+    settings: PrevalenceParams,
+    doc_topic: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """``prevalence_by_time.csv``: one row per period and topic, periods in time order.
+
+    Parameters
+    ----------
+    doc_topics : DataFrame
+        doc_id, n_tokens, topic_0 … topic_{K-1} of every document.
+    k : int
+        The number of topics.
+    dating : Dating
+        The documents' periods (:func:`zhtopics.modeling.periods.corpus_dating`).
+    settings : PrevalenceParams
+        ``prevalence``: the bootstrap (draws, level, seed), as for the groups.
+    doc_topic : ndarray, optional
+        S × D × K shares of several seeds' aligned models (default: those of ``doc_topics``).
+    """
+    columns = [f"topic_{i}" for i in range(k)]
+    rows = pd.Index(doc_topics["doc_id"].astype(str)).get_indexer(dating.doc_ids)
+    known = rows >= 0
+    order = np.argsort(np.asarray(dating.periods[known], dtype=str), kind="stable")
+    shares = group_shares(
+        doc_topics[columns].to_numpy(dtype=float) if doc_topic is None else doc_topic,
+        doc_topics["n_tokens"].to_numpy(),
+        rows[known][order],
+        np.asarray(dating.periods[known], dtype=str)[order],
+        settings,
+    )
+    return prevalence_table(shares, key="period")
 
 
 def engine_comparison_table(choice: dict, models: dict[str, FittedModel], runs: pd.DataFrame) -> pd.DataFrame:

@@ -28,10 +28,18 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
+from zhtopics.modeling.periods import Dating, corpus_dating
 from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
 from zhtopics.modeling.select import typical_seed
 from zhtopics.modeling.sweep import SweepResult, code_version, keep_runs, run_sweep, stability_table
-from zhtopics.modeling.tables import article_views, engine_comparison_table, topic_word_table, write_doc_topics
+from zhtopics.modeling.tables import (
+    article_views,
+    engine_comparison_table,
+    paragraph_occurrences,
+    time_view,
+    topic_word_table,
+    write_doc_topics,
+)
 from zhtopics.params import Params, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
@@ -199,10 +207,12 @@ def write_results(
     run: RunResults,
     runs: pd.DataFrame,
     params: Params,
+    dating: tuple[Dating | None, pd.DataFrame | None] = (None, None),
 ) -> None:
     """Write topics, topic_labels (each topic named: :func:`name_chosen_topics`), doc_topics (with
     the seed agreement and the topic's label), article_topics and prevalence_by_group (chosen
-    model), the engine comparison and the model choice."""
+    model), prevalence_by_time, undated and article_years (when ``dating``, from
+    :func:`run_dating`, has periods), the engine comparison and the model choice."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
     final = finals[choice["engine"]]
@@ -228,11 +238,49 @@ def write_results(
     )
     write_csv(articles, paths.result("article_topics"))
     write_csv(by_group, paths.result("prevalence_by_group"))
+    write_time_results(run, doc_topics, chosen.k, *dating, params)
     for engine, fitted in models.items():
         if engine != choice["engine"]:
             write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))
     write_csv(engine_comparison_table(choice, models, runs), paths.result("engine_comparison"))
     write_text(paths.result("model_choice"), json.dumps(choice, ensure_ascii=False, indent=2) + "\n")
+
+
+def run_dating(run: RunResults, params: Params) -> tuple[Dating | None, pd.DataFrame | None]:
+    """The documents' periods (:func:`zhtopics.modeling.periods.corpus_dating`), read before the
+    sweep so that a time column without dates stops the run at once."""
+    documents = run.documents
+    removed = run.removed_or_none()
+    return corpus_dating(
+        documents,
+        paragraph_occurrences(documents, removed),
+        removed,
+        run.articles,
+        params.corpus.time_column,
+        params.prevalence.period,
+    )
+
+
+def write_time_results(
+    run: RunResults,
+    doc_topics: pd.DataFrame,
+    k: int,
+    dating: Dating | None,
+    years: pd.DataFrame | None,
+    params: Params,
+) -> None:
+    """``prevalence_by_time.csv`` and ``undated.csv`` (and ``article_years.csv`` when the
+    periods are the years the articles state); without periods, none (a previous run's removed)."""
+    paths = run.paths
+    for name, table in (("article_years", years), ("undated", None if dating is None else dating.undated)):
+        if table is None:
+            paths.result(name).unlink(missing_ok=True)
+        else:
+            write_csv(table, paths.result(name))
+    if dating is None:
+        paths.result("prevalence_by_time").unlink(missing_ok=True)
+        return
+    write_csv(time_view(doc_topics, k, dating, params.prevalence), paths.result("prevalence_by_time"))
 
 
 def name_chosen_topics(final: SeedConsensus, data: ModelInput, params: Params) -> pd.DataFrame:
@@ -268,19 +316,36 @@ def run_sweep_stage(context: StageContext) -> list[str]:
     ]
 
 
+def _time_lines(dating: Dating | None, documents: str, paths: OutputPaths) -> list[str]:
+    """The console line on the periods: how many, and how many left out (never silently)."""
+    if dating is None:
+        return []
+    periods = len(set(dating.periods.tolist()))
+    undated = dating.undated
+    left = f"{len(undated)} {'articles' if (undated['doc_id'] == '').all() and len(undated) else documents}"
+    reasons = ", ".join(f"{n} {why}" for why, n in undated["reason"].value_counts(sort=False).items())
+    return [
+        f"prevalence by time from the {dating.source}: {periods} period{'s' * (periods != 1)} in "
+        f"{paths.result('prevalence_by_time')}; {left} without a period"
+        + (f" ({reasons}; listed in {paths.result('undated')})" if len(undated) else "")
+    ]
+
+
 def run_train(context: StageContext) -> list[str]:
     """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
     paths, params = context.paths, context.params
     warning = small_corpus_warning(context.run.segment_summary, params.train.small_corpus)
     if warning:
         logger.warning(warning)
+    dating = run_dating(context.run, params)
     data, sweep, stability, typicality = sweep_and_score(context)
     choice, finals = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
-    write_results(choice, finals, data, context.run, sweep.runs, params)
+    write_results(choice, finals, data, context.run, sweep.runs, params, dating)
     final = finals[choice["engine"]]
     flips = int(final.flips(params.train.consensus.min_agreement).sum())
     kept = f", {choice['topics']} topics kept" if choice.get("topics", choice["k"]) != choice["k"] else ""
     return [
+        *_time_lines(dating[0], context.run.units.documents, paths),
         f"chose {choice['engine']} at K={choice['k']}{kept} by the rule {params.selection.rule} "
         f"(results/model_choice.json gives its reasons); wrote {paths.models}/ and {paths.results}/",
         f"consensus of {len(final.alignment.seeds)} seeds (numbered as seed {final.model.seed}): seeds finding "

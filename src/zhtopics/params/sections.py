@@ -55,6 +55,7 @@ class CorpusParams:
     text_column: str | None
     id_column: str | None
     group_column: str | None
+    time_column: str | None
     sheet: str | int | None = field(metadata=_expected("null, a sheet name or a sheet number (0 is the first)"))
     encoding: str
     opencc: str | None = field(metadata=_expected("null or a string (an OpenCC configuration such as t2s)"))
@@ -199,6 +200,7 @@ class PrevalenceParams:
     level: float
     seed: int
     bootstrap_max_docs: int
+    period: Literal["year", "quarter", "month"]
     min_docs: int
     copy_min_share: float
 
@@ -236,6 +238,7 @@ class FiguresParams:
     top_terms: int
     topic_words: int
     wordcloud_words: int
+    max_groups: int
 
 
 @dataclass(frozen=True)

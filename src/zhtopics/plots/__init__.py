@@ -2,7 +2,8 @@
 
 One module per family of figures: :mod:`~zhtopics.plots.corpus`,
 :mod:`~zhtopics.plots.vocabulary`, :mod:`~zhtopics.plots.model_choice`,
-:mod:`~zhtopics.plots.topics` and :mod:`~zhtopics.plots.articles`. Every ``plot_*``
+:mod:`~zhtopics.plots.topics`, :mod:`~zhtopics.plots.articles` and
+:mod:`~zhtopics.plots.prevalence`. Every ``plot_*``
 function takes tables or arrays and returns a :class:`matplotlib.figure.Figure`; none
 saves or shows anything, and none touches pyplot's list of open figures. Their common look
 (the bundled CJK font, ``zhtopics.mplstyle``) is in :mod:`~zhtopics.plots.style`, the text
@@ -21,6 +22,7 @@ In a notebook::
 from zhtopics.plots.articles import plot_article_topic_heatmap
 from zhtopics.plots.corpus import plot_paragraph_lengths, plot_paragraphs_per_article, plot_removed
 from zhtopics.plots.model_choice import plot_coherence_by_k, plot_engine_comparison, plot_stability_by_k
+from zhtopics.plots.prevalence import plot_group_intervals, plot_shares_over_time
 from zhtopics.plots.style import font_path, use_style
 from zhtopics.plots.topics import plot_topic_similarity, plot_topic_words
 from zhtopics.plots.vocabulary import plot_top_terms, plot_wordcloud
@@ -31,9 +33,11 @@ __all__ = [
     "plot_article_topic_heatmap",
     "plot_coherence_by_k",
     "plot_engine_comparison",
+    "plot_group_intervals",
     "plot_paragraph_lengths",
     "plot_paragraphs_per_article",
     "plot_removed",
+    "plot_shares_over_time",
     "plot_stability_by_k",
     "plot_top_terms",
     "plot_topic_similarity",

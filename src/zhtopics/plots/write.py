@@ -31,6 +31,7 @@ from zhtopics.plots.model_choice import (
     plot_engine_comparison,
     plot_stability_by_k,
 )
+from zhtopics.plots.prevalence import plot_group_intervals, plot_shares_over_time
 from zhtopics.plots.style import SAVE_METADATA, save_figure
 from zhtopics.plots.topics import plot_topic_similarity, plot_topic_words
 from zhtopics.plots.vocabulary import plot_top_terms, plot_wordcloud
@@ -46,6 +47,8 @@ VECTOR_FIGURES = {
     "articles_topics_heatmap",
     "articles_guided_heatmap",
     "topics_top_words",
+    "prevalence_by_group",
+    "prevalence_over_time",
 }
 
 
@@ -77,6 +80,7 @@ class FigureInputs:
     topic_word: np.ndarray
     guided: GuidedInputs | None = None
     units: Units = ARTICLES
+    prevalence_by_time: pd.DataFrame | None = None
 
 
 def load_figure_inputs(run: RunResults) -> FigureInputs:
@@ -105,6 +109,7 @@ def load_figure_inputs(run: RunResults) -> FigureInputs:
         if run.has("guided_article_topics")
         else None,
         units=run.units,
+        prevalence_by_time=run.prevalence_by_time if run.has("prevalence_by_time") else None,
     )
 
 
@@ -131,7 +136,8 @@ def figure_makers(
     data: FigureInputs, settings: FiguresParams, glossary: Mapping[str, str] | None, prevalence: PrevalenceParams
 ) -> dict[str, Callable[[], Figure]]:
     """File stem → function drawing that figure, in the order they are written
-    (``articles_guided_heatmap`` only when the run has a guided model)."""
+    (``articles_guided_heatmap`` only when the run has a guided model, ``prevalence_over_time``
+    only when it has periods)."""
     marks = {"level": prevalence.level, "min_docs": prevalence.min_docs, "units": data.units}
     makers = {
         "corpus_paragraphs_per_article": lambda: plot_paragraphs_per_article(data.articles, data.units),
@@ -156,6 +162,20 @@ def figure_makers(
             data.article_topics, data.labels, glossary, data.prevalence, **marks
         ),
     }
+    makers["prevalence_by_group"] = lambda: plot_group_intervals(
+        data.prevalence,
+        data.labels,
+        data.article_topics,
+        glossary,
+        prevalence.level,
+        prevalence.min_docs,
+        settings.max_groups,
+        data.units,
+    )
+    if data.prevalence_by_time is not None:
+        makers["prevalence_over_time"] = lambda: plot_shares_over_time(
+            data.prevalence_by_time, data.labels, glossary, prevalence.level, data.units
+        )
     guided = data.guided
     if guided is not None:
         makers["articles_guided_heatmap"] = lambda: plot_article_topic_heatmap(
