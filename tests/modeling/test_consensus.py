@@ -8,7 +8,13 @@ from gensim.corpora import Dictionary
 from sklearn.metrics import normalized_mutual_info_score
 
 from zhtopics.modeling import ModelInput
-from zhtopics.modeling.consensus import align_seeds, consensus_doc_topic, match_topics, seed_consensus
+from zhtopics.modeling.consensus import (
+    align_seeds,
+    aligned_doc_topics,
+    consensus_doc_topic,
+    match_topics,
+    seed_consensus,
+)
 from zhtopics.modeling.engines import fit, get_engine, load_model
 from zhtopics.modeling.metrics import stability
 from zhtopics.modeling.rules import needs_heldout
@@ -91,6 +97,21 @@ def test_seeds_with_more_or_fewer_topics_than_the_reference():
     )
     np.testing.assert_allclose(doc_topic.sum(axis=1), 1.0)
     assert doc_topic.shape == (6, 4) and (dominant >= 0).all()
+
+
+def test_aligned_doc_topics_put_every_seed_in_the_reference_topic_numbers():
+    reference = _topics(4)
+    fewer = reference[[1, 0, 2]]  # topic 3 missing
+    alignment = align_seeds([reference, fewer], [7, 8], reference=0, min_similarity=0.5)
+    doc_topic = np.random.default_rng(0).dirichlet(np.ones(4), size=6)
+    seed_fewer = doc_topic[:, [1, 0, 2]] / doc_topic[:, [1, 0, 2]].sum(axis=1, keepdims=True)
+    aligned = aligned_doc_topics(alignment, [doc_topic, seed_fewer])
+    assert aligned.shape == (2, 6, 4) and aligned.dtype == np.float32
+    np.testing.assert_allclose(aligned[0], doc_topic, rtol=1e-6)
+    np.testing.assert_allclose(aligned[1][:, :3], seed_fewer[:, [1, 0, 2]], rtol=1e-6)  # back in reference order
+    assert (aligned[1][:, 3] == 0).all()  # the topic the seed does not find
+    with pytest.raises(ValueError, match="expected 2"):
+        aligned_doc_topics(alignment, [doc_topic])
 
 
 # --------------------------------------------------------------------------- doc-topic, votes and flips

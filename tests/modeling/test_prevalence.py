@@ -71,6 +71,10 @@ def test_the_same_seed_gives_the_same_intervals_and_seeds_widen_them():
     seeds = group_shares(models, *args)
     np.testing.assert_allclose(seeds.share, first.share)
     assert (seeds.high - seeds.low)[0, 0] > (first.high - first.low)[0, 0]
+    # the point estimate can be given apart (the consensus): the seeds then widen the interval only
+    pointed = group_shares(models, *args, point=doc_topic * 0.5 + 0.25)
+    np.testing.assert_allclose(pointed.share, (doc_topic * 0.5 + 0.25).mean(axis=0)[None, :])
+    np.testing.assert_array_equal(pointed.low, seeds.low)
 
 
 def test_large_groups_get_the_normal_interval_the_bootstrap_converges_to():

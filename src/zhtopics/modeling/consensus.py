@@ -324,3 +324,27 @@ def seed_consensus(
     doc_topic, dominant, agreement = consensus_doc_topic(alignment, doc_topics, reference.empty_docs)
     model = replace(reference, topic_word=alignment.topic_word, doc_topic=doc_topic)
     return SeedConsensus(model, alignment, dominant, agreement)
+
+
+def aligned_doc_topics(alignment: Alignment, doc_topics: Iterable[np.ndarray]) -> np.ndarray:
+    """Every seed's doc-topic shares in the reference seed's topic numbers, for intervals
+    that cover the disagreement between seeds (:func:`zhtopics.modeling.prevalence.group_shares`).
+
+    A seed's topics that match no reference topic are left out and its rows renormalised
+    over the rest (a row left without mass is uniform), as in :func:`consensus_doc_topic`.
+
+    Returns
+    -------
+    ndarray, shape (n_seeds, n_docs, k), float32
+    """
+    aligned = []
+    for s, matrix in enumerate(doc_topics):
+        mapping = alignment.to_reference(s)
+        shared = np.flatnonzero(mapping >= 0)
+        rows = np.zeros((matrix.shape[0], alignment.k), dtype=np.float32)
+        rows[:, mapping[shared]] = matrix[:, shared]
+        sums = rows.sum(axis=1, keepdims=True)
+        aligned.append(np.where(sums > 0, rows / np.where(sums > 0, sums, 1), np.float32(1 / alignment.k)))
+    if len(aligned) != len(alignment.seeds):
+        raise ValueError(f"expected {len(alignment.seeds)} doc-topic matrices, got {len(aligned)}")
+    return np.stack(aligned)

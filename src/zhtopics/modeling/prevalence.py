@@ -183,6 +183,7 @@ def group_shares(
     rows: np.ndarray,
     groups: np.ndarray | list,
     settings: PrevalenceParams,
+    point: np.ndarray | None = None,
 ) -> GroupShares:
     """Token-weighted topic shares of groups of documents, with bootstrap intervals.
 
@@ -200,6 +201,9 @@ def group_shares(
         ``prevalence``: ``draws`` (resamples), ``level`` (e.g. 0.95), ``seed`` (the same
         inputs give the same intervals) and ``bootstrap_max_docs`` (larger groups get the
         normal approximation of the interval, which the bootstrap converges to).
+    point : ndarray, optional
+        D × K shares the point estimate ``share`` is computed from (e.g. the consensus of
+        the seeds' models given as ``doc_topic``); default: the mean over ``doc_topic``'s models.
 
     Returns
     -------
@@ -224,7 +228,8 @@ def group_shares(
     weighted = member_weights[None, :, None] * theta[:, rows, :]
     totals = _group_sums(member_weights, starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = _group_sums(weighted.mean(axis=0), starts) / totals[:, None]
+        centre = weighted.mean(axis=0) if point is None else member_weights[:, None] * np.asarray(point)[rows]
+        share = _group_sums(centre, starts) / totals[:, None]
     low, high = np.full_like(share, np.nan), np.full_like(share, np.nan)
     wanted = (sizes >= 2) | (theta.shape[0] > 1)  # one document, one model: no interval
     for chosen, intervals in (

@@ -173,7 +173,8 @@ def article_views(
         ``prevalence``: the bootstrap (draws, level, seed) and ``copy_min_share``.
     doc_topic : ndarray, optional
         S × D × K shares of several seeds' aligned models, for intervals across seeds too
-        (default: the shares of ``doc_topics``).
+        (default: the shares of ``doc_topics``). The shares themselves stay those of
+        ``doc_topics`` (the consensus), so that they equal ``article_topics.csv``'s.
 
     Returns
     -------
@@ -197,6 +198,7 @@ def article_views(
         rows[known],
         occurrences["article_id"].to_numpy()[known],
         settings,
+        point=None if doc_topic is None else doc_topics[columns].to_numpy(dtype=float),
     )
     prevalence = prevalence_table(shares)
     order = {article: i for i, article in enumerate(table["article_id"])}
@@ -224,7 +226,8 @@ def time_view(
     settings : PrevalenceParams
         ``prevalence``: the bootstrap (draws, level, seed), as for the groups.
     doc_topic : ndarray, optional
-        S × D × K shares of several seeds' aligned models (default: those of ``doc_topics``).
+        S × D × K shares of several seeds' aligned models, for intervals across seeds too
+        (default: those of ``doc_topics``, which give the shares in either case).
     """
     columns = [f"topic_{i}" for i in range(k)]
     rows = pd.Index(doc_topics["doc_id"].astype(str)).get_indexer(dating.doc_ids)
@@ -236,6 +239,7 @@ def time_view(
         rows[known][order],
         np.asarray(dating.periods[known], dtype=str)[order],
         settings,
+        point=None if doc_topic is None else doc_topics[columns].to_numpy(dtype=float),
     )
     return prevalence_table(shares, key="period")
 

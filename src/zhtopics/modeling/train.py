@@ -25,7 +25,7 @@ import pandas as pd
 from zhtopics import __version__
 from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
-from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
+from zhtopics.modeling.consensus import SeedConsensus, aligned_doc_topics, seed_consensus
 from zhtopics.modeling.data import ModelInput
 from zhtopics.modeling.engines import FittedModel, empty_rows, fit, load_model, save_model
 from zhtopics.modeling.periods import Dating, corpus_dating
@@ -40,7 +40,7 @@ from zhtopics.modeling.tables import (
     topic_word_table,
     write_doc_topics,
 )
-from zhtopics.params import Params, params_hash, params_to_dict
+from zhtopics.params import Params, PrevalenceParams, params_hash, params_to_dict
 from zhtopics.paths import OutputPaths
 from zhtopics.provenance.code import package_versions
 from zhtopics.results import RunResults
@@ -208,11 +208,13 @@ def write_results(
     runs: pd.DataFrame,
     params: Params,
     dating: tuple[Dating | None, pd.DataFrame | None] = (None, None),
+    seed_shares: np.ndarray | None = None,
 ) -> None:
     """Write topics, topic_labels (each topic named: :func:`name_chosen_topics`), doc_topics (with
     the seed agreement and the topic's label), article_topics and prevalence_by_group (chosen
     model), prevalence_by_time, undated and article_years (when ``dating``, from
-    :func:`run_dating`, has periods), the engine comparison and the model choice."""
+    :func:`run_dating`, has periods), the engine comparison and the model choice.
+    ``seed_shares`` (:func:`seed_shares`), when given, widens the intervals by the seeds' spread."""
     paths = run.paths
     paths.results.mkdir(parents=True, exist_ok=True)
     final = finals[choice["engine"]]
@@ -234,11 +236,11 @@ def write_results(
         extra=extra,
     )
     articles, by_group = article_views(
-        doc_topics, chosen.k, documents, run.removed_or_none(), run.articles, params.prevalence
+        doc_topics, chosen.k, documents, run.removed_or_none(), run.articles, params.prevalence, seed_shares
     )
     write_csv(articles, paths.result("article_topics"))
     write_csv(by_group, paths.result("prevalence_by_group"))
-    write_time_results(run, doc_topics, chosen.k, *dating, params)
+    write_time_results(run, doc_topics, chosen.k, *dating, params, seed_shares)
     for engine, fitted in models.items():
         if engine != choice["engine"]:
             write_csv(topic_word_table(fitted, data.dictionary, topn), paths.engine_topics(engine))
@@ -268,6 +270,7 @@ def write_time_results(
     dating: Dating | None,
     years: pd.DataFrame | None,
     params: Params,
+    seed_shares: np.ndarray | None = None,
 ) -> None:
     """``prevalence_by_time.csv`` and ``undated.csv`` (and ``article_years.csv`` when the
     periods are the years the articles state); without periods, none (a previous run's removed)."""
@@ -280,7 +283,7 @@ def write_time_results(
     if dating is None:
         paths.result("prevalence_by_time").unlink(missing_ok=True)
         return
-    write_csv(time_view(doc_topics, k, dating, params.prevalence), paths.result("prevalence_by_time"))
+    write_csv(time_view(doc_topics, k, dating, params.prevalence, seed_shares), paths.result("prevalence_by_time"))
 
 
 def name_chosen_topics(final: SeedConsensus, data: ModelInput, params: Params) -> pd.DataFrame:
@@ -331,6 +334,30 @@ def _time_lines(dating: Dating | None, documents: str, paths: OutputPaths) -> li
     ]
 
 
+def seed_shares(
+    sweep: SweepResult, choice: dict, final: SeedConsensus, data: ModelInput, settings: PrevalenceParams
+) -> np.ndarray | None:
+    """The chosen setting's seeds' doc-topic shares in the consensus topic numbers (S × D × K),
+    so that the prevalence intervals cover the seeds' disagreement too; None for one seed, or
+    when more than ``prevalence.seed_values_max`` shares would be held."""
+    seeds = final.alignment.seeds
+    size = len(seeds) * data.n_docs * final.model.k
+    if len(seeds) < 2:
+        return None
+    if size > settings.seed_values_max:
+        logger.info(
+            "prevalence intervals rest on the documents only: %d seeds × %d documents × %d topics "
+            "is more than prevalence.seed_values_max (%d)",
+            len(seeds),
+            data.n_docs,
+            final.model.k,
+            settings.seed_values_max,
+        )
+        return None
+    specs = [(choice["engine"], choice["k"], seed) for seed in seeds]
+    return aligned_doc_topics(final.alignment, (sweep.doc_topic(spec) for spec in specs))
+
+
 def run_train(context: StageContext) -> list[str]:
     """Stage 4 (``zhtopics train``; ``run`` runs the sweep as part of it): sweep, choice, final models, tables."""
     paths, params = context.paths, context.params
@@ -340,7 +367,8 @@ def run_train(context: StageContext) -> list[str]:
     dating = run_dating(context.run, params)
     data, sweep, stability, typicality = sweep_and_score(context)
     choice, finals = train_final(data, params, sweep, stability, typicality, paths, force_k=context.k)
-    write_results(choice, finals, data, context.run, sweep.runs, params, dating)
+    shares = seed_shares(sweep, choice, finals[choice["engine"]], data, params.prevalence)
+    write_results(choice, finals, data, context.run, sweep.runs, params, dating, shares)
     final = finals[choice["engine"]]
     flips = int(final.flips(params.train.consensus.min_agreement).sum())
     kept = f", {choice['topics']} topics kept" if choice.get("topics", choice["k"]) != choice["k"] else ""

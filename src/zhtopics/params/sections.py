@@ -199,6 +199,7 @@ class PrevalenceParams:
     draws: int
     level: float
     seed: int
+    seed_values_max: int
     bootstrap_max_docs: int
     period: Literal["year", "quarter", "month"]
     min_docs: int
