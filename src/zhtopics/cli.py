@@ -266,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("-q", "--quiet", action="store_true", help="only errors")
     text = "apply a run's final model to new documents: DIR/results/doc_topics.csv, words outside its vocabulary"
     infer = sub.add_parser("infer", help=text, description=text)
-    infer.add_argument("run_dir", type=Path, help="the output folder of `zhtopics run` (its model, parameters, lexicons)")
+    infer.add_argument(
+        "run_dir", type=Path, help="the output folder of `zhtopics run` (its model, parameters, lexicons)"
+    )
     infer.add_argument("input", type=Path, help="new documents, in any format `zhtopics run` reads")
     infer.add_argument("--out", type=Path, required=True, help="folder for the results (not the run folder)")
     infer.add_argument("--text-column", help="table column holding the text (default: the run's)")
@@ -281,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = actions.add_parser("export", help=text, description=text)
     export.add_argument("run_dir", type=Path, help="the output folder of `zhtopics run`")
     export.add_argument("--out", type=Path, required=True, help="the kit's folder")
-    text = "score coders' answers: word-intrusion precision, topic log odds, agreement with the model, inter-coder kappa"
+    text = (
+        "score coders' answers: word-intrusion precision, topic log odds, agreement with the model, inter-coder kappa"
+    )
     score = actions.add_parser("score", help=text, description=text)
     score.add_argument("run_dir", type=Path, help="the output folder of `zhtopics run`")
     score.add_argument("coded", type=Path, nargs="+", metavar="CODED.csv", help="one or two coders' answer files")

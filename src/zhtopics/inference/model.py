@@ -75,9 +75,7 @@ def load_run_model(run_dir: str | Path) -> RunModel:
     engine = get_engine(manifest["engine"])
     if not (folder / engine.native_file).exists():
         raise ZhtopicsError(f"{folder / engine.native_file}: the library model is missing: rerun `zhtopics train`")
-    fitted = load_model(
-        folder, manifest["engine"], manifest["k"], manifest["seed"], manifest["engine_params"], 0.0, []
-    )
+    fitted = load_model(folder, manifest["engine"], manifest["k"], manifest["seed"], manifest["engine_params"], 0.0, [])
     labels = run.labels.set_index("topic")["label"]
     if len(labels) != fitted.k:
         raise ZhtopicsError(

@@ -291,6 +291,7 @@ class ValidateParams:
 
     seed: int
     topic_words: int
+    chance_permutations: int
     word_intrusion: WordIntrusionParams
     topic_intrusion: TopicIntrusionParams
     coding: CodingParams
