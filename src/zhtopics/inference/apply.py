@@ -32,10 +32,10 @@ import pandas as pd
 
 from zhtopics.atomic import write_csv, write_text
 from zhtopics.errors import ZhtopicsError
-from zhtopics.ingest import write_prepared
 from zhtopics.inference.confidence import confidence_table
 from zhtopics.inference.model import RunModel, load_run_model
 from zhtopics.inference.texts import read_new_documents
+from zhtopics.ingest import write_prepared
 from zhtopics.modeling.tables import doc_topics_table
 from zhtopics.params import params_to_dict
 from zhtopics.paths import OutputPaths
