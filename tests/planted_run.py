@@ -25,7 +25,7 @@ class PlantedRun:
     other_words: list[str]
 
 
-def planted_run(folder: Path, engine: str = "tomotopy", extra_config: str = "") -> PlantedRun:
+def planted_run(folder: Path, engine: str = "tomotopy", extra_config: str = "", k: int = K, **generator) -> PlantedRun:
     """Generate ``N_DOCS`` documents with ``K`` planted topics (``id``, ``content``, ``group``,
     ``date`` columns), run the pipeline on them at K with ``engine`` (two seeds: a
     consensus), and generate ``OTHER_DOCS`` documents from other words (another generator
@@ -51,7 +51,7 @@ def planted_run(folder: Path, engine: str = "tomotopy", extra_config: str = "") 
     config.write_text(f"sweep:\n  engines: [{engine}]\n  seeds: [1, 2]\n{extra_config}", encoding="utf-8")
     out = folder / "run"
     argv = ["run", str(corpus), "--out", str(out), "--text-column", "content", "--id-column", "id"]
-    argv += ["--group-column", "group", "--k", str(K), "--config", str(config), "--no-report", "--no-figures", "-q"]
+    argv += ["--group-column", "group", "--k", str(k), "--config", str(config), "--no-report", "--no-figures", "-q"]
     assert main(argv) == 0
-    other = [t for batch in PlantedModel(k=K, seed=6, **GENERATOR).batches(OTHER_DOCS) for t in batch.texts]
+    other = [t for batch in PlantedModel(k=k, seed=6, **generator).batches(OTHER_DOCS) for t in batch.texts]
     return PlantedRun(out, corpus, truth, other)
