@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -215,3 +218,19 @@ def test_malformed_coder_files_give_one_line_errors(kit, tmp_path, capsys):
     assert "not one of its options" in error(bad)
     assert main(["validate", "score", str(run.folder), str(tmp_path / "coder.csv"), "--kit", str(tmp_path)]) == 2
     assert "validate export" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
+def test_the_page_downloads_answers_the_scorer_reads(kit, tmp_path):
+    """The page's own script (run by Node with a minimal DOM stand-in: page_harness.js)
+    answers every item and downloads a CSV that ``validate score`` reads."""
+    run, folder = kit
+    harness = Path(__file__).with_name("page_harness.js")
+    page = folder / "for_coders" / "validation.html"
+    result = json.loads(subprocess.run(["node", str(harness), str(page)], capture_output=True, check=True).stdout)
+    n_items = len(pd.read_csv(folder / "for_coders" / "answers.csv"))
+    assert result["file"] == "answers_tester.csv" and result["count"] == f"{n_items} / {n_items}"
+    downloaded = tmp_path / result["file"]
+    downloaded.write_text(result["csv"], encoding="utf-8")
+    scores = _score(run, folder, tmp_path / "scores", downloaded)
+    assert _value(scores, "coding", "kappa_matched", "answers_tester", "n") == 200
