@@ -69,6 +69,8 @@ def theme_list(run: RunResults, topic_words: int) -> pd.DataFrame:
     top words); the last row is ``other``.
     """
     params = run.params
+    if params.themes.file is not None and not params.themes.file.exists():
+        logger.warning("%s: the run's themes file is missing: the theme list is the topics' labels", params.themes.file)
     if params.themes.file is not None and params.themes.file.exists():
         from zhtopics.themes.labels import load_themes
 
@@ -78,7 +80,6 @@ def theme_list(run: RunResults, topic_words: int) -> pd.DataFrame:
             for t in themes
         ]
     else:
-        themes = []
         rows = []
     if not rows:
         labels = run.labels

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,8 @@ def read_answers(path: str | Path, key: pd.DataFrame, themes: pd.DataFrame) -> p
     for line, (item, answer) in enumerate(zip(table["item_id"], table["answer"].str.strip()), start=2):
         if not answer:
             continue
+        if re.fullmatch(r"\d+\.0*", answer):  # a number a spreadsheet wrote as 3.0
+            answer = answer.split(".")[0]
         task = options.loc[item, "task"]
         if task == TASKS["C"]:
             choice = int(answer) if answer.isdigit() else theme_numbers.get(answer)
