@@ -9,6 +9,9 @@ Examples
     zhtopics prepare articles/ --out work/             # stage 1 only
     zhtopics segment --out work/                       # stage 2, from stage 1's table
     zhtopics verify work/results/run_manifest.json     # re-run a recorded run, compare every file
+    zhtopics infer work/ new_posts.csv --out applied/  # the run's model on new documents
+    zhtopics validate export work/ --out work/validation   # a kit for human coders
+    zhtopics validate score work/ coder_a.csv coder_b.csv --kit work/validation
 
 Parameters: the packaged defaults, then the study's ``<out>/params.yaml`` if the output
 folder has one, then ``--config FILE``, then the flags (:mod:`zhtopics.params`).
@@ -169,6 +172,33 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_infer(args: argparse.Namespace) -> int:
+    """``zhtopics infer RUN_DIR INPUT --out DIR``: the run's final model on new documents (:mod:`zhtopics.inference`)."""
+    from zhtopics.inference import infer_new_documents
+
+    columns = {"text_column": args.text_column, "id_column": args.id_column, "group_column": args.group_column}
+    outcome = infer_new_documents(args.run_dir, args.input, args.out, columns)
+    for line in outcome.lines():
+        _say(args)(line)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``zhtopics validate export|score``: the kit for human coders and the scores of their answers
+    (:mod:`zhtopics.validate`)."""
+    if args.action == "export":
+        from zhtopics.validate import export_kit
+
+        lines = export_kit(args.run_dir, args.out)
+    else:
+        from zhtopics.validate import score_answers
+
+        lines = score_answers(args.run_dir, args.coded, kit=args.kit, out=args.out)
+    for line in lines:
+        _say(args)(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zhtopics.pipeline import STAGE_BY_NAME
 
@@ -235,6 +265,36 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, help="the study folder (created if missing)")
     init.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     init.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    text = "apply a run's final model to new documents: DIR/results/doc_topics.csv, words outside its vocabulary"
+    infer = sub.add_parser("infer", help=text, description=text)
+    infer.add_argument(
+        "run_dir", type=Path, help="the output folder of `zhtopics run` (its model, parameters, lexicons)"
+    )
+    infer.add_argument("input", type=Path, help="new documents, in any format `zhtopics run` reads")
+    infer.add_argument("--out", type=Path, required=True, help="folder for the results (not the run folder)")
+    infer.add_argument("--text-column", help="table column holding the text (default: the run's)")
+    infer.add_argument("--id-column", help="table column with a unique id per row (default: the run's; '' for none)")
+    infer.add_argument("--group-column", help="table column grouping rows (default: the run's; '' for none)")
+    infer.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
+    infer.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    text = "validation by human coders: export a kit (word and topic intrusion, a coding sheet), score the answers"
+    validate = sub.add_parser("validate", help=text, description=text)
+    actions = validate.add_subparsers(dest="action", required=True, metavar="ACTION")
+    text = "write the coders' page and sheet (for_coders/) and the answer key, from the run's parameters (validate:)"
+    export = actions.add_parser("export", help=text, description=text)
+    export.add_argument("run_dir", type=Path, help="the output folder of `zhtopics run`")
+    export.add_argument("--out", type=Path, required=True, help="the kit's folder")
+    text = (
+        "score coders' answers: word-intrusion precision, topic log odds, agreement with the model, inter-coder kappa"
+    )
+    score = actions.add_parser("score", help=text, description=text)
+    score.add_argument("run_dir", type=Path, help="the output folder of `zhtopics run`")
+    score.add_argument("coded", type=Path, nargs="+", metavar="CODED.csv", help="one or two coders' answer files")
+    score.add_argument("--kit", type=Path, help="the kit's folder (default: RUN_DIR/validation)")
+    score.add_argument("--out", type=Path, help="folder for the scores (default: the kit's scores/)")
+    for parser_ in (export, score):
+        parser_.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: libraries too)")
+        parser_.add_argument("-q", "--quiet", action="store_true", help="only errors")
     text = "re-run a recorded run (results/run_manifest.json) and report the files that differ"
     verify = sub.add_parser("verify", help=text, description=text)
     verify.add_argument("manifest", type=Path, help="the run's results/run_manifest.json")
@@ -263,6 +323,10 @@ def _command(args: argparse.Namespace):
         return cmd_summary
     if args.command == "run":
         return cmd_run
+    if args.command == "infer":
+        return cmd_infer
+    if args.command == "validate":
+        return cmd_validate
     return cmd_stage
 
 

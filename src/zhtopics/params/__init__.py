@@ -43,6 +43,7 @@ from zhtopics.params.loading import (
     study_params_file,
 )
 from zhtopics.params.sections import (
+    CodingParams,
     ConsensusParams,
     CorpusParams,
     Duplicates,
@@ -51,6 +52,7 @@ from zhtopics.params.sections import (
     FrozenMapping,
     GuidedParams,
     HeldoutParams,
+    InferParams,
     KRange,
     Phrases,
     PrevalenceParams,
@@ -60,8 +62,11 @@ from zhtopics.params.sections import (
     SocialParams,
     SweepParams,
     ThemesParams,
+    TopicIntrusionParams,
     TopicMapParams,
     TrainParams,
+    ValidateParams,
+    WordIntrusionParams,
 )
 
 __all__ = [
@@ -69,6 +74,7 @@ __all__ = [
     "PACKAGE_DIR",
     "PACKAGE_PREFIX",
     "STUDY_PARAMS",
+    "CodingParams",
     "ConsensusParams",
     "CorpusParams",
     "Duplicates",
@@ -77,6 +83,7 @@ __all__ = [
     "FrozenMapping",
     "GuidedParams",
     "HeldoutParams",
+    "InferParams",
     "KRange",
     "Params",
     "Phrases",
@@ -87,8 +94,11 @@ __all__ = [
     "SocialParams",
     "SweepParams",
     "ThemesParams",
+    "TopicIntrusionParams",
     "TopicMapParams",
     "TrainParams",
+    "ValidateParams",
+    "WordIntrusionParams",
     "load_params",
     "params_hash",
     "params_to_dict",

@@ -25,6 +25,7 @@ from zhtopics.params.sections import (
     CorpusParams,
     FiguresParams,
     FrozenMapping,
+    InferParams,
     PrevalenceParams,
     SegmentParams,
     SelectionParams,
@@ -32,6 +33,7 @@ from zhtopics.params.sections import (
     ThemesParams,
     TopicMapParams,
     TrainParams,
+    ValidateParams,
 )
 
 #: The installed package's folder (package data: params.yaml, lexicons, notebooks, templates).
@@ -63,6 +65,8 @@ class Params:
     themes: ThemesParams
     figures: FiguresParams
     topic_map: TopicMapParams
+    infer: InferParams
+    validate: ValidateParams
 
     def replace(self, **changes: Mapping) -> Params:
         """A copy with some values changed, checked like a config file, e.g.

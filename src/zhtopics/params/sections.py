@@ -252,6 +252,55 @@ class TopicMapParams:
     font_file: Path | None = field(metadata=_expected("null or a string (a font file)"))
 
 
+@dataclass(frozen=True)
+class InferParams:
+    """``infer``: when ``zhtopics infer`` flags a new document's row as low-confidence
+    (:mod:`zhtopics.inference.confidence`)."""
+
+    min_known_tokens: int
+    min_known_share: float
+    max_entropy: float
+
+
+@dataclass(frozen=True)
+class WordIntrusionParams:
+    """``validate.word_intrusion``: a topic's top words and one intruder (Chang et al. 2009)."""
+
+    items_per_topic: int
+    top_words: int
+    intruder_top: int
+    intruder_low_quantile: float
+
+
+@dataclass(frozen=True)
+class TopicIntrusionParams:
+    """``validate.topic_intrusion``: a document, its top topics and one unlikely topic."""
+
+    documents: int
+    top_topics: int
+    min_tokens: int
+
+
+@dataclass(frozen=True)
+class CodingParams:
+    """``validate.coding``: the stratified sample of documents the coders label."""
+
+    documents: int
+    min_tokens: int
+
+
+@dataclass(frozen=True)
+class ValidateParams:
+    """``validate``: the kit for human coders (``zhtopics validate export``)."""
+
+    seed: int
+    topic_words: int
+    chance_permutations: int
+    word_intrusion: WordIntrusionParams
+    topic_intrusion: TopicIntrusionParams
+    coding: CodingParams
+
+
 class FrozenMapping(Mapping):
     """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
     sweep sends parameters to worker processes)."""
