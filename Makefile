@@ -48,8 +48,9 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 
 spark: $(SPARK_STAMP) ## add the Spark extra (pyspark, about 0.5 GB) to .venv, for `zhtopics run --spark`
 
-run: venv ## regenerate everything from data/raw/ (extra options: ARGS=...)
+run: venv ## regenerate everything from data/raw/, and the coders' validation kit in validation/ (extra options: ARGS=...)
 	$(BIN)/zhtopics run data/raw --out . --readme README.md $(ARGS)
+	$(BIN)/zhtopics validate export . --out validation
 
 verify: venv ## re-run the recorded run of results/run_manifest.json and list any file that differs
 	$(BIN)/zhtopics verify results/run_manifest.json
