@@ -12,8 +12,10 @@ time, on the same corpus, and fits the same model on each variant's tokens with
   (``tokens.parquet``) refitted with :func:`fit_lda`: the model wrapper, the sweep and the
   consensus (one seed: the sweep's model) against the tokens;
 - the tutorial's tokens (``jieba.lcut`` + stopwords-iso);
-- zhtopics' segmentation with the part-of-speech set of the run issue 13 quotes (before
-  commit 0555778 added j l s t b);
+- zhtopics' tokens from the code issue 13 measured (git 514b44c, the 10^5 rows of
+  ``end_to_end.json``; its run folder is made by hand, see :func:`read_tokens`), and
+  today's segmentation with that code's part-of-speech set (before commit 0555778 added
+  j l s t b);
 - zhtopics' segmentation with one filter turned off at a time: the part-of-speech filter
   (``segment.allowed_pos``), the length filter (``segment.min_token_chars``), both; the
   jieba backend instead of rjieba;
@@ -61,6 +63,7 @@ N_DOCS = 10**5
 SEEDS = (1, 2, 3)
 #: ``segment.allowed_pos`` when issue 13's numbers were measured (end_to_end.json's 10^5 rows, git
 #: 514b44c); commit 0555778 added j l s t b.
+OLD_COMMIT = "514b44c"
 OLD_ALLOWED_POS = ("n", "nr", "ns", "nt", "nz", "v", "vn", "a", "an")
 
 
@@ -106,6 +109,22 @@ def zhtopics_run(corpus: Path, config: Path, out: Path) -> dict:
     return {"out": str(out.relative_to(ROOT)), "config": config.read_text(encoding="utf-8")}
 
 
+def read_tokens(out: Path) -> list[list[str]]:
+    """The tokens of a run folder (``tokens.parquet``), in its document order.
+
+    The folder of the old code's run is made by hand (see the module docstring):
+    ``git archive 514b44c src | tar -x -C /tmp/old`` and ``PYTHONPATH=/tmp/old/src python -m
+    zhtopics run <corpus> --out benchmarks/data/work/gap_old_514b44c --text-column text --k 20
+    --config benchmarks/data/work/bench_gensim.yaml --no-figures --no-report``.
+    """
+    import pyarrow.parquet as pq
+
+    path = out / "data" / "processed" / "tokens.parquet"
+    if not path.exists():
+        raise SystemExit(f"{path}: not found (make the old code's run first; see read_tokens)")
+    return [list(tokens) for tokens in pq.read_table(path, columns=["tokens"]).column("tokens").to_pylist()]
+
+
 def segment_variant(texts: list[str], normalizer, **changes) -> list[list[str]]:
     """zhtopics' Segmenter (packaged ``segment`` defaults) with ``changes`` to its parameters."""
     from zhtopics.params import load_params
@@ -140,7 +159,7 @@ def tutorial_tokens(texts: list[str], cut: str = "jieba", min_chars: int = 1, zh
     return [[w for w in lcut(text) if w.strip() and w not in stopwords and len(w) >= min_chars] for text in texts]
 
 
-def measure(args) -> dict:
+def measure(args, save) -> dict:
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -184,14 +203,32 @@ def measure(args) -> dict:
             "nmi": nmi_of(doc_topics["gen_id"].to_numpy(), doc_topics["dominant_topic"].to_numpy()),
             "seed": BENCH_CONFIG["gensim"]["sweep"]["seeds"][0],
         },
+        "zhtopics_run_old_code": None,
         "documents_kept_by_prepare": int(len(gen_id)),
         "zhtopics_order_is_generated_order": bool(np.array_equal(gen_id, np.sort(gen_id))),
         "zhtopics_tokens_column": token_column,
         "variants": [],
     }
+    old = WORK / f"gap_old_{OLD_COMMIT}" / "results" / "doc_topics.csv"
+    if old.exists():
+        old_topics = pd.read_csv(old, usecols=["gen_id", "dominant_topic"])
+        result["zhtopics_run_old_code"] = {
+            "commit": OLD_COMMIT,
+            "out": str(old.parents[1].relative_to(ROOT)),
+            "nmi": nmi_of(old_topics["gen_id"].to_numpy(), old_topics["dominant_topic"].to_numpy()),
+        }
+    result["written"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    result["seconds"] = None
+    result["load_average_before"] = [round(x, 2) for x in load_before]
     prepared_texts = [texts[i] for i in gen_id]
     variants = [
         ("zhtopics tokens (tokens.parquet), zhtopics' rows", "zhtopics", lambda: zh_tokens, gen_id),
+        (
+            f"zhtopics tokens of git {OLD_COMMIT} (the code of issue 13's 0.776)",
+            "zhtopics",
+            lambda: read_tokens(WORK / f"gap_old_{OLD_COMMIT}"),
+            gen_id,
+        ),
         (
             "zhtopics segmentation recomputed (check: same tokens)",
             "zhtopics",
@@ -252,11 +289,14 @@ def measure(args) -> dict:
         started = time.perf_counter()
         tokens = make()
         tokenize_seconds = time.perf_counter() - started
-        if name.startswith("zhtopics tokens"):
+        if name.startswith("zhtopics tokens (tokens.parquet)"):
             reference_tokens = tokens
         row = {"variant": name, "family": family, "tokenize_seconds": round(tokenize_seconds, 1), "nmi": {}}
         if name.startswith("zhtopics segmentation recomputed") and reference_tokens is not None:
             row["same_tokens_as_tokens_parquet"] = tokens == reference_tokens
+        if name.startswith("zhtopics tokens of git"):
+            current = reference_tokens if reference_tokens is not None else read_tokens(out)
+            row["documents_with_other_tokens_than_today"] = int(sum(a != b for a, b in zip(tokens, current)))
         for seed in args.seeds:
             started = time.perf_counter()
             dominant, info = fit_lda(tokens, K, seed, gensim)
@@ -268,10 +308,10 @@ def measure(args) -> dict:
         row["nmi_mean"] = round(float(values.mean()), 4)
         row["nmi_sd"] = round(float(values.std(ddof=1)), 4) if len(values) > 1 else None
         result["variants"].append(row)
+        save(result)  # after every variant: a long run interrupted keeps what it measured
     result["seconds"] = round(time.perf_counter() - started_all, 1)
-    result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    result["written"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    save(result)
     return result
 
 
@@ -289,14 +329,23 @@ def render(result: dict) -> str:
         "NMI: dominant topic against the planted one (documents without tokens count as a cluster of their own).",
         "",
         f"- `zhtopics run --k {result['k']}` (gensim config, seed {run['seed']}): NMI **{run['nmi']:.3f}**.",
+        *(
+            [
+                f"- The same command with the code of git {old['commit']} (issue 13's measurement; `{old['out']}`): "
+                f"NMI **{old['nmi']:.3f}**."
+            ]
+            if (old := result.get("zhtopics_run_old_code"))
+            else []
+        ),
         f"- Documents kept by prepare: {result['documents_kept_by_prepare']:,} of {result['documents']:,}; "
         f"zhtopics keeps the generated order: {'yes' if result['zhtopics_order_is_generated_order'] else 'no'}.",
         "",
         "| variant | tokens/doc | in Dictionary/doc | Dictionary | planted words kept | planted share of tokens | "
         + " | ".join(f"NMI seed {s}" for s in seeds)
-        + " | NMI mean ± sd |",
-        "| --- | --- | --- | --- | --- | --- | " + " | ".join("---" for _ in seeds) + " | --- |",
+        + " | NMI mean ± sd | mean − zhtopics tokens' |",
+        "| --- | --- | --- | --- | --- | --- | " + " | ".join("---" for _ in seeds) + " | --- | --- |",
     ]
+    reference = _reference(result)
     for row in result["variants"]:
         sd = f" ± {row['nmi_sd']:.3f}" if row.get("nmi_sd") is not None else ""
         lines.append(
@@ -304,7 +353,9 @@ def render(result: dict) -> str:
             f"{row['dictionary']:,} | {row['planted_words_in_dictionary']:.1%} | "
             f"{row['share_of_dictionary_tokens_planted']:.1%} | "
             + " | ".join(f"{row['nmi'].get(str(s), float('nan')):.3f}" for s in seeds)
-            + f" | {row['nmi_mean']:.3f}{sd} |"
+            + f" | {row['nmi_mean']:.3f}{sd} | "
+            + (f"{row['nmi_mean'] - reference['nmi_mean']:+.3f}" if reference else "—")
+            + " |"
         )
     check = next((r for r in result["variants"] if "same_tokens_as_tokens_parquet" in r), None)
     if check is not None:
@@ -316,13 +367,59 @@ def render(result: dict) -> str:
         ]
     lines += [
         "",
-        f"Written {result['written']}; {result['seconds']:.0f} s; load average before "
-        f"{result['load_average_before']}, after {result['load_average_after']} (2 shared cores).",
+        f"Written {result['written']}; "
+        + (f"{result['seconds']:.0f} s; " if result.get("seconds") else "interrupted or in progress; ")
+        + f"load average before {result['load_average_before']}, after {result.get('load_average_after', '—')} "
+        "(2 shared cores). Variants with a `from_run` in the JSON come from an earlier run of the script (`--only`).",
     ]
-    findings = result.get("findings")
-    if findings:
-        lines += ["", "## Findings", "", *findings]
+    lines += ["", "## What the numbers say", "", *findings(result)]
     return "\n".join(lines) + "\n"
+
+
+def _reference(result: dict) -> dict | None:
+    return next((r for r in result["variants"] if r["variant"].startswith("zhtopics tokens (tokens.parquet)")), None)
+
+
+def findings(result: dict) -> list[str]:
+    """Sentences built from the measured numbers (nothing here is typed by hand)."""
+    lines = []
+    reference = _reference(result)
+    run, old = result["zhtopics_run"], result.get("zhtopics_run_old_code")
+    by_name = {row["variant"]: row for row in result["variants"]}
+    old_tokens = next((r for r in result["variants"] if r["variant"].startswith("zhtopics tokens of git")), None)
+    if old and old_tokens and reference:
+        lines.append(
+            f"- Reproduced: the code of git {old['commit']} gives NMI {old['nmi']:.3f} (seed {run['seed']}), today's "
+            f"{run['nmi']:.3f}. Their tokens differ in {old_tokens.get('documents_with_other_tokens_than_today', '?')} "
+            f"of {result['documents_kept_by_prepare']:,} documents; refitted under seeds "
+            f"{', '.join(map(str, result['seeds']))}, the old tokens give {old_tokens['nmi_mean']:.3f} ± "
+            f"{old_tokens['nmi_sd'] or 0:.3f} and today's {reference['nmi_mean']:.3f} ± {reference['nmi_sd'] or 0:.3f}."
+        )
+    if reference and run["nmi"] is not None:
+        seed = str(run["seed"])
+        if seed in reference["nmi"]:
+            lines.append(
+                f"- The model wrapper: zhtopics' own run (sweep, consensus of one seed) gives {run['nmi']:.3f}; the "
+                f"tutorial's modelling code on zhtopics' tokens under the same seed {reference['nmi'][seed]:.3f}."
+            )
+    tutorial = by_name.get("tutorial tokens (jieba.lcut + stopwords-iso)")
+    if tutorial and reference:
+        spread = max(reference["nmi_sd"] or 0, tutorial["nmi_sd"] or 0)
+        difference = tutorial["nmi_mean"] - reference["nmi_mean"]
+        lines.append(
+            f"- Tutorial against zhtopics tokens, same modelling code, mean over seeds: {tutorial['nmi_mean']:.3f} "
+            f"against {reference['nmi_mean']:.3f} ({difference:+.3f}); the larger seed standard deviation is "
+            f"{spread:.3f}, so the difference is {abs(difference) / spread if spread else float('inf'):.1f} of them."
+        )
+    if reference:
+        others = [row for row in result["variants"] if row is not reference and row is not old_tokens]
+        if others:
+            largest = max(others, key=lambda row: abs(row["nmi_mean"] - reference["nmi_mean"]))
+            lines.append(
+                f"- Largest change of one factor against zhtopics' tokens: {largest['variant']} "
+                f"({largest['nmi_mean'] - reference['nmi_mean']:+.3f} in mean NMI)."
+            )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,12 +431,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render-only", action="store_true")
     args = parser.parse_args(argv)
     json_path, md_path = args.out.with_suffix(".json"), args.out.with_suffix(".md")
+    previous = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else None
     if args.render_only:
-        result = json.loads(json_path.read_text(encoding="utf-8"))
+        result = previous
     else:
-        result = measure(args)
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+        def save(result: dict) -> None:
+            """Write the JSON; with ``--only``, the previous file's other variants are kept (marked)."""
+            merged = dict(result)
+            if args.only and previous and previous.get("seeds") == result["seeds"]:
+                names = {row["variant"] for row in result["variants"]}
+                kept = [dict(row, from_run=previous.get("written")) for row in previous["variants"]]
+                merged["variants"] = [row for row in kept if row["variant"] not in names] + result["variants"]
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+        measure(args, save)
+        result = json.loads(json_path.read_text(encoding="utf-8"))
     md_path.write_text(render(result), encoding="utf-8")
     print(f"wrote {md_path}")
     return 0

@@ -755,7 +755,7 @@ def peers(sizes: list[int], names: list[str], timeout: float) -> dict:
                 "same_model_as": PEERS[name].same_model_as,
                 "corpus": str(corpus.relative_to(ROOT)),
             }
-            reason = unavailable(name)
+            reason = unavailable(name) or _too_slow(name, n_docs, runs, timeout)
             if reason is not None:
                 print(f"  {n_docs} documents, peer {name}: skipped ({reason})", flush=True)
                 runs.append({**row, "status": "skipped", "reason": reason})
@@ -789,6 +789,28 @@ def peers(sizes: list[int], names: list[str], timeout: float) -> dict:
             )
             runs.append(row)
     return {"settings": settings, "generator": GENERATOR, "runs": runs}
+
+
+def _too_slow(name: str, n_docs: int, runs: list[dict], timeout: float) -> str | None:
+    """Why peer ``name`` would not finish ``n_docs`` documents within ``timeout``, judged from its
+    run on a smaller corpus in this benchmark, or None: the seconds of its own steps (reading,
+    tokenising, fitting, assigning; start-up excluded) grown in proportion to the documents, a
+    lower bound for every peer here (none is faster than linear; UMAP's neighbour search grows
+    faster)."""
+    smaller = [
+        row for row in runs if row["pipeline"] == name and row.get("status") == "ok" and row["documents"] < n_docs
+    ]
+    if not smaller:
+        return None
+    last = max(smaller, key=lambda row: row["documents"])
+    work = sum(last.get("peer_stages", {}).values())  # its steps, without start-up and imports
+    estimate = work * n_docs / last["documents"]
+    if estimate <= timeout:
+        return None
+    return (
+        f"its steps took {work:.0f} s at {last['documents']:,} documents, so at least {estimate:.0f} s at "
+        f"{n_docs:,} (they grow at least linearly), over the --timeout of {timeout:.0f} s"
+    )
 
 
 def merge_runs(previous: Path, payload: dict, run_id: str, key: tuple[str, str]) -> dict:

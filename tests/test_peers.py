@@ -130,3 +130,13 @@ def test_readme_peer_section_is_the_one_the_results_render():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split(START, 1)[1].split(END, 1)[0]
     assert section == "\n" + readme_scale_section(ROOT / "benchmarks" / "results")
+
+
+def test_a_peer_too_slow_for_the_timeout_is_skipped_with_the_estimate():
+    from benchmarks.run import _too_slow
+
+    runs = [{"pipeline": "bertopic-sklearn", "status": "ok", "documents": 10**5, "peer_stages": {"fit": 200.0}}]
+    assert _too_slow("bertopic-sklearn", 10**6, runs, timeout=3000) is None
+    reason = _too_slow("bertopic-sklearn", 10**6, runs, timeout=1800)
+    assert reason.startswith("its steps took 200 s at 100,000 documents, so at least 2000 s at 1,000,000")
+    assert _too_slow("tutorial", 10**6, runs, timeout=1) is None  # no smaller run of its own
