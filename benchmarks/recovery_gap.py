@@ -350,8 +350,8 @@ def render(result: dict) -> str:
         sd = f" ± {row['nmi_sd']:.3f}" if row.get("nmi_sd") is not None else ""
         lines.append(
             f"| {row['variant']} | {row['tokens_per_document']:.1f} | {row['tokens_in_dictionary_per_document']:.1f} | "
-            f"{row['dictionary']:,} | {row['planted_words_in_dictionary']:.1%} | "
-            f"{row['share_of_dictionary_tokens_planted']:.1%} | "
+            f"{row['dictionary']:,} | {row['planted_words_in_dictionary']:.2%} | "
+            f"{row['share_of_dictionary_tokens_planted']:.2%} | "
             + " | ".join(f"{row['nmi'].get(str(s), float('nan')):.3f}" for s in seeds)
             + f" | {row['nmi_mean']:.3f}{sd} | "
             + (f"{row['nmi_mean'] - reference['nmi_mean']:+.3f}" if reference else "—")
@@ -418,6 +418,15 @@ def findings(result: dict) -> list[str]:
             lines.append(
                 f"- Largest change of one factor against zhtopics' tokens: {largest['variant']} "
                 f"({largest['nmi_mean'] - reference['nmi_mean']:+.3f} in mean NMI)."
+            )
+    for seed in [str(run["seed"])]:
+        values = [row["nmi"][seed] for row in result["variants"] if seed in row["nmi"]]
+        if len(values) > 1:
+            lengths = [row["tokens_per_document"] for row in result["variants"]]
+            lines.append(
+                f"- Under seed {seed} alone, the {len(values)} variants (tokens per document "
+                f"{min(lengths):.1f}–{max(lengths):.1f}) range from NMI {min(values):.3f} to {max(values):.3f}: "
+                f"one seed cannot tell two pipelines apart by less than {max(values) - min(values):.3f}."
             )
     return lines
 
