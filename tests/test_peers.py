@@ -27,9 +27,10 @@ SETTINGS = PeerSettings(
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """400 documents of about 60 characters from 4 planted topics over 80 words."""
+    """400 documents of about 60 characters from 4 planted topics over 300 words (BERTopic's
+    embedding step, TruncatedSVD(100), needs more than 100 distinct words)."""
     path = tmp_path_factory.mktemp("peers") / "corpus.csv"
-    truth = write_corpus(path, 400, PlantedModel(k=K, seed=3, vocabulary_size=80, doc_chars=60))
+    truth = write_corpus(path, 400, PlantedModel(k=K, seed=3, vocabulary_size=300, doc_chars=60))
     return path, truth
 
 
