@@ -408,6 +408,8 @@ def check_targets(parts: dict) -> list[list[str]]:
             if big and mid and big.get("us_per_document") and mid.get("us_per_document"):
                 ratio = big["us_per_document"] / mid["us_per_document"]
                 verdict = "**met**" if ratio <= limit else f"**missed** by {ratio / limit:.2f}× ({ratio:.2f} > {limit})"
+                if big.get("run_id", e2e.get("run_id")) != mid.get("run_id", e2e.get("run_id")):
+                    verdict += " (rows from different runs, under different load: rerun both sizes to judge)"
                 rows.append(
                     [
                         f"time per document at 10^6 ≤ {limit}× that at 10^5 ({engine})",
