@@ -180,6 +180,34 @@ def recovery(out_dir: Path, truth, engine: str | None = None) -> dict:
     else:  # the comparison model: its doc_topic matrix, rows in document order
         doc_topic = np.load(folder / "doc_topic.npy")
         fitted_dominant = doc_topic.argmax(axis=1)
+    dictionary = Dictionary.load(str(folder / "dictionary.gensim"))
+    vocabulary = [dictionary[i] for i in range(len(dictionary))]
+    result = recovery_of_assignments(truth, gen_id, fitted_dominant, np.load(folder / "topic_word.npy"), vocabulary)
+    return {"engine": engine, "k": k, **result}
+
+
+def recovery_of_assignments(
+    truth,
+    gen_id: np.ndarray,
+    dominant: np.ndarray,
+    topic_word: np.ndarray | None = None,
+    vocabulary: list[str] | None = None,
+) -> dict:
+    """Planted-topic recovery of any pipeline's assignments (zhtopics' or a peer's).
+
+    Parameters
+    ----------
+    truth : benchmarks.generate.PlantedTruth
+    gen_id : np.ndarray
+        The generated document behind each assignment (the corpus' ``gen_id``).
+    dominant : np.ndarray
+        Each document's fitted dominant topic (-1: none, counted as a cluster of its own).
+    topic_word, vocabulary : optional
+        The fitted topic-word distributions and the words of their columns, for
+        :func:`topic_word_recovery` (omitted: only documents are scored).
+    """
+    gen_id = np.asarray(gen_id, dtype=np.int64)
+    fitted_dominant = np.asarray(dominant, dtype=np.int64)
     documents = document_recovery(truth.planted_topic[gen_id], fitted_dominant)
     reference = oracle_document_recovery(truth)
     fitted_first = pd.Series(fitted_dominant, index=gen_id).reindex(np.arange(reference["documents"])).fillna(-1)
@@ -189,12 +217,13 @@ def recovery(out_dir: Path, truth, engine: str | None = None) -> dict:
     del documents["oracle_on_first_documents"]["planted"]
     documents["documents_generated"] = int(len(truth.planted_topic))
     documents["documents_dropped_by_prepare"] = int(len(truth.planted_topic) - len(gen_id))
-    dictionary = Dictionary.load(str(folder / "dictionary.gensim"))
-    topics = topic_word_recovery(
-        truth.topic_word,
-        truth.vocabulary,
-        np.asarray(truth.word_topic),
-        np.load(folder / "topic_word.npy"),
-        dictionary.token2id,
-    )
-    return {"engine": engine, "k": k, "documents": documents, "topics": topics}
+    result = {"documents": documents}
+    if topic_word is not None and vocabulary is not None:
+        result["topics"] = topic_word_recovery(
+            truth.topic_word,
+            truth.vocabulary,
+            np.asarray(truth.word_topic),
+            np.asarray(topic_word, dtype=np.float64),
+            {word: i for i, word in enumerate(vocabulary)},
+        )
+    return result

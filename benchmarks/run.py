@@ -14,8 +14,18 @@ Parts (``--parts``, all by default), each written to ``<results>/<part>.json``:
   --no-report`` as a subprocess: wall time, peak memory of the process tree, per-stage
   times and memory (from ``-v``'s "<stage> finished in X s" lines), time per document, and
   planted-topic recovery (``benchmarks/recovery.py``).
+- ``peers``: per size, the pipelines a researcher would run instead (``benchmarks/peers/``:
+  the jieba + gensim tutorial, direct tomotopy, BERTopic with scikit-learn embeddings, the
+  Spark MLlib slot), each as ``python -m benchmarks.peers NAME corpus.csv`` in a subprocess
+  measured like the zhtopics runs, with the same model settings as the zhtopics configs and
+  the same planted-topic recovery. A peer that cannot run here is recorded with the reason.
 - ``rerun``: ``zhtopics run data/raw`` with figures and reports (what ``make run`` does),
   cold then unchanged, and the ratio.
+
+``--sizes 1e5 --pipelines tutorial,tomotopy-direct`` runs only those sizes and pipelines
+(zhtopics configs: gensim, tomotopy, dmm; peers: :data:`benchmarks.peers.PEERS`); rows of
+``end_to_end.json`` and ``peers.json`` not run again are kept from the previous run, each
+row with the run it comes from (``run_id``).
 
 Then ``<results>/README.md`` is rendered from the JSON files alone (``--render-only``
 re-renders it). Corpora and working folders live in ``benchmarks/data/`` (not committed).
@@ -58,7 +68,7 @@ from benchmarks.generate import PlantedModel, PlantedTruth, segmentation_surviva
 
 BENCH = ROOT / "benchmarks"
 DATA = BENCH / "data"
-PARTS = ("segmentation_throughput", "seed_sweep", "end_to_end", "rerun")
+PARTS = ("segmentation_throughput", "seed_sweep", "end_to_end", "peers", "rerun")
 SEED_INPUT = ROOT / "data" / "raw"
 #: The seed study's parameters (its lexicons over the packaged defaults).
 SEED_PARAMS = ROOT / "params.yaml"
@@ -94,6 +104,42 @@ BENCH_CONFIG = {
         "themes": {"guided": {"enabled": False}},
     },
 }
+DEFAULT_SIZES = (10**4, 10**5, 10**6)
+#: Without ``--sizes``, peers run at these sizes and above (10^4 documents say little about scale).
+PEER_MIN_DOCS = 10**5
+
+
+def _peer_names() -> list[str]:
+    from benchmarks.peers import PEERS
+
+    return list(PEERS)
+
+
+PEER_NAMES = _peer_names()
+
+
+def _size(text: str) -> int:
+    """A number of documents as ``100000``, ``1e5`` or ``10^5``."""
+    try:
+        value = float(text.replace("10^", "1e")) if "^" in text else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of documents: {text!r}") from None
+    if value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"not a whole positive number of documents: {text!r}")
+    return int(value)
+
+
+def _names(text: str) -> list[str]:
+    """``--pipelines``: comma-separated names of zhtopics configs and peers."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BENCH_CONFIG and name not in PEER_NAMES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown pipeline {', '.join(unknown)} (known: {', '.join([*BENCH_CONFIG, *PEER_NAMES])})"
+        )
+    return names
+
+
 # the pipeline logs "<stage> finished in X s" (logger zhtopics.pipeline; zhtopics before issue 10)
 STAGE_LINE = re.compile(r"INFO zhtopics(?:\.pipeline)?: (\w+) finished in ([\d.]+) s")
 SKIP_LINE = re.compile(r"^(\w+): unchanged since the last run, skipped")
@@ -675,6 +721,120 @@ def _fit_seconds(out: Path, engine: str) -> dict:
     return result
 
 
+# --------------------------------------------------------------------------- part e: peers
+
+
+def peer_settings() -> dict:
+    """The model settings of every peer: the zhtopics bench configs' (same K, seed, gensim and
+    tomotopy settings), as :class:`benchmarks.peers.PeerSettings` fields."""
+    return {
+        "k": K,
+        "seed": BENCH_CONFIG["gensim"]["sweep"]["seeds"][0],
+        "gensim": BENCH_CONFIG["gensim"]["engines"]["gensim"],
+        "tomotopy": BENCH_CONFIG["tomotopy"]["engines"]["tomotopy"],
+        "text_column": "text",
+    }
+
+
+def peers(sizes: list[int], names: list[str], timeout: float) -> dict:
+    """Each peer on each size's corpus, in a measured subprocess (see the module docstring)."""
+    import numpy as np
+
+    from benchmarks.peers import PEERS, unavailable
+    from benchmarks.recovery import recovery_of_assignments
+
+    settings = peer_settings()
+    runs = []
+    for n_docs in sizes:
+        corpus, truth, generation = corpus_for(n_docs)
+        for name in names:
+            row = {
+                "documents": n_docs,
+                "pipeline": name,
+                "description": PEERS[name].description,
+                "same_model_as": PEERS[name].same_model_as,
+                "corpus": str(corpus.relative_to(ROOT)),
+            }
+            reason = unavailable(name) or _too_slow(name, n_docs, runs, timeout)
+            if reason is not None:
+                print(f"  {n_docs} documents, peer {name}: skipped ({reason})", flush=True)
+                runs.append({**row, "status": "skipped", "reason": reason})
+                continue
+            out = DATA / "work" / f"peer_{name}_{n_docs}"
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"  {n_docs} documents, peer {name} ...", flush=True)
+            command = [sys.executable, "-m", "benchmarks.peers", name, str(corpus.relative_to(ROOT))]
+            command += ["--out", str(out.relative_to(ROOT)), "--settings", json.dumps(settings)]
+            measured = run_measured(command, DATA / "logs" / f"peer_{name}_{n_docs}.log", timeout)
+            measured["command"] = " ".join(command[1:-1]) + " '<settings>'"
+            row.update(measured)
+            row["us_per_document"] = (
+                round(measured["wall_seconds"] / n_docs * 1e6, 2) if measured["status"] == "ok" else None
+            )
+            if measured["status"] == "ok":
+                peer = json.loads((out / "peer.json").read_text(encoding="utf-8"))
+                row["peer_stages"], row["info"] = peer["stages"], peer["info"]
+                topic_word = vocabulary = None
+                if (out / "topic_word.npy").exists():
+                    topic_word = np.load(out / "topic_word.npy")
+                    vocabulary = json.loads((out / "vocabulary.json").read_text(encoding="utf-8"))
+                dominant = np.load(out / "dominant.npy")
+                row["recovery"] = recovery_of_assignments(
+                    truth, np.arange(len(dominant)), dominant, topic_word, vocabulary
+                )
+            print(
+                f"    {measured['status']}, {measured['wall_seconds']} s, peak RSS tree {measured['peak_rss_tree_mib']} MiB"
+                + (f", NMI {row['recovery']['documents']['nmi']}" if "recovery" in row else ""),
+                flush=True,
+            )
+            runs.append(row)
+    return {"settings": settings, "generator": GENERATOR, "runs": runs}
+
+
+def _too_slow(name: str, n_docs: int, runs: list[dict], timeout: float) -> str | None:
+    """Why peer ``name`` would not finish ``n_docs`` documents within ``timeout``, judged from its
+    run on a smaller corpus in this benchmark, or None: the seconds of its own steps (reading,
+    tokenising, fitting, assigning; start-up excluded) grown in proportion to the documents, a
+    lower bound for every peer here (none is faster than linear; UMAP's neighbour search grows
+    faster)."""
+    smaller = [
+        row for row in runs if row["pipeline"] == name and row.get("status") == "ok" and row["documents"] < n_docs
+    ]
+    if not smaller:
+        return None
+    last = max(smaller, key=lambda row: row["documents"])
+    work = sum(last.get("peer_stages", {}).values())  # its steps, without start-up and imports
+    estimate = work * n_docs / last["documents"]
+    if estimate <= timeout:
+        return None
+    return (
+        f"its steps took {work:.0f} s at {last['documents']:,} documents, so at least {estimate:.0f} s at "
+        f"{n_docs:,} (they grow at least linearly), over the --timeout of {timeout:.0f} s"
+    )
+
+
+def merge_runs(previous: Path, payload: dict, run_id: str, key: tuple[str, str]) -> dict:
+    """``payload`` with the rows of the previous results file that this run did not redo.
+
+    Every row carries the ``run_id`` it was measured in; rows are identified by ``key``
+    (documents, engine or pipeline) and sorted by them."""
+    for row in payload["runs"]:
+        row.setdefault("run_id", run_id)
+    if previous.exists():
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        done = {tuple(row[k] for k in key) for row in payload["runs"]}
+        for row in old.get("runs", []):
+            if tuple(row[k] for k in key) not in done:
+                row.setdefault("run_id", old.get("run_id"))
+                payload["runs"].append(row)
+                for section in ("configs",):  # a kept row's configuration stays described
+                    if section in old and section in payload:
+                        for name, config in old[section].items():
+                            payload[section].setdefault(name, config)
+    payload["runs"].sort(key=lambda row: tuple(row[k] for k in key))
+    return payload
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -686,8 +846,20 @@ def write_part(results: Path, name: str, payload: dict, meta: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10**4, 10**5, 10**6])
-    parser.add_argument("--engines", nargs="+", default=list(BENCH_CONFIG), choices=list(BENCH_CONFIG))
+    parser.add_argument(
+        "--sizes",
+        type=_size,
+        nargs="+",
+        default=None,
+        help="numbers of generated documents, e.g. 1e5 1e6 (default 1e4 1e5 1e6; peers then run at 1e5 and 1e6)",
+    )
+    parser.add_argument(
+        "--pipelines",
+        type=_names,
+        default=None,
+        help=f"comma-separated, default all: zhtopics configs ({', '.join(BENCH_CONFIG)}) and peers "
+        f"({', '.join(PEER_NAMES)})",
+    )
     parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS)
     parser.add_argument(
         "--quick",
@@ -701,8 +873,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="output folder (default benchmarks/results/)")
     parser.add_argument("--render-only", action="store_true", help="only re-render README.md from the JSON files")
     args = parser.parse_args(argv)
+    pipelines = args.pipelines or [*BENCH_CONFIG, *PEER_NAMES]
+    args.engines = [name for name in pipelines if name in BENCH_CONFIG]
+    args.peers = [name for name in pipelines if name in PEER_NAMES]
+    peer_sizes = args.sizes or [n for n in DEFAULT_SIZES if n >= PEER_MIN_DOCS]
+    args.sizes = args.sizes or list(DEFAULT_SIZES)
     if args.quick:
-        args.sizes, args.segment_mb = [10**4], 1.0
+        args.sizes, args.segment_mb, peer_sizes = [10**4], 1.0, [10**4]
     results = args.results or (DATA / "results-quick" if args.quick else BENCH / "results")
     if not args.render_only:
         meta = {
@@ -721,17 +898,27 @@ def main(argv: list[str] | None = None) -> int:
             elif part == "seed_sweep":
                 payload = seed_runs("seed_sweep", ["--no-figures", "--no-report"], args.timeout, forced=True)
             elif part == "end_to_end":
+                if not args.engines:
+                    continue
                 payload = end_to_end(args.sizes, args.engines, args.timeout)
+                payload = merge_runs(results / f"{part}.json", payload, meta["run_id"], ("documents", "engine"))
+            elif part == "peers":
+                if not args.peers or not peer_sizes:
+                    continue
+                payload = peers(peer_sizes, args.peers, args.timeout)
+                payload = merge_runs(results / f"{part}.json", payload, meta["run_id"], ("documents", "pipeline"))
             else:
                 payload = seed_runs("rerun", [], args.timeout)
             payload["part_seconds"] = round(time.perf_counter() - part_started, 1)
             payload["finished"] = _now()
             write_part(results, part, payload, meta)
         print(f"== done in {time.perf_counter() - started:.0f} s", flush=True)
-    from benchmarks.report import render
+    from benchmarks.report import render, update_readme_scale
 
     (results / "README.md").write_text(render(results), encoding="utf-8")
     print(f"wrote {results / 'README.md'}")
+    if results == BENCH / "results" and update_readme_scale(ROOT / "README.md", results):
+        print("updated README.md's peer section")
     return 0
 
 
