@@ -187,6 +187,7 @@ class TrainParams:
     """``train``: the final model's consensus and tables (stage 4)."""
 
     topn: int
+    workbook_max_rows: int
     consensus: ConsensusParams
     small_corpus: SmallCorpusParams
 
