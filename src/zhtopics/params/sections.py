@@ -99,6 +99,7 @@ class SegmentParams:
     evaluative: Path | None
     phrases: Phrases
     filter_extremes: FilterExtremes
+    write_mm: bool
 
 
 @dataclass(frozen=True)
