@@ -55,22 +55,26 @@ TOKENS_SCHEMA = pa.schema(
 def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = BATCH_DOCUMENTS) -> dict:
     """Stage 2, streamed: ``documents.parquet`` → tokens, Dictionary and bag-of-words on disk.
 
-    Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
-    with the vocabulary), so memory does not grow with the corpus:
+    Steps:
 
     1. read the documents in batches, normalise their texts as stage 1 did (the
        normaliser recorded in ``documents.parquet``:
        :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written;
        with ``corpus.social.hashtags: feature`` each ``#话题#`` is one token),
-       segment each (:func:`segment_texts`, in worker processes for large batches), write
-       the tokens as a Parquet row group of a temporary file and add them to the
-       Dictionary (``Dictionary.add_documents``);
-    2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
-       build the Dictionary over the joined tokens in a second pass;
-    3. ``filter_extremes``;
-    4. one more pass writes ``tokens.parquet`` (row groups, with ``n_in_dictionary``), the
-       Matrix Market corpus (gensim ``MmCorpus.serialize`` from a stream) and the same
-       bags of words as flat arrays (:meth:`zhtopics.paths.OutputPaths.bow_arrays`).
+       segment each in worker processes for large batches (:func:`segment_chunks`); the
+       workers send their tokens as integers, which :class:`CorpusVocabulary` numbers for the
+       whole corpus while it counts the words' frequencies (numpy, no token list in Python);
+    2. the gensim Dictionary those numbers and counts make (the one
+       ``Dictionary.add_documents`` would have built), then ``filter_extremes``;
+    3. one pass over the batches' integer tokens writes ``tokens.parquet`` (row groups, with
+       ``n_in_dictionary``), the bags of words as flat arrays
+       (:meth:`zhtopics.paths.OutputPaths.bow_arrays`, :func:`bags_of_words`) and, with
+       ``segment.write_mm``, the Matrix Market corpus (gensim ``MmCorpus.serialize``).
+
+    With ``phrases.enabled`` gensim ``Phrases`` join strings, so the tokens go through a
+    temporary Parquet file and the Dictionary is built document by document
+    (:func:`_segment_with_phrases`). Memory holds one batch of texts, the vocabulary and
+    four bytes per kept token of the corpus (its integer tokens, until step 3).
 
     The outputs do not depend on ``batch_size``.
 
