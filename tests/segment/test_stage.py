@@ -198,3 +198,14 @@ def test_texts_are_segmented_as_normalised_and_kept_as_written(tmp_path, params)
     assert "用户" not in plain_tokens["tokens"].iloc[0]  # no conversion without corpus.opencc
     # the record is part of the file: a change of corpus.opencc changes stage 2's cache key
     assert plain.documents.read_bytes() != converted.documents.read_bytes()
+
+
+def test_model_input_texts_keep_the_dictionary_words_in_order(seed_outputs):
+    from zhtopics.results import RunResults
+
+    tokens, dictionary, _ = load_segmented(seed_outputs)
+    expected = [[t for t in document if t in dictionary.token2id] for document in tokens["tokens"]]
+    data = RunResults(seed_outputs).model_input()
+    assert list(data.iter_texts(batch_size=7)) == expected
+    rows = [5, 0, 144, 5]
+    assert data.texts_of(rows) == [expected[row] for row in rows]
