@@ -47,7 +47,9 @@ STEPS = {
     "dedup._duplicate_groups": "prepare: duplicate detection",
     "normalize.__call__": "prepare: normalisation",
     "stage._segment_batches": "segment: segmenting (workers) + Dictionary",
+    "stage._segment_to_ids": "segment: segmenting (workers) + vocabulary (this branch)",
     "stage._write_tokens_and_bows": "segment: tokens.parquet, bags of words, corpus.mm",
+    "stage._write_tokens_and_bows_from_ids": "segment: tokens.parquet, bags of words (this branch)",
     "bow.serialize_mm": "segment: corpus.mm",
     "sweep._fit_runs": "train: sweep (fits + scores)",
     "metrics.coherence": "train: coherence",
@@ -130,7 +132,8 @@ def profile_run(corpus: Path, engine: str, keep: Path | None = None) -> dict:
             ),
             "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "stages": stages,
-            "steps": {name: inclusive.get(function, 0.0) for function, name in STEPS.items()},
+            # None: not among the sampler's 40 longest functions (or not called)
+            "steps": {name: inclusive.get(function) for function, name in STEPS.items()},
             # CPU seconds (this process and its workers) per stage and in the engines' fit: what
             # the load of other jobs on the machine does not inflate as it inflates wall time
             "stage_cpu_seconds": {name: round(value, 2) for name, value in profile["cpu_seconds"].items()},
@@ -197,7 +200,8 @@ def render(runs: dict) -> str:
         "",
         "Written by `benchmarks/stage_profile.py` from `stage_profile.json`. Seconds of wall time "
         "(under the load shown: the machine is shared); non-model share = (wall - model fit) / wall; "
-        "segment MB/s = UTF-8 MB of the documents' texts / segment stage seconds.",
+        "segment MB/s = UTF-8 MB of the documents' texts / segment stage seconds. A step shown as None "
+        "was not among the sampler's 40 longest functions (or was not called by that code).",
         "",
     ]
     by_size: dict[tuple, dict] = {}
