@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zhtopics.ingest import PreparedCorpus, prepare_corpus, write_prepared
@@ -93,13 +94,17 @@ def segment_lines(
 
 
 def load_segmented(paths: OutputPaths):
-    """Stage 2's tokens table, Dictionary and Matrix Market corpus (read through RunResults)."""
-    from gensim.corpora import MmCorpus
-
+    """Stage 2's tokens table, Dictionary (read through RunResults) and the bags of words
+    (lists of ``(id, count)``, from the flat arrays)."""
+    from zhtopics.modeling.data import BowCorpus
     from zhtopics.results import RunResults
 
     run = RunResults(paths)
-    return run.tokens, run.dictionary, MmCorpus(str(paths.bow))
+    arrays = paths.bow_arrays()
+    bow = BowCorpus(
+        *(np.fromfile(arrays[name], dtype=arrays[name].suffix[1:]) for name in ("ids", "counts", "offsets"))
+    )
+    return run.tokens, run.dictionary, list(bow)
 
 
 PLANTED_TOPICS = [

@@ -67,7 +67,7 @@ def test_run_twice_gives_identical_outputs(seed_run):
         "data/interim/removed.csv",
         "data/processed/tokens.parquet",
         "data/processed/dictionary.gensim",
-        "data/processed/corpus.mm",
+        "data/processed/bow_ids.int32",
     } <= set(outputs)
     assert outputs == _outputs(second)
 

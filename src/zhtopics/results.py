@@ -167,6 +167,7 @@ class RunResults:
         InputError
             When stage 2's files are missing or disagree, or too little is left to model.
         """
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from zhtopics.modeling.data import BowCorpus, ModelInput
@@ -198,16 +199,15 @@ class RunResults:
                 f"{len(dictionary)} words and {with_tokens} documents with tokens after filter_extremes: too little "
                 "to model (give more documents, or lower segment.filter_extremes.no_below)",
             )
-        vocabulary = dictionary.token2id
+        vocabulary = pa.array(list(dictionary.token2id), pa.string())
 
         def text_rows(rows):
             table = pq.read_table(tokens_file, columns=["tokens"]).column("tokens")
-            return [[t for t in table[int(row)].as_py() if t in vocabulary] for row in rows]
+            return _in_vocabulary(table.take(pa.array(np.asarray(rows, dtype=np.int64))), vocabulary)
 
         def text_stream(batch_size):
             for batch in pq.ParquetFile(tokens_file).iter_batches(batch_size=batch_size, columns=["tokens"]):
-                for tokens in batch.column(0).to_pylist():
-                    yield [t for t in tokens if t in vocabulary]
+                yield from _in_vocabulary(batch.column(0), vocabulary)
 
         return ModelInput(
             dictionary, doc_ids=[str(d) for d in doc_ids], bow=bow, text_rows=text_rows, text_stream=text_stream
@@ -366,3 +366,19 @@ class RunResults:
             overrides_base=self.paths.root,
             overrides_source=str(self.paths.segment_summary),
         ).segment
+
+
+def _in_vocabulary(token_lists, vocabulary) -> list[list[str]]:
+    """Each document's tokens that are in ``vocabulary`` (an Arrow string array), in order:
+    the lists of an Arrow ``list<string>`` array filtered in Arrow, then made Python lists."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(token_lists, pa.ChunkedArray):
+        token_lists = token_lists.combine_chunks()
+    flat = pc.list_flatten(token_lists)
+    keep = pc.is_in(flat, value_set=vocabulary)
+    documents = pc.list_parent_indices(token_lists).filter(keep).to_numpy()
+    offsets = np.zeros(len(token_lists) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(documents, minlength=len(token_lists)), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep)).to_pylist()

@@ -93,15 +93,45 @@ def test_a_hand_checked_example_gives_the_expected_tokens(tmp_path, params, back
 
 def test_written_dictionary_and_corpus_reload(seed_outputs):
     dictionary = Dictionary.load(str(seed_outputs.dictionary))
-    corpus = MmCorpus(str(seed_outputs.bow))
-    assert corpus.num_terms <= len(dictionary)
+    _, _, corpus = load_segmented(seed_outputs)
     assert all(0 <= token_id < len(dictionary) for doc in corpus for token_id, _ in doc)
+    assert not seed_outputs.bow.exists()  # segment.write_mm is off by default
+
+
+def test_write_mm_writes_the_same_bags_of_words_as_matrix_market(params, seed_prepared, tmp_path):
+    paths = segment_prepared(seed_prepared, tmp_path, params.replace(segment={"write_mm": True}).segment)
+    assert list(MmCorpus(str(paths.bow))) == [
+        [(token_id, float(count)) for token_id, count in doc] for doc in load_segmented(paths)[2]
+    ]
+
+
+def test_the_dictionary_is_the_one_gensim_builds_document_by_document(seed_outputs, params, tmp_path):
+    # the stage numbers words from the workers' integer tokens (segment/vocabulary.py); gensim's
+    # own Dictionary.add_documents over the same token lists saves the same file, byte for byte
+    tokens, dictionary, bow = load_segmented(seed_outputs)
+    reference = Dictionary()
+    reference.add_documents(tokens["tokens"].map(list).tolist())
+    reference.lifecycle_events = None
+    fe = params.segment.filter_extremes
+    reference.filter_extremes(no_below=fe.no_below, no_above=fe.no_above, keep_n=fe.keep_n)
+    reference.lifecycle_events = None
+    reference.save(str(tmp_path / "reference.gensim"))
+    assert (tmp_path / "reference.gensim").read_bytes() == seed_outputs.dictionary.read_bytes()
+    assert bow == [reference.doc2bow(list(document)) for document in tokens["tokens"]]
+
+
+def test_the_outputs_do_not_depend_on_the_number_of_processes(params, seed_prepared, tmp_path):
+    serial = segment_prepared(seed_prepared, tmp_path / "one", params.replace(segment={"processes": 1}).segment)
+    # chunks of 10 paragraphs over 2 worker processes, the chunks' vocabularies merged in the parent
+    parallel = segment_prepared(
+        seed_prepared, tmp_path / "two", params.replace(segment={"processes": 2, "chunk_size": 10}).segment
+    )
+    assert_same_stage_outputs(parallel, serial)
 
 
 STAGE_FILES = (
     "dictionary.gensim",
     "dictionary.txt",
-    "corpus.mm",
     "token_filter.csv",
     "segment_summary.json",
     "bow_ids.int32",
@@ -168,3 +198,14 @@ def test_texts_are_segmented_as_normalised_and_kept_as_written(tmp_path, params)
     assert "用户" not in plain_tokens["tokens"].iloc[0]  # no conversion without corpus.opencc
     # the record is part of the file: a change of corpus.opencc changes stage 2's cache key
     assert plain.documents.read_bytes() != converted.documents.read_bytes()
+
+
+def test_model_input_texts_keep_the_dictionary_words_in_order(seed_outputs):
+    from zhtopics.results import RunResults
+
+    tokens, dictionary, _ = load_segmented(seed_outputs)
+    expected = [[t for t in document if t in dictionary.token2id] for document in tokens["tokens"]]
+    data = RunResults(seed_outputs).model_input()
+    assert list(data.iter_texts(batch_size=7)) == expected
+    rows = [5, 0, 144, 5]
+    assert data.texts_of(rows) == [expected[row] for row in rows]

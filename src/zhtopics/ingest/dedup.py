@@ -314,27 +314,43 @@ def _group_short(near_keys: dict[int, str], sets: _UnionFind, rule: Duplicates) 
     # keys that can be within the allowed edits of a key shorter than short_chars
     short = sorted((len(text_key), i) for i, text_key in near_keys.items() if len(text_key) < rule.short_chars + most)
     index: dict[int, list[int]] = {}
+    # what to look up for a key of each length: (other_length, piece, position, size), and
+    # the pieces a key of each length is indexed under; the same for every key of a length
+    lookups: dict[int, list[tuple[int, int, int, int]]] = {}
+    indexed: dict[int, list[tuple[int, int, int]]] = {}
     for length, i in tqdm(short, desc="near duplicates (short)", unit="para", disable=len(short) < 50_000):
         text_key = near_keys[i]
+        if length not in lookups:
+            lookups[length] = _lookups(length, rule)
+            edits = _allowed_edits(length + most, rule)
+            indexed[length] = _pieces(length, edits + 1) if edits > 0 else []
         candidates: set[int] = set()
-        for other_length in range(max(1, length - most), length + 1):
-            edits = _allowed_edits(other_length + most, rule)  # the most any partner allows it
-            delta = length - other_length
-            if edits < max(delta, 1):
-                continue
-            for piece, start, size in _pieces(other_length, edits + 1):
-                for shift in range(-((edits - delta) // 2), (delta + edits) // 2 + 1):
-                    at = start + shift
-                    if 0 <= at <= length - size:
-                        candidates.update(index.get(hash((other_length, piece, text_key[at : at + size])), ()))
+        for other_length, piece, at, size in lookups[length]:
+            candidates.update(index.get(hash((other_length, piece, text_key[at : at + size])), ()))
         for j in sorted(candidates):
             other = near_keys[j]
             if _short(text_key, other, rule) and is_near(text_key, other, rule):
                 sets.union(j, i)
-        edits = _allowed_edits(length + most, rule)
-        if edits > 0:
-            for piece, start, size in _pieces(length, edits + 1):
-                index.setdefault(hash((length, piece, text_key[start : start + size])), []).append(i)
+        for piece, start, size in indexed[length]:
+            index.setdefault(hash((length, piece, text_key[start : start + size])), []).append(i)
+
+
+def _lookups(length: int, rule: Duplicates) -> list[tuple[int, int, int, int]]:
+    """The (other length, piece, position, size) that :func:`_group_short` looks up for a key
+    of ``length`` characters among the indexed keys as long or shorter."""
+    most = rule.short_max_edits
+    found = []
+    for other_length in range(max(1, length - most), length + 1):
+        edits = _allowed_edits(other_length + most, rule)  # the most any partner allows it
+        delta = length - other_length
+        if edits < max(delta, 1):
+            continue
+        for piece, start, size in _pieces(other_length, edits + 1):
+            for shift in range(-((edits - delta) // 2), (delta + edits) // 2 + 1):
+                at = start + shift
+                if 0 <= at <= length - size:
+                    found.append((other_length, piece, at, size))
+    return found
 
 
 def _pieces(length: int, count: int) -> list[tuple[int, int, int]]:

@@ -39,7 +39,9 @@ class BowCorpus:
     """
 
     def __init__(self, ids: np.ndarray, counts: np.ndarray, offsets: np.ndarray):
-        self.ids, self.counts, self.offsets = ids, counts, offsets
+        # plain ndarray views (of memory maps too: slicing an np.memmap makes a memmap object
+        # each time, which cost more than the slice when the engines read document after document)
+        self.ids, self.counts, self.offsets = np.asarray(ids), np.asarray(counts), np.asarray(offsets)
 
     @classmethod
     def from_bows(cls, bows: Sequence[list[tuple[int, int]]]) -> BowCorpus:
@@ -58,8 +60,14 @@ class BowCorpus:
         return list(zip(self.ids[start:stop].tolist(), self.counts[start:stop].tolist(), strict=True))
 
     def __iter__(self):
-        for row in range(len(self)):
-            yield self[row]
+        """The documents' bags of words in order, converted to Python lists a block at a time."""
+        block = 10_000
+        for first in range(0, len(self), block):
+            bounds = self.offsets[first : min(first + block, len(self)) + 1]
+            start, stop = int(bounds[0]), int(bounds[-1])
+            pairs = list(zip(self.ids[start:stop].tolist(), self.counts[start:stop].tolist(), strict=True))
+            ends = (bounds - start).tolist()
+            yield from map(pairs.__getitem__, map(slice, ends[:-1], ends[1:]))
 
     def lengths(self) -> np.ndarray:
         """Tokens per document."""

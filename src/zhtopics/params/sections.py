@@ -100,6 +100,7 @@ class SegmentParams:
     evaluative: Path | None
     phrases: Phrases
     filter_extremes: FilterExtremes
+    write_mm: bool
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class TrainParams:
     """``train``: the final model's consensus and tables (stage 4)."""
 
     topn: int
+    workbook_max_rows: int
     consensus: ConsensusParams
     small_corpus: SmallCorpusParams
 

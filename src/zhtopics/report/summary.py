@@ -354,7 +354,7 @@ def write_summary_files(run: RunResults, params: Params, readme: Path | None = N
     from zhtopics.report.workbook import write_workbook
 
     summary = render_summary(run, params)
-    message = f"wrote {write_summary(run.paths, summary)} and {write_workbook(run)}"
+    message = f"wrote {write_summary(run.paths, summary)} and {write_workbook(run, params.train.workbook_max_rows)}"
     if readme is not None:
         changed = update_readme(readme, summary)
         message += f"; {readme} {'updated' if changed else 'unchanged'}"

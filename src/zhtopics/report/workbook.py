@@ -5,9 +5,11 @@ One sheet per CSV table of ``results/`` that the run wrote (topic labels and evi
 first, then the topics, documents, groups, the model choice's tables and the guided model's),
 each with the CSV's columns and values, except the wall-clock timings
 (:data:`zhtopics.provenance.manifest.TIMING_COLUMNS`, which differ between two runs of the
-same inputs and stay in the CSVs), so that the workbook is reproducible. Excel holds at most 1,048,576 rows per sheet: a
+same inputs and stay in the CSVs), so that the workbook is reproducible. A sheet holds at most
+``train.workbook_max_rows`` data rows (and Excel at most 1,048,576 rows with the header): a
 longer table (``doc_topics`` of a large corpus) keeps its first rows and the ``about`` sheet
-says so; the CSV is always whole.
+says so; the CSV is always whole. openpyxl writes one cell at a time (tens of microseconds
+each), so every document of a large corpus in the workbook cost more than the model's fit.
 
 The file is byte-for-byte reproducible: openpyxl writes the cells, and the zip entries and
 the document properties get a fixed date (openpyxl stamps both with the current time). That
@@ -107,17 +109,25 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(typed)
 
 
-def write_workbook(run: RunResults, max_rows: int = MAX_ROWS) -> Path:
+def write_workbook(run: RunResults, max_data_rows: int) -> Path:
     """Write ``results/results.xlsx`` from the run's results tables; return its path.
 
     A write-only workbook (openpyxl), so a large ``doc_topics`` streams through instead of
     being held as cell objects.
+
+    Parameters
+    ----------
+    run : RunResults
+    max_data_rows : int
+        Rows of a table kept below its header (``train.workbook_max_rows``; at most Excel's
+        limit, :data:`MAX_ROWS` with the header).
     """
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
     contents = [["sheet", "source", "rows", "note"]]
+    max_rows = min(max_data_rows + 1, MAX_ROWS)  # with the header
     for name, sheet_name in SHEETS.items():
         if not run.has(name):
             continue
@@ -128,7 +138,11 @@ def write_workbook(run: RunResults, max_rows: int = MAX_ROWS) -> Path:
         if len(table) >= max_rows:  # more data rows than a sheet holds besides its header
             table = table.iloc[: max_rows - 1]
             note = f"the first {max_rows - 1} rows; the whole table is results/{source.name}"
-            logger.warning("results.xlsx: %s keeps its first %d rows (Excel's limit)", sheet_name, max_rows - 1)
+            logger.info(
+                "results.xlsx: %s keeps its first %d rows (train.workbook_max_rows); the CSV has them all",
+                sheet_name,
+                max_rows - 1,
+            )
         sheet = workbook.create_sheet(sheet_name)
         sheet.append(list(table.columns))
         for row in table.itertuples(index=False):

@@ -8,6 +8,7 @@
 - :mod:`~zhtopics.segment.tags`: jieba's part-of-speech tags, named.
 - :mod:`~zhtopics.segment.tables`: what the filters kept and removed, per reason and per
   tag (``token_filter.csv``, ``token_filter_by_tag.csv``).
+- :mod:`~zhtopics.segment.vocabulary`: the corpus vocabulary and bags of words from the workers' integer tokens.
 - :mod:`~zhtopics.segment.bow`: the bag-of-words corpus on disk (flat arrays, Matrix Market).
 - :mod:`~zhtopics.segment.stage`: :func:`segment_corpus`, the streamed stage that
   ``zhtopics segment`` runs.

@@ -1,8 +1,9 @@
 """The bag-of-words corpus on disk: flat binary arrays, the Matrix Market file, token batches.
 
-:func:`zhtopics.segment.stage.segment_corpus` writes the same bags of words twice: as the
-Matrix Market corpus (``corpus.mm``, gensim ``MmCorpus``) and as three flat arrays
-(:meth:`zhtopics.paths.OutputPaths.bow_arrays`) that :meth:`zhtopics.results.RunResults.model_input` maps into memory.
+:func:`zhtopics.segment.stage.segment_corpus` writes the bags of words as three flat arrays
+(:meth:`zhtopics.paths.OutputPaths.bow_arrays`) that :meth:`zhtopics.results.RunResults.model_input`
+maps into memory and, with ``segment.write_mm``, as the Matrix Market corpus (``corpus.mm``,
+gensim ``MmCorpus``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ logger = logging.getLogger(__name__)
 def bow_array_writer(paths: OutputPaths) -> Iterator[Callable[[list], None]]:
     """Write the flat arrays of :meth:`zhtopics.paths.OutputPaths.bow_arrays` batch after batch.
 
-    Yields a function that appends a batch of bags of words (lists of ``(id, count)``, in
-    document order). Each array is written under a temporary name and renamed to its own
-    when the block succeeds (:func:`zhtopics.atomic.atomic_path`).
+    Yields a function that appends a batch of documents' bags of words, in document order, as
+    flat arrays: ``write(ids, counts, lengths)`` (int32 Dictionary ids and counts, documents
+    one after the other, and the pairs per document; :func:`flatten` turns lists of
+    ``(id, count)`` into these). Each array is written under a temporary name and renamed to
+    its own when the block succeeds (:func:`zhtopics.atomic.atomic_path`).
     """
     import numpy as np
 
@@ -39,16 +42,24 @@ def bow_array_writer(paths: OutputPaths) -> Iterator[Callable[[list], None]]:
         offsets_file.write(np.zeros(1, dtype=np.int64).tobytes())
         position = 0
 
-        def write(batch_bows: list) -> None:
+        def write(ids, counts, lengths) -> None:
             nonlocal position
-            lengths = np.fromiter(map(len, batch_bows), dtype=np.int64, count=len(batch_bows))
-            flat = np.array([pair for bow in batch_bows for pair in bow], dtype=np.int32).reshape(-1, 2)
-            ids_file.write(np.ascontiguousarray(flat[:, 0]).tobytes())
-            counts_file.write(np.ascontiguousarray(flat[:, 1]).tobytes())
-            offsets_file.write((position + np.cumsum(lengths)).tobytes())
-            position += int(lengths.sum())
+            ids_file.write(np.ascontiguousarray(ids, dtype=np.int32).tobytes())
+            counts_file.write(np.ascontiguousarray(counts, dtype=np.int32).tobytes())
+            offsets_file.write((position + np.cumsum(lengths, dtype=np.int64)).tobytes())
+            position += int(np.sum(lengths, dtype=np.int64))
 
         yield write
+
+
+def flatten(batch_bows: list):
+    """Bags of words (lists of ``(id, count)``) as the flat arrays :func:`bow_array_writer`
+    writes: ids, counts (int32) and pairs per document (int64)."""
+    import numpy as np
+
+    lengths = np.fromiter(map(len, batch_bows), dtype=np.int64, count=len(batch_bows))
+    flat = np.array([pair for bow in batch_bows for pair in bow], dtype=np.int32).reshape(-1, 2)
+    return flat[:, 0], flat[:, 1], lengths
 
 
 def token_batches(path: Path, batch_size: int, phrases=None):

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from gensim.corpora import Dictionary
@@ -27,10 +28,11 @@ from zhtopics.errors import InputError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.params import Phrases, SegmentParams, params_to_dict
 from zhtopics.paths import OutputPaths
-from zhtopics.segment.bow import bow_array_writer, serialize_mm, token_batches
+from zhtopics.segment.bow import bow_array_writer, flatten, serialize_mm, token_batches
 from zhtopics.segment.segmenter import Segmenter
 from zhtopics.segment.tables import token_filter_by_tag_table, token_filter_table
-from zhtopics.segment.workers import segment_texts
+from zhtopics.segment.vocabulary import CorpusVocabulary, bags_of_words
+from zhtopics.segment.workers import segment_chunks, segment_texts
 
 if TYPE_CHECKING:
     from zhtopics.pipeline import StageContext
@@ -53,22 +55,26 @@ TOKENS_SCHEMA = pa.schema(
 def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = BATCH_DOCUMENTS) -> dict:
     """Stage 2, streamed: ``documents.parquet`` → tokens, Dictionary and bag-of-words on disk.
 
-    Holds one batch of ``batch_size`` documents at a time (plus the Dictionary, which grows
-    with the vocabulary), so memory does not grow with the corpus:
+    Steps:
 
     1. read the documents in batches, normalise their texts as stage 1 did (the
        normaliser recorded in ``documents.parquet``:
        :meth:`~zhtopics.ingest.TextNormalizer.from_record`; texts are stored as written;
        with ``corpus.social.hashtags: feature`` each ``#话题#`` is one token),
-       segment each (:func:`segment_texts`, in worker processes for large batches), write
-       the tokens as a Parquet row group of a temporary file and add them to the
-       Dictionary (``Dictionary.add_documents``);
-    2. with ``phrases.enabled``, learn gensim ``Phrases`` from a stream of that file, then
-       build the Dictionary over the joined tokens in a second pass;
-    3. ``filter_extremes``;
-    4. one more pass writes ``tokens.parquet`` (row groups, with ``n_in_dictionary``), the
-       Matrix Market corpus (gensim ``MmCorpus.serialize`` from a stream) and the same
-       bags of words as flat arrays (:meth:`zhtopics.paths.OutputPaths.bow_arrays`).
+       segment each in worker processes for large batches (:func:`segment_chunks`); the
+       workers send their tokens as integers, which :class:`CorpusVocabulary` numbers for the
+       whole corpus while it counts the words' frequencies (numpy, no token list in Python);
+    2. the gensim Dictionary those numbers and counts make (the one
+       ``Dictionary.add_documents`` would have built), then ``filter_extremes``;
+    3. one pass over the batches' integer tokens writes ``tokens.parquet`` (row groups, with
+       ``n_in_dictionary``), the bags of words as flat arrays
+       (:meth:`zhtopics.paths.OutputPaths.bow_arrays`, :func:`bags_of_words`) and, with
+       ``segment.write_mm``, the Matrix Market corpus (gensim ``MmCorpus.serialize``).
+
+    With ``phrases.enabled`` gensim ``Phrases`` join strings, so the tokens go through a
+    temporary Parquet file and the Dictionary is built document by document
+    (:func:`_segment_with_phrases`). Memory holds one batch of texts, the vocabulary and
+    four bytes per kept token of the corpus (its integer tokens, until step 3).
 
     The outputs do not depend on ``batch_size``.
 
@@ -102,6 +108,114 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
         normalizer=TextNormalizer.from_record(metadata),
         hashtags=TextNormalizer.read_record(metadata).get("hashtags") == "feature",
     )
+    if not params.phrases.enabled:
+        vocabulary, batches, tally = _segment_to_ids(documents, segmenter, params, batch_size)
+        dictionary = vocabulary.dictionary()
+        vocabulary_before = len(dictionary)
+        _filter_extremes(dictionary, params)
+        counts, empty = _write_tokens_and_bows_from_ids(vocabulary, batches, dictionary, paths, params.write_mm)
+        del batches
+    else:
+        counts, empty, vocabulary_before, dictionary, tally = _segment_with_phrases(
+            documents, segmenter, params, paths, batch_size
+        )
+    summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
+    # what the reports demonstrate; processes, chunk_size and write_mm change how fast or
+    # which copies are written, not what
+    recorded = params_to_dict(params, paths.root)
+    summary["params"] = {
+        key: value for key, value in recorded.items() if key not in ("processes", "chunk_size", "write_mm")
+    }
+    filter_tables = (token_filter_table(tally), token_filter_by_tag_table(tally, segmenter))
+    _write_dictionary_and_summaries(dictionary, filter_tables, summary, paths)
+    if not params.write_mm:  # no stale copy from an earlier run
+        for stale in (paths.bow, Path(f"{paths.bow}.index")):
+            stale.unlink(missing_ok=True)
+    return summary
+
+
+def _segment_to_ids(
+    documents, segmenter: Segmenter, params: SegmentParams, batch_size: int
+) -> tuple[CorpusVocabulary, list[tuple[pa.Array, np.ndarray, np.ndarray]], Counter]:
+    """Steps 1 and 2 without phrases: every batch segmented (:func:`segment_chunks`) into corpus
+    ids, the vocabulary and its frequencies counted on the way (:class:`CorpusVocabulary`).
+
+    Returns the vocabulary, per batch (doc ids, token ids, tokens per document) (int32: four
+    bytes per kept token of the corpus stay in memory until the bags of words are written),
+    and the tally of every token by (reason, tag, token)."""
+    vocabulary = CorpusVocabulary()
+    batches = []
+    tally: Counter = Counter()
+    total = documents.metadata.num_rows
+    with tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar:
+        for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
+            ids, lengths = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+            for chunk_vocabulary, local_ids, chunk_lengths, chunk_tally in segment_chunks(
+                batch.column(1).to_pylist(), params, segmenter
+            ):
+                ids.append(vocabulary.add(chunk_vocabulary, local_ids, chunk_lengths))
+                lengths.append(chunk_lengths)
+                tally.update(chunk_tally)
+            batches.append((batch.column(0).cast(pa.string()), np.concatenate(ids), np.concatenate(lengths)))
+            bar.update(batch.num_rows)
+    return vocabulary, batches, tally
+
+
+def _write_tokens_and_bows_from_ids(
+    vocabulary: CorpusVocabulary, batches: list, dictionary: Dictionary, paths: OutputPaths, write_mm: bool
+) -> tuple[dict[str, int], list[str]]:
+    """Step 4 without phrases: ``tokens.parquet``, the flat bag-of-words arrays and, with
+    ``write_mm``, ``corpus.mm``, batch after batch from the token ids (:func:`bags_of_words`).
+
+    Returns the tokens ``kept`` and ``in_dictionary`` over all documents, and the ids of the
+    documents with no token in the Dictionary."""
+    import pyarrow.parquet as pq
+
+    final = vocabulary.final_ids(dictionary)
+    counts = {"kept": 0, "in_dictionary": 0}
+    empty: list[str] = []
+    with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
+        write_arrays = stack.enter_context(bow_array_writer(paths))
+        token_file = stack.enter_context(atomic_path(paths.tokens))
+        writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
+
+        def bows():
+            for doc_ids, ids, lengths in batches:
+                bow_ids, bow_counts, bow_lengths, in_dictionary = bags_of_words(ids, lengths, final)
+                writer.write_table(
+                    pa.table(
+                        [
+                            doc_ids,
+                            vocabulary.token_lists(ids, lengths),
+                            pa.array(lengths.astype(np.int64)),
+                            pa.array(in_dictionary),
+                        ],
+                        schema=TOKENS_SCHEMA,
+                    )
+                )
+                write_arrays(bow_ids, bow_counts, bow_lengths)
+                counts["kept"] += int(lengths.sum(dtype=np.int64))
+                counts["in_dictionary"] += int(in_dictionary.sum())
+                empty.extend(np.asarray(doc_ids.to_pylist(), dtype=object)[in_dictionary == 0].tolist())
+                if write_mm:
+                    ends = np.cumsum(bow_lengths).tolist()
+                    pairs = list(zip(bow_ids.tolist(), bow_counts.tolist(), strict=True))
+                    yield from map(pairs.__getitem__, map(slice, [0, *ends[:-1]], ends))
+
+        if write_mm:
+            bow_file = stack.enter_context(atomic_path(paths.bow))
+            serialize_mm(bow_file, bows(), dictionary, paths.bow)
+        else:
+            for _ in bows():
+                pass
+        writer.close()
+    return counts, empty
+
+
+def _segment_with_phrases(documents, segmenter: Segmenter, params: SegmentParams, paths: OutputPaths, batch_size: int):
+    """Steps 1-4 with ``phrases.enabled``: token lists (phrases join strings), the gensim
+    Dictionary built document by document. Returns the counts, the empty documents, the
+    vocabulary before ``filter_extremes``, the Dictionary and the tally."""
     dictionary = Dictionary()
     phrase_params = params.phrases
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
@@ -120,16 +234,10 @@ def segment_corpus(paths: OutputPaths, params: SegmentParams, batch_size: int = 
         # 3. filter_extremes
         _filter_extremes(dictionary, params)
         # 4. tokens.parquet, corpus.mm and the flat arrays, in one streamed pass
-        counts, empty = _write_tokens_and_bows(unjoined, phrases, dictionary, paths, batch_size)
+        counts, empty = _write_tokens_and_bows(unjoined, phrases, dictionary, paths, batch_size, params.write_mm)
     finally:
         unjoined.unlink(missing_ok=True)
-    summary = _summary(total, counts["kept"], counts["in_dictionary"], vocabulary_before, dictionary, params, empty)
-    # what the reports demonstrate; processes and chunk_size change how fast, not what
-    recorded = params_to_dict(params, paths.root)
-    summary["params"] = {key: value for key, value in recorded.items() if key not in ("processes", "chunk_size")}
-    filter_tables = (token_filter_table(tally), token_filter_by_tag_table(tally, segmenter))
-    _write_dictionary_and_summaries(dictionary, filter_tables, summary, paths)
-    return summary
+    return counts, empty, vocabulary_before, dictionary, tally
 
 
 def _segment_batches(
@@ -163,7 +271,7 @@ def _segment_batches(
 
 
 def _write_tokens_and_bows(
-    unjoined: Path, phrases, dictionary: Dictionary, paths: OutputPaths, batch_size: int
+    unjoined: Path, phrases, dictionary: Dictionary, paths: OutputPaths, batch_size: int, write_mm: bool
 ) -> tuple[dict[str, int], list[str]]:
     """Step 4 of :func:`segment_corpus`: ``tokens.parquet``, ``corpus.mm`` and the flat
     bag-of-words arrays from one streamed pass over ``unjoined`` (phrases applied if given).
@@ -177,7 +285,6 @@ def _write_tokens_and_bows(
     with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
         write_arrays = stack.enter_context(bow_array_writer(paths))
         token_file = stack.enter_context(atomic_path(paths.tokens))
-        bow_file = stack.enter_context(atomic_path(paths.bow))
         writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
 
         def bows():
@@ -196,13 +303,18 @@ def _write_tokens_and_bows(
                         schema=TOKENS_SCHEMA,
                     )
                 )
-                write_arrays(batch_bows)
+                write_arrays(*flatten(batch_bows))
                 counts["kept"] += sum(n_tokens)
                 counts["in_dictionary"] += sum(in_dictionary)
                 empty.extend(doc_id for doc_id, n in zip(doc_ids.to_pylist(), in_dictionary) if n == 0)
                 yield from batch_bows
 
-        serialize_mm(bow_file, bows(), dictionary, paths.bow)
+        if write_mm:
+            bow_file = stack.enter_context(atomic_path(paths.bow))
+            serialize_mm(bow_file, bows(), dictionary, paths.bow)
+        else:
+            for _ in bows():
+                pass
         writer.close()
     return counts, empty
 

@@ -54,7 +54,12 @@ def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
         if isinstance(_WORKER_ERROR, ZhtopicsError):
             raise ZhtopicsError(str(_WORKER_ERROR))
         raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
-    token_lists, tally = _WORKER.segment(texts)
+    return _encode(*_WORKER.segment(texts))
+
+
+def _encode(token_lists: list[list[str]], tally: Counter) -> tuple[list[str], array, array, Counter]:
+    """A chunk's tokens as its vocabulary (in order of first occurrence) and int32 indexes
+    into it, the tokens per document, and the tally."""
     index: dict[str, int] = {}
     ids = array("i", [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens])
     return list(index), ids, array("i", map(len, token_lists)), tally
@@ -69,6 +74,43 @@ def _processes(params: SegmentParams) -> int:
         except AttributeError:  # not on Linux
             processes = os.cpu_count() or 1
     return processes
+
+
+def _chunks(texts: list[str], params: SegmentParams) -> tuple[list[list[str]], int]:
+    """The chunks of ``texts`` (in order) and the processes to segment them in."""
+    chunk_size = max(1, params.chunk_size or DEFAULT_CHUNK_SIZE[params.backend])
+    processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
+    if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
+        chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
+    return [texts[start : start + chunk_size] for start in range(0, len(texts), chunk_size)], processes
+
+
+def segment_chunks(texts: list[str], params: SegmentParams, segmenter: Segmenter | None = None):
+    """Segment ``texts`` as :func:`segment_texts` does (same chunks and processes), yielding
+    each chunk's tokens as integers instead of token lists, in order.
+
+    Yields
+    ------
+    chunk_vocabulary : list of str
+        The chunk's distinct tokens in order of first occurrence.
+    ids : ndarray of int32
+        Every kept token of the chunk, documents one after the other, as an index into
+        ``chunk_vocabulary``.
+    lengths : ndarray of int32
+        Kept tokens per document.
+    tally : Counter
+        As :func:`segment_texts`' tally, for the chunk.
+    """
+    import numpy as np
+
+    chunks, processes = _chunks(texts, params)
+    if processes < 2:
+        segmenter = segmenter or Segmenter(params)
+        encoded = (_encode(*segmenter.segment(chunk)) for chunk in chunks)
+    else:
+        encoded = _imap_workers(chunks, params, processes, segmenter)
+    for vocabulary, ids, lengths, tally in encoded:
+        yield vocabulary, np.frombuffer(ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int32), tally
 
 
 def segment_texts(
@@ -101,11 +143,7 @@ def segment_texts(
         order of their first occurrence (:meth:`Segmenter.segment`;
         :func:`~zhtopics.segment.segmenter.removed_by_reason` gives the removed tokens).
     """
-    chunk_size = max(1, params.chunk_size or DEFAULT_CHUNK_SIZE[params.backend])
-    processes = _processes(params) if len(texts) >= 2 * chunk_size else 1
-    if processes > 1:  # at least 4 tasks per process, so that none waits long for the last one
-        chunk_size = min(chunk_size, -(-len(texts) // (4 * processes)))
-    chunks = [texts[start : start + chunk_size] for start in range(0, len(texts), chunk_size)]
+    chunks, processes = _chunks(texts, params)
     progress = dict(
         total=len(chunks), desc="segmenting", unit="chunk", disable=True if len(chunks) < 2 or not progress else None
     )
@@ -140,12 +178,26 @@ def _segment_in_workers(
     """segment_texts' parallel part: chunks in order → token_lists (interned) and counts."""
     import numpy as np
 
+    vocabulary: dict[str, str] = {}
+    intern = vocabulary.setdefault
+    for chunk_vocabulary, ids, lengths, chunk_counts in tqdm(
+        _imap_workers(chunks, params, processes, segmenter), **progress
+    ):
+        # the chunk's tokens, each replaced by the one str shared by all chunks
+        shared = np.empty(len(chunk_vocabulary), dtype=object)
+        shared[:] = [intern(token, token) for token in chunk_vocabulary]
+        flat = shared[np.frombuffer(ids, dtype=np.int32)].tolist() if len(ids) else []
+        ends = np.cumsum(np.frombuffer(lengths, dtype=np.int32)).tolist()
+        token_lists.extend(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+        counts.update(chunk_counts)
+
+
+def _imap_workers(chunks: list[list[str]], params: SegmentParams, processes: int, segmenter: Segmenter | None):
+    """The chunks segmented in ``processes`` worker processes, in order (:func:`_segment_chunk`'s results)."""
     global _FORKED
     fork = "fork" in multiprocessing.get_all_start_methods()
     if fork:  # built here (a bad parameter fails here), adopted by the forked workers
         _FORKED = segmenter or Segmenter(params)
-    vocabulary: dict[str, str] = {}
-    intern = vocabulary.setdefault
     logger.info("segmenting %d texts: %d chunks in %d processes", sum(map(len, chunks)), len(chunks), processes)
     gc.freeze()  # the workers' garbage collections then leave the inherited objects (and pages) alone
     try:
@@ -154,14 +206,7 @@ def _segment_in_workers(
             initializer=_init_worker,
             initargs=(params, segmenter.normalizer, segmenter.hashtags) if segmenter else (params, None, False),
         ) as pool:
-            for chunk_vocabulary, ids, lengths, chunk_counts in tqdm(pool.imap(_segment_chunk, chunks), **progress):
-                # the chunk's tokens, each replaced by the one str shared by all chunks
-                shared = np.empty(len(chunk_vocabulary), dtype=object)
-                shared[:] = [intern(token, token) for token in chunk_vocabulary]
-                flat = shared[np.frombuffer(ids, dtype=np.int32)].tolist() if len(ids) else []
-                ends = np.cumsum(np.frombuffer(lengths, dtype=np.int32)).tolist()
-                token_lists.extend(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
-                counts.update(chunk_counts)
+            yield from pool.imap(_segment_chunk, chunks)
     finally:
         gc.unfreeze()
         _FORKED = None

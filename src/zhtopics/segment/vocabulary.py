@@ -1,0 +1,162 @@
+"""The corpus' vocabulary built from the segmentation workers' integer tokens, and the bags of words.
+
+The workers send each chunk's tokens as the chunk's vocabulary (tokens in order of first
+occurrence) and int32 indexes into it (:func:`zhtopics.segment.workers.segment_chunks`).
+:class:`CorpusVocabulary` merges those chunk vocabularies, in chunk order, into one numbering
+and counts document and collection frequencies with numpy, so that no token list is built
+in Python. :meth:`CorpusVocabulary.dictionary` then gives the gensim ``Dictionary`` that
+``Dictionary.add_documents`` over the same documents would have built, attribute for attribute
+and in the same insertion orders (so its pickle has the same bytes), and
+:meth:`CorpusVocabulary.bags_of_words` the bags of words ``Dictionary.doc2bow`` would give,
+as flat arrays.
+
+Why by hand: gensim builds its Dictionary one document at a time in Python (``doc2bow``),
+which took longer than segmenting the texts; the merge below keeps gensim's numbering rule
+(a word's id follows the first document it appears in, the new words of a document in
+string order), so ids depend neither on the number of processes nor on the chunk size.
+One difference: ``add_documents`` prunes a vocabulary above 2,000,000 words while it grows
+(``prune_at``); here every word is kept until ``filter_extremes``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pyarrow as pa
+from gensim.corpora import Dictionary
+
+logger = logging.getLogger(__name__)
+
+
+class CorpusVocabulary:
+    """Every token of the corpus, numbered as gensim's ``Dictionary.add_documents`` numbers them.
+
+    Feed it the chunks in document order with :meth:`add`; each call returns the chunk's
+    tokens as these ids (int32, one per token, documents one after the other).
+    """
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []  # id → token
+        self._ids: dict[str, int] = {}  # token → id
+        self._first_seen: list[int] = []  # ids in order of first occurrence (gensim's dfs/cfs order)
+        self._dfs = np.zeros(0, dtype=np.int64)
+        self._cfs = np.zeros(0, dtype=np.int64)
+        self.num_docs = 0
+        self.num_pos = 0
+        self.num_nnz = 0
+        self._arrow: pa.Array | None = None  # self.tokens as Arrow strings, made when needed
+
+    def add(self, chunk_vocabulary: list[str], local_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Add a chunk of documents; return its tokens as corpus ids.
+
+        Parameters
+        ----------
+        chunk_vocabulary : list of str
+            The chunk's distinct tokens in order of first occurrence.
+        local_ids : ndarray of int32
+            Every token of the chunk as an index into ``chunk_vocabulary``.
+        lengths : ndarray of int32
+            Tokens per document.
+
+        Returns
+        -------
+        ndarray of int32
+            ``local_ids`` as ids of the whole corpus.
+        """
+        n_docs = len(lengths)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        new = [i for i, token in enumerate(chunk_vocabulary) if token not in self._ids]
+        if new:
+            # gensim: a new word's id follows the first document it appears in; the new words
+            # of one document are numbered in string order
+            first_position = np.full(len(chunk_vocabulary), -1, dtype=np.int64)
+            unique, position = np.unique(local_ids, return_index=True)
+            first_position[unique] = position
+            first_doc = doc_of[first_position[new]].tolist()
+            for _, _, i in sorted(zip(first_doc, (chunk_vocabulary[i] for i in new), new, strict=True)):
+                self._ids[chunk_vocabulary[i]] = len(self.tokens)
+                self.tokens.append(chunk_vocabulary[i])
+            # and its document and collection frequencies are first counted in order of
+            # first occurrence, which is the chunk vocabulary's order
+            self._first_seen.extend(self._ids[chunk_vocabulary[i]] for i in new)
+            self._dfs = np.concatenate([self._dfs, np.zeros(len(new), dtype=np.int64)])
+            self._cfs = np.concatenate([self._cfs, np.zeros(len(new), dtype=np.int64)])
+        mapping = np.fromiter((self._ids[token] for token in chunk_vocabulary), np.int32, len(chunk_vocabulary))
+        ids = mapping[local_ids] if len(local_ids) else np.zeros(0, dtype=np.int32)
+        vocabulary_size = len(self.tokens)
+        self._cfs += np.bincount(ids, minlength=vocabulary_size)
+        pairs = np.unique(doc_of * vocabulary_size + ids)
+        self._dfs += np.bincount(pairs % vocabulary_size, minlength=vocabulary_size)
+        self.num_docs += n_docs
+        self.num_pos += len(ids)
+        self.num_nnz += len(pairs)
+        return ids.astype(np.int32, copy=False)
+
+    def dictionary(self) -> Dictionary:
+        """The gensim Dictionary ``add_documents`` would have built from the same documents
+        (same ids, frequencies, counters, and dict insertion orders)."""
+        dictionary = Dictionary()
+        dictionary.token2id = dict(self._ids)
+        dfs, cfs = self._dfs.tolist(), self._cfs.tolist()
+        dictionary.dfs = {i: dfs[i] for i in self._first_seen}
+        dictionary.cfs = {i: cfs[i] for i in self._first_seen}
+        dictionary.num_docs = self.num_docs
+        dictionary.num_pos = self.num_pos
+        dictionary.num_nnz = self.num_nnz
+        return dictionary
+
+    def final_ids(self, dictionary: Dictionary) -> np.ndarray:
+        """Corpus id → id in ``dictionary`` (the filtered one), or −1 for a word it dropped."""
+        final = np.full(len(self.tokens), -1, dtype=np.int64)
+        for token, token_id in dictionary.token2id.items():
+            final[self._ids[token]] = token_id
+        return final
+
+    def token_lists(self, ids: np.ndarray, lengths: np.ndarray) -> pa.ListArray:
+        """The documents' tokens as an Arrow ``list<string>`` array (no Python lists)."""
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        strings = self._strings().take(pa.array(ids, pa.int32()))
+        return pa.ListArray.from_arrays(pa.array(offsets), strings)
+
+    def _strings(self) -> pa.Array:
+        if self._arrow is None or len(self._arrow) != len(self.tokens):
+            self._arrow = pa.array(self.tokens, pa.string())
+        return self._arrow
+
+
+def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each document's bag of words as ``Dictionary.doc2bow`` gives it, as flat arrays.
+
+    Parameters
+    ----------
+    ids : ndarray of int32
+        The documents' tokens as corpus ids (:meth:`CorpusVocabulary.add`).
+    lengths : ndarray
+        Tokens per document.
+    final : ndarray of int64
+        Corpus id → Dictionary id or −1 (:meth:`CorpusVocabulary.final_ids`).
+
+    Returns
+    -------
+    bow_ids, bow_counts : ndarray of int32
+        Per document its Dictionary ids in ascending order and their counts.
+    bow_lengths : ndarray of int64
+        Pairs per document.
+    in_dictionary : ndarray of int64
+        Tokens per document that are in the Dictionary.
+    """
+    n_docs = len(lengths)
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    mapped = final[ids] if len(ids) else np.zeros(0, dtype=np.int64)
+    kept = mapped >= 0
+    width = int(final.max()) + 1 if len(final) and final.max() >= 0 else 1
+    keys, counts = np.unique(doc_of[kept] * width + mapped[kept], return_counts=True)
+    docs = keys // width
+    return (
+        (keys % width).astype(np.int32),
+        counts.astype(np.int32),
+        np.bincount(docs, minlength=n_docs).astype(np.int64),
+        np.bincount(doc_of[kept], minlength=n_docs).astype(np.int64),
+    )
