@@ -248,6 +248,19 @@ class TopicMapParams:
     font_file: Path | None = field(metadata=_expected("null or a string (a font file)"))
 
 
+@dataclass(frozen=True)
+class SparkParams:
+    """``spark``: the Spark execution mode (``zhtopics run --spark MASTER``)."""
+
+    master: str | None = field(metadata=_expected("null (one machine, no Spark) or a Spark master URL"))
+    app_name: str
+    driver_memory: str
+    partitions: int
+    ui: bool
+    event_log: bool
+    csv_max_documents: int
+
+
 class FrozenMapping(Mapping):
     """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
     sweep sends parameters to worker processes)."""
