@@ -28,6 +28,7 @@ from zhtopics.params.sections import (
     PrevalenceParams,
     SegmentParams,
     SelectionParams,
+    SparkModelingParams,
     SweepParams,
     ThemesParams,
     TopicMapParams,
@@ -63,6 +64,7 @@ class Params:
     themes: ThemesParams
     figures: FiguresParams
     topic_map: TopicMapParams
+    spark_modeling: SparkModelingParams
 
     def replace(self, **changes: Mapping) -> Params:
         """A copy with some values changed, checked like a config file, e.g.
