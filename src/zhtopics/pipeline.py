@@ -124,6 +124,8 @@ class Stage:
         ``"module:function"``: the same stage as Spark jobs, run instead of ``function``
         when ``spark.master`` is set (``zhtopics run --spark MASTER``). It writes the
         same files, so the stages after it do not know which one ran.
+    spark_params : tuple of str
+        Parameter sections the Spark function depends on besides ``params`` (and ``spark``).
     """
 
     name: str
@@ -136,6 +138,7 @@ class Stage:
     ignore_params: tuple[str, ...] = ()
     option: str | None = None
     spark_function: str | None = None
+    spark_params: tuple[str, ...] = ()
 
     def function_for(self, spark: bool = False) -> str:
         """``"module:function"`` of the execution mode: the Spark function when ``spark`` and the
@@ -170,6 +173,8 @@ class Stage:
         if context.spark and self.spark_function is not None:
             spark = params_to_dict(context.params.spark, context.paths.root)
             values["spark"] = {key: value for key, value in spark.items() if key not in SPARK_SPEED_ONLY}
+            for name in self.spark_params:
+                values[name] = params_to_dict(getattr(context.params, name), context.paths.root)
         return values
 
 
@@ -251,6 +256,7 @@ STAGES: tuple[Stage, ...] = (
         reads=lambda c: _files(c.paths.interim, c.paths.processed, c.params.themes.file),
         writes=_train_writes,
         spark_function="zhtopics.spark.train:run_train_spark",
+        spark_params=("spark_modeling",),
     ),
     Stage(
         name="themes",

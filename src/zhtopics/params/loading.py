@@ -28,6 +28,7 @@ from zhtopics.params.sections import (
     PrevalenceParams,
     SegmentParams,
     SelectionParams,
+    SparkModelingParams,
     SparkParams,
     SweepParams,
     ThemesParams,
@@ -65,6 +66,7 @@ class Params:
     figures: FiguresParams
     topic_map: TopicMapParams
     spark: SparkParams
+    spark_modeling: SparkModelingParams
 
     def replace(self, **changes: Mapping) -> Params:
         """A copy with some values changed, checked like a config file, e.g.

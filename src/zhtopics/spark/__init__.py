@@ -1,1 +1,1 @@
-"""Spark execution mode: the stages that scale with the corpus, as Spark jobs over Parquet."""
+"""Spark execution mode: the pipeline stages as Spark jobs (``zhtopics run --spark``)."""
