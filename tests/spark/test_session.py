@@ -72,3 +72,17 @@ def test_filter_extremes_keeps_what_gensim_keeps():
         assert list(ours.token2id) == sorted(ours.token2id)
         assert all(ours.dfs[ours.token2id[w]] == dfs[w] for w in ours.token2id)
         assert (ours.num_docs, ours.num_pos, ours.num_nnz) == (expected.num_docs, expected.num_pos, expected.num_nnz)
+
+
+def test_spark_stage_functions_load_and_their_code_keys_their_cache():
+    from zhtopics.pipeline import STAGES
+
+    with_spark = [stage for stage in STAGES if stage.spark_function is not None]
+    assert [stage.name for stage in with_spark] == ["prepare", "segment", "train"]
+    for stage in with_spark:
+        assert callable(stage.load(spark=True))
+        code = {path.as_posix() for path in stage.code_files(spark=True)}
+        module = stage.spark_function.partition(":")[0].removeprefix("zhtopics.").replace(".", "/") + ".py"
+        assert any(path.endswith(module) for path in code)
+        assert any(path.endswith("spark/workers.py") for path in code) or stage.name == "train"
+        assert stage.code_version(spark=True) != stage.code_version()

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,6 +132,13 @@ def spark_session(params: SparkParams, scratch: Path) -> SparkSession:
     if active is not None:
         return active
     check_java()
+    # pyspark 4.3 warns that pandas >= 3 is "not yet fully supported". The paths used here
+    # (mapInPandas, toPandas and Arrow batches of strings, integers, doubles and string
+    # arrays) give the single-machine stages' files exactly (tests/spark): the warning is
+    # silenced on purpose, not by accident.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    if params.master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to loopback" warning
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     scratch.mkdir(parents=True, exist_ok=True)
