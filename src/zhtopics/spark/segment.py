@@ -35,6 +35,7 @@ from zhtopics.segment.segmenter import Segmenter
 from zhtopics.segment.stage import BATCH_DOCUMENTS, _summary, _write_dictionary_and_summaries, _write_tokens_and_bows
 from zhtopics.segment.tables import token_filter_by_tag_table, token_filter_table
 from zhtopics.spark import files
+from zhtopics.spark.prepare import number_rows
 from zhtopics.spark.session import spark_session
 from zhtopics.spark.vocabulary import build_dictionary, filter_extremes
 from zhtopics.spark.workers import SEGMENT_SCHEMA, VOCABULARY_SCHEMA, count_in_vocabulary, segment_rows
@@ -52,17 +53,14 @@ logger = logging.getLogger(__name__)
 def read_documents(spark: SparkSession, paths: OutputPaths) -> tuple[DataFrame, dict]:
     """The documents (``row``, ``doc_id``, ``text``) and the normaliser's record of stage 1."""
     import pyarrow.parquet as pq
-    from pyspark.sql.types import LongType, StructField, StructType
 
     if not paths.documents.exists():
         raise ZhtopicsError(f"{paths.documents}: not found; run `zhtopics prepare` first")
     record = TextNormalizer.read_record(pq.read_schema(paths.documents).metadata)
     if paths.spark_documents.exists():
         return spark.read.parquet(str(paths.spark_documents)).select("row", "doc_id", "text"), record
-    frame = spark.read.parquet(str(paths.documents)).select("doc_id", "text")
-    numbered = frame.rdd.zipWithIndex().map(lambda pair: (pair[1], *pair[0]))
-    schema = StructType([StructField("row", LongType(), False), *frame.schema.fields])
-    return spark.createDataFrame(numbered, schema), record
+    frame = number_rows(spark.read.parquet(str(paths.documents)).select("doc_id", "text"))
+    return frame.select("row", "doc_id", "text"), record
 
 
 def segment_spark(spark: SparkSession, paths: OutputPaths, params: Params) -> dict:
