@@ -22,8 +22,10 @@ from zhtopics.params import load_params
 from zhtopics.spark.modeling import fit_topics, topic_columns
 
 K, WORDS_PER_TOPIC, DOCS, LENGTH = 5, 40, 1500, 20
-#: Planted recovery every path must reach on this corpus (measured: see the test's comment).
-MIN_NMI = 0.8
+#: Planted recovery every path must reach on this corpus. All three reached NMI 1.0 when
+#: the test was written (local[2]); a path that loses its topics falls far below (a random
+#: assignment scores about 0.0).
+MIN_NMI = 0.9
 
 
 @pytest.fixture(scope="module")

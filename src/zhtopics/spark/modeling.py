@@ -171,9 +171,7 @@ def dictionary_of(vocabulary: list[str]) -> Dictionary:
     return dictionary
 
 
-def sample_input(
-    tokens: DataFrame, vocabulary: list[str], docs: int, seed: int
-) -> tuple[ModelInput, np.ndarray, int]:
+def sample_input(tokens: DataFrame, vocabulary: list[str], docs: int, seed: int) -> tuple[ModelInput, np.ndarray, int]:
     """The sample the sample path fits on, collected to the driver.
 
     The ``docs`` documents with the smallest ``xxhash64(doc_id, seed)`` (ties by doc_id):
