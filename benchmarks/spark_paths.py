@@ -29,9 +29,10 @@ Memory: the parent polls the child's process tree (the driver's Python, the JVM 
 and the Python workers the JVM forks) every 0.2 s (:func:`benchmarks.run.run_measured`):
 peak RSS and PSS of the tree. The machine is shared: timings carry the load average.
 
-Command line (writes ``benchmarks/results/spark_paths.json`` and ``.md``)::
+Command line (writes ``benchmarks/results/spark_paths.json`` and ``.md``; ``report``
+rewrites the markdown from the JSON)::
 
-    PYTHONPATH=$PWD/src nice .venv/bin/python benchmarks/spark_paths.py
+    PYTHONPATH=$PWD/src nice .venv/bin/python benchmarks/spark_paths.py --sweep --rates
 """
 
 from __future__ import annotations
@@ -104,9 +105,34 @@ def _session(master: str, scratch: Path):
     return session
 
 
+def _tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and all its descendants so far: the JVM
+    and the Python workers it forks included (reaped children count through the parent's
+    ``children_*`` times). On a shared machine this, unlike wall time, is the work done."""
+    import psutil
+
+    me = psutil.Process()
+    total = 0.0
+    for process in (me, *me.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+_CPU_MARK = [0.0]
+
+
 def _timed(step: dict, name: str, started: float) -> float:
+    """Record the wall seconds since ``started`` as ``step[name]`` and the tree's CPU seconds
+    since the last mark as ``step["cpu_" + name]``."""
     now = time.perf_counter()
     step[name] = round(now - started, 2)
+    cpu = _tree_cpu()
+    step["cpu_" + name] = round(cpu - _CPU_MARK[0], 2)
+    _CPU_MARK[0] = cpu
     return now
 
 
@@ -353,6 +379,9 @@ def report(results: dict) -> str:
         f"`{results['corpus']}` (its first N documents), K = {results['k']}. The machine was shared "
         "with other jobs: the load average is given per run, and times are upper bounds.",
         "",
+        "Each step is given as wall seconds / CPU seconds of the whole process tree (driver, JVM, "
+        "Python workers); CPU seconds are what the step costs whatever the load.",
+        "",
         "| N | path | partitions | run | wall s | session s | fit_topics s | doc_topics infer+write s | "
         "write again s | NMI | peak RSS tree MiB | peak PSS tree MiB | load avg |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -365,8 +394,8 @@ def report(results: dict) -> str:
                 s = run.get("seconds", {})
                 lines.append(
                     f"| {n} | {path} | {label[:2].lstrip('p')} | {label} | {run['wall_seconds']} | "
-                    f"{s.get('session', '')} | {s.get('fit_topics', '')} | {s.get('doc_topics_infer_and_write', '')} | "
-                    f"{s.get('doc_topics_write_again', '')} | {run.get('recovery', {}).get('nmi', run['status'])} | "
+                    f"{_step(s, 'session')} | {_step(s, 'fit_topics')} | {_step(s, 'doc_topics_infer_and_write')} | "
+                    f"{_step(s, 'doc_topics_write_again')} | {run.get('recovery', {}).get('nmi', run['status'])} | "
                     f"{run['peak_rss_tree_mib']} | {run['peak_pss_tree_mib']} | {run['load_average_1min']} |"
                 )
     lines += ["", "## Reproducibility (topic-word matrices, seed 1)", ""]
@@ -418,13 +447,21 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _step(seconds: dict, name: str) -> str:
+    """``wall / cpu`` of one step (the CPU part only when it was measured)."""
+    if name not in seconds:
+        return ""
+    cpu = seconds.get("cpu_" + name)
+    return f"{seconds[name]}" + (f" / {cpu}" if cpu is not None else "")
+
+
 def _same(entry: dict) -> str:
     return "bit-identical" if entry["identical"] else f"differs: matched mean L1 {entry['matched_mean_l1']}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="all", choices=["all", "prepare", "fit", "sweep"])
+    parser.add_argument("mode", nargs="?", default="all", choices=["all", "prepare", "fit", "sweep", "report"])
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--n", type=int)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -444,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.mode == "all":
         return main_parent(args)
+    if args.mode == "report":  # the markdown again from the JSON
+        _write(json.loads((RESULTS / "spark_paths.json").read_text(encoding="utf-8")))
+        return 0
     child = {"prepare": child_prepare, "fit": child_fit, "sweep": child_sweep}[args.mode]
     result = child(args)
     args.result.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
