@@ -86,11 +86,13 @@ class SparkTopicModel:
         ``doc_id`` (long), ``topic_0`` .. ``topic_{K-1}`` (double); rows sum to 1. Lazy.
     vocabulary : list of str
     fitted : FittedModel or None
-        The engine's model (sample path; its ``doc_topic`` covers the sample's documents,
-        in ``details["sample_doc_ids"]`` order), None for MLlib.
+        The engine's model (sample path; its ``doc_topic`` rows are the sampled documents,
+        ``sample_doc_ids``), None for MLlib.
     details : dict
-        ``path``, ``engine``, ``k``, ``seed``, ``documents``, ``partitions``, ``sample_docs``,
-        ``seconds`` (per step), and the path's parameters.
+        Plain data (JSON-ready): ``path``, ``engine``, ``k``, ``k_requested``, ``seed``,
+        ``partitions``, ``seconds`` (per step), and the path's own settings and counts.
+    sample_doc_ids : ndarray of int64 or None
+        The sample path's documents, in the order of ``fitted.doc_topic``'s rows.
     """
 
     topic_word: np.ndarray
@@ -98,6 +100,7 @@ class SparkTopicModel:
     vocabulary: list[str]
     fitted: FittedModel | None
     details: dict = field(default_factory=dict)
+    sample_doc_ids: np.ndarray | None = None
 
 
 def fit_topics(
@@ -168,9 +171,7 @@ def dictionary_of(vocabulary: list[str]) -> Dictionary:
     return dictionary
 
 
-def sample_input(
-    tokens: DataFrame, vocabulary: list[str], docs: int, seed: int
-) -> tuple[ModelInput, np.ndarray, float]:
+def sample_input(tokens: DataFrame, vocabulary: list[str], docs: int, seed: int) -> tuple[ModelInput, np.ndarray, int]:
     """The sample the sample path fits on, collected to the driver.
 
     The ``docs`` documents with the smallest ``xxhash64(doc_id, seed)`` (ties by doc_id):
@@ -184,8 +185,8 @@ def sample_input(
         The sampled documents, sorted by doc_id, over :func:`dictionary_of` ``(vocabulary)``.
     doc_ids : ndarray of int64
         Their doc_ids, in that order.
-    fraction : float
-        Sampled documents / all documents (1.0 when the corpus is not larger than ``docs``).
+    total : int
+        Documents in ``tokens``.
     """
     from pyspark.sql import functions as F
 
@@ -207,7 +208,7 @@ def sample_input(
     texts = [list(words) if words is not None else [] for words in picked["tokens"]]
     doc_ids = picked["doc_id"].to_numpy(dtype=np.int64)
     data = ModelInput(dictionary_of(vocabulary), texts, [str(d) for d in doc_ids])
-    return data, doc_ids, len(picked) / total
+    return data, doc_ids, total
 
 
 def _fit_sample(
@@ -223,7 +224,7 @@ def _fit_sample(
     engine = get_engine(name)
     seconds = {}
     started = time.perf_counter()
-    sample, doc_ids, fraction = sample_input(data, vocabulary, params.sample.docs, seed)
+    sample, doc_ids, total = sample_input(data, vocabulary, params.sample.docs, seed)
     seconds["sample"] = time.perf_counter() - started
     if not len(sample.rows_with_tokens()):
         raise ZhtopicsError("spark_modeling: no sampled document has a token in the vocabulary: nothing to model")
@@ -243,12 +244,11 @@ def _fit_sample(
         "seed": seed,
         "partitions": params.partitions,
         "sample_docs": sample.n_docs,
-        "sample_fraction": fraction,
-        "sample_doc_ids": doc_ids,
+        "documents": total,
         "engine_params": fitted.params,
         "seconds": seconds,
     }
-    return SparkTopicModel(fitted.topic_word, doc_topics, list(vocabulary), fitted, details)
+    return SparkTopicModel(fitted.topic_word, doc_topics, list(vocabulary), fitted, details, doc_ids)
 
 
 def _shippable(fitted: FittedModel) -> dict:
