@@ -133,3 +133,17 @@ def test_a_run_killed_in_segment_completes_when_run_again(runs, tmp_path, monkey
     again, before = (pd.read_csv(folder / "results/doc_topics.csv") for folder in (out, runs["spark"]))
     pd.testing.assert_frame_equal(again, before)
     shutil.rmtree(out)
+
+
+def test_json_lines_with_a_broken_line_are_read_as_on_one_machine(spark, tmp_path):
+    table = tmp_path / "posts.jsonl"
+    table.write_text('{"text": "物流太慢，信任难建立"}\nnot json\n{"text": "朋友圈卖货伤感情"}\n', encoding="utf-8")
+    for mode in ("single", "spark"):
+        argv = ["prepare" if mode == "single" else "run", str(table), "--out", str(tmp_path / mode), "-q"]
+        if mode == "spark":
+            argv += ["--spark", "local[2]", "--k", "2", "--no-figures", "--no-report"]
+        main(argv)
+    for name in ("documents.parquet", "removed.csv"):
+        single, spark_run = (tmp_path / mode / "data/interim" / name for mode in ("single", "spark"))
+        read = pd.read_parquet if name.endswith(".parquet") else pd.read_csv
+        pd.testing.assert_frame_equal(read(spark_run), read(single))

@@ -52,6 +52,11 @@ SPARK_FORMATS = (".csv", ".parquet", ".jsonl")
 _UTF8_SNIFF = 1 << 20
 
 
+class DriverFallback(Exception):
+    """Raised when Spark finds what only the single-machine reader records (e.g. JSON Lines
+    with broken lines): stage 1 then runs on the driver."""
+
+
 def spark_readable(path: Path, params: CorpusParams) -> bool:
     """Whether Spark reads ``path`` itself: one UTF-8 table of :data:`SPARK_FORMATS`, no id or
     group column (those tables go through the single-machine reader, which numbers ids and
@@ -129,8 +134,8 @@ def prepare_spark(spark: SparkSession, path: Path, params: CorpusParams, paths, 
     table = read_table(spark, path)
     columns = [name for name in table.columns if name != "row"]
     text_column = _table_column(path, columns, params.text_column)
-    if "_corrupt_record" in columns:
-        raise InputError(path, "lines that are not JSON objects (Spark's _corrupt_record)")
+    if "_corrupt_record" in columns:  # lines that are not JSON objects: the driver records them as one machine does
+        raise DriverFallback(f"{path.name} has lines that are not JSON objects")
     if params.duplicates.near:
         logger.warning("--spark: exact duplicates only (corpus.duplicates.near is not searched at scale)")
     table = table.repartition(partitions, "row").sortWithinPartitions("row").persist()
@@ -286,14 +291,19 @@ def run_prepare_spark(context: StageContext) -> list[str]:
 
     paths, params = context.paths, context.params
     _input_files(context.input)  # a missing or unsupported input: the same one-line error
-    if not spark_readable(Path(context.input), params.corpus):
+    counts = None
+    if spark_readable(Path(context.input), params.corpus):
+        spark = spark_session(params.spark, paths.cache / "spark")
+        paths.interim.mkdir(parents=True, exist_ok=True)
+        try:
+            counts = prepare_spark(spark, Path(context.input), params.corpus, paths, params.spark.partitions)
+        except DriverFallback as reason:
+            logger.warning("--spark: %s: read on the driver instead", reason)
+    if counts is None:
         logger.info("--spark: %s is read on the driver by the single-machine stage 1", context.input)
         lines = run_prepare(context)
         shutil.rmtree(paths.spark_documents, ignore_errors=True)  # the Spark stage 2 reads documents.parquet
         return [*lines, "(read on the driver: the Spark stage 2 reads these files)"]
-    spark = spark_session(params.spark, paths.cache / "spark")
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    counts = prepare_spark(spark, Path(context.input), params.corpus, paths, params.spark.partitions)
     return [
         f"read {Path(context.input).name} with Spark ({params.spark.master}): {counts['rows']} rows",
         f"wrote {paths.documents} ({counts['documents']} documents) and {paths.removed} "

@@ -129,7 +129,7 @@ def run_train_spark(context: StageContext) -> list[str]:
     seconds = time.perf_counter() - started
     n_docs = int(dictionary.num_docs)
     engine = model.fitted.engine if model.fitted is not None else model.details.get("engine", "mllib")
-    details = {**model.details, "master": params.spark.master, "partitions": params.spark.partitions}
+    details = {**model.details, "master": params.spark.master, "stage_partitions": params.spark.partitions}
     if n_docs > params.spark.csv_max_documents:
         fitted = FittedModel(engine, kept, seed, model.topic_word, np.zeros((0, kept)), seconds, {})
         write_csv(topic_word_table(fitted, dictionary, params.train.topn), paths.result("topics"))
