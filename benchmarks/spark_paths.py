@@ -326,7 +326,7 @@ def main_parent(args) -> int:
 
     results["machine"] = machine_info()
     timeout = args.timeout
-    for n in args.sizes:
+    for n in [] if args.only_rates else args.sizes:
         entry: dict = {}
         base = ["--corpus", str(CORPUS), "--n", str(n)]
         entry["prepare"] = measured(f"prepare_{n}", ["prepare", *base, "--master", "local[2]"], timeout)
@@ -342,7 +342,7 @@ def main_parent(args) -> int:
                 entry[path]["same_seed_same_partitions"] = compare(f"fit_{n}_{path}_p2_a", f"fit_{n}_{path}_p2_b")
                 entry[path]["same_seed_2_vs_4_partitions"] = compare(f"fit_{n}_{path}_p2_a", f"fit_{n}_{path}_p4")
         results["sizes"][str(n)] = entry
-        _write(results)
+        _write(results, args.merge)
     if args.rates:
         n = max(args.sizes)
         base = ["--corpus", str(CORPUS), "--n", str(n)]
@@ -354,18 +354,25 @@ def main_parent(args) -> int:
                 timeout,
             ),
         }
-        _write(results)
+        _write(results, args.merge)
     if args.sweep:
         n = max(args.sizes)
         results["sweep_on_sample"] = measured(
             f"sweep_{n}", ["sweep", "--corpus", str(CORPUS), "--n", str(n), "--master", "local[2]"], timeout
         )
-        _write(results)
+        _write(results, args.merge)
     return 0
 
 
-def _write(results: dict) -> None:
+def _write(results: dict, merge: bool = False) -> None:
+    """Write the JSON and the markdown; with ``merge``, over the sizes already in the JSON
+    (the sizes measured by separate invocations)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    target = RESULTS / "spark_paths.json"
+    if merge and target.exists():
+        merged = json.loads(target.read_text(encoding="utf-8"))
+        sizes = {**merged.get("sizes", {}), **results["sizes"]}
+        results = {**merged, **results, "sizes": dict(sorted(sizes.items(), key=lambda item: int(item[0])))}
     (RESULTS / "spark_paths.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     (RESULTS / "spark_paths.md").write_text(report(results), encoding="utf-8")
 
@@ -477,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", type=Path)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--rates", action="store_true", help="also local[1] at the largest size")
+    parser.add_argument("--only-rates", action="store_true", help="local[1] only (with --rates), no sizes")
     parser.add_argument("--sweep", action="store_true", help="also the sweep on the sample")
+    parser.add_argument("--merge", action="store_true", help="add to the sizes already in spark_paths.json")
     args = parser.parse_args(argv)
     if args.mode == "all":
         return main_parent(args)
