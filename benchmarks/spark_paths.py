@@ -354,6 +354,7 @@ def main_parent(args) -> int:
                 timeout,
             ),
         }
+        results["local1"]["sample_local1_vs_local2"] = compare(f"fit_{n}_sample_p2_a", f"fit_{n}_sample_local1")
         _write(results, args.merge)
     if args.sweep:
         n = max(args.sizes)
@@ -437,7 +438,10 @@ def report(results: dict) -> str:
             f"Sample path in local[1] at N = {max(int(n) for n in results['sizes'])}: fit_topics "
             f"{s.get('fit_topics')} s (steps {json.dumps(run.get('details', {}).get('seconds', {}))}), "
             f"doc_topics infer+write {s.get('doc_topics_infer_and_write')} s, write again "
-            f"{s.get('doc_topics_write_again')} s, NMI {run.get('recovery', {}).get('nmi')}.",
+            f"{s.get('doc_topics_write_again')} s, NMI {run.get('recovery', {}).get('nmi')}; "
+            f"CPU seconds {json.dumps({key: value for key, value in s.items() if key.startswith('cpu_')})}; "
+            f"topic-word matrix against local[2]: "
+            f"{_same(results['local1']['sample_local1_vs_local2']) if 'sample_local1_vs_local2' in results['local1'] else ''}.",
         ]
     if "sweep_on_sample" in results:
         run = results["sweep_on_sample"]
@@ -491,7 +495,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "all":
         return main_parent(args)
     if args.mode == "report":  # the markdown again from the JSON
-        _write(json.loads((RESULTS / "spark_paths.json").read_text(encoding="utf-8")))
+        results = json.loads((RESULTS / "spark_paths.json").read_text(encoding="utf-8"))
+        if "local1" in results and "sample_local1_vs_local2" not in results["local1"]:
+            n = max(int(n) for n in results["sizes"])
+            results["local1"]["sample_local1_vs_local2"] = compare(f"fit_{n}_sample_p2_a", f"fit_{n}_sample_local1")
+        _write(results)
         return 0
     child = {"prepare": child_prepare, "fit": child_fit, "sweep": child_sweep}[args.mode]
     result = child(args)
