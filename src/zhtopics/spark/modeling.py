@@ -151,7 +151,11 @@ def fit_topics(
 
 def fixed_partitioning(tokens: DataFrame, partitions: int) -> DataFrame:
     """``doc_id`` and ``tokens`` hash-partitioned by doc_id into ``partitions`` partitions,
-    sorted by doc_id within each: the same layout whatever the input's splits or the cores."""
+    sorted by doc_id within each: the same layout whatever the input's splits or the cores.
+
+    MLlib needs it (its minibatches sample each partition). The sample path does not
+    depend on it (benchmarks/results/spark_paths.md: bit-identical on 2 and 4 partitions),
+    so for that path this shuffle of all tokens could be skipped (docs/scale.md)."""
     if partitions < 1:
         raise ZhtopicsError(f"spark_modeling.partitions: expected at least 1, got {partitions}")
     return tokens.select("doc_id", "tokens").repartition(partitions, "doc_id").sortWithinPartitions("doc_id")
@@ -161,7 +165,12 @@ def fixed_partitioning(tokens: DataFrame, partitions: int) -> DataFrame:
 
 
 def dictionary_of(vocabulary: list[str]) -> Dictionary:
-    """A gensim Dictionary whose ids are the vocabulary's positions (what the engines read)."""
+    """A gensim Dictionary whose ids are the vocabulary's positions (what the engines read).
+
+    Its ``token2id`` is set directly: building it from documents lets gensim number the
+    words itself, and column j of ``topic_word`` must be ``vocabulary[j]``. Only ids and
+    words are needed here (the engines read ``token2id`` and ``doc2bow``); document
+    frequencies stay empty."""
     from gensim.corpora import Dictionary
 
     dictionary = Dictionary()
