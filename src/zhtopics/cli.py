@@ -68,6 +68,8 @@ def _overrides(args: argparse.Namespace) -> dict:
         corpus["sheet"] = int(corpus["sheet"])  # --sheet 0: the first sheet
     if corpus:
         overrides["corpus"] = corpus
+    if getattr(args, "spark", None) is not None:
+        overrides["spark"] = {"master": args.spark}
     return overrides
 
 
@@ -132,8 +134,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         argv=args.argv,
         config_files=_parameter_files(args),
     )
-    with open_output(context.paths):
-        run_pipeline(context, options, say=_say(args))
+    try:
+        with open_output(context.paths):
+            run_pipeline(context, options, say=_say(args))
+    finally:
+        session = sys.modules.get("zhtopics.spark.session")  # loaded only by a Spark run
+        if session is not None:
+            session.stop_session()
     return 0
 
 
@@ -260,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the figures and the topic map")
     run.add_argument("--no-report", action="store_true", help="skip executing the notebooks into reports/")
     run.add_argument("--force", action="store_true", help="run every stage even if nothing changed")
+    run.add_argument(
+        "--spark",
+        metavar="MASTER",
+        help="run stages 1, 2 and the final model as Spark jobs: local[*], local[2], spark://host:7077, yarn ... "
+        "(sets spark.master; needs the spark extra and Java 17)",
+    )
     text = "scaffold a study folder: params.yaml, empty lexicons, data/raw/ and a README saying what to do next"
     init = sub.add_parser("init", help=text, description=text)
     init.add_argument("folder", type=Path, help="the study folder (created if missing)")

@@ -4,9 +4,12 @@ Stages write through :class:`OutputPaths`; :class:`zhtopics.results.RunResults` 
 through it. The layout (``make run`` uses the project root as the output folder)::
 
     data/interim/     documents.parquet, removed.csv, altered.csv, articles.csv, sources.csv
+                      (--spark: also spark_documents.parquet/)
     data/processed/   tokens.parquet, dictionary.gensim (+ .txt), corpus.mm, bow_*.int*,
                       token_filter.csv, token_filter_by_tag.csv, segment_summary.json
+                      (--spark: also spark_segmented.parquet/, spark_tokens.parquet/)
     results/          the results tables (:data:`RESULT_FILES`), summary.md, run_manifest.json
+                      (--spark: also doc_topics.parquet/)
     models/           <engine>_k<K>/ per final model, guided_<engine>_k<K>/
     figures/          PNG/SVG figures and topic_map.html
     reports/          the executed notebooks as HTML
@@ -119,6 +122,11 @@ class OutputPaths:
     def sources(self) -> Path:
         return self.interim / "sources.csv"
 
+    @property
+    def spark_documents(self) -> Path:
+        """The Spark mode's documents (Parquet parts; column ``row``: input order), which its stage 2 reads."""
+        return self.interim / "spark_documents.parquet"
+
     # stage 2
     @property
     def processed(self) -> Path:
@@ -152,6 +160,16 @@ class OutputPaths:
         }
 
     @property
+    def spark_segmented(self) -> Path:
+        """The Spark mode's segmenter output (Parquet parts: tokens per row and the filter tally)."""
+        return self.processed / "spark_segmented.parquet"
+
+    @property
+    def spark_tokens(self) -> Path:
+        """The Spark mode's tokens (Parquet parts; ``row``, ``doc_id``, ``tokens`` in the Dictionary), which its train reads."""
+        return self.processed / "spark_tokens.parquet"
+
+    @property
     def token_filter(self) -> Path:
         return self.processed / "token_filter.csv"
 
@@ -171,6 +189,11 @@ class OutputPaths:
     def result(self, name: str) -> Path:
         """A results file by name (:data:`RESULT_FILES`), e.g. ``result("topics")``."""
         return self.results / RESULT_FILES[name]
+
+    @property
+    def doc_topics_parquet(self) -> Path:
+        """``results/doc_topics.parquet/``: doc_topics as partitioned Parquet (the Spark mode, any size)."""
+        return self.results / "doc_topics.parquet"
 
     def engine_topics(self, engine: str) -> Path:
         """``results/topics_<engine>.csv``: the top words of the other engine at the chosen K."""

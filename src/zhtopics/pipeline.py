@@ -72,6 +72,11 @@ class StageContext:
     input: Path | None = None
     k: int | None = None
 
+    @property
+    def spark(self) -> bool:
+        """Whether the run is in Spark mode (``spark.master`` set: ``zhtopics run --spark MASTER``)."""
+        return self.params.spark.master is not None
+
     @cached_property
     def run(self) -> RunResults:
         """A reader of the output folder, fresh for each stage (what earlier stages just wrote)."""
@@ -83,6 +88,10 @@ class StageContext:
 
 
 StageFunction = Callable[[StageContext], list[str]]
+
+#: The ``spark`` parameters that change where and how fast the Spark stages run, not what
+#: they write (left out of the cache keys): the same partitions give the same files.
+SPARK_SPEED_ONLY = ("master", "app_name", "driver_memory", "ui", "event_log")
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,12 @@ class Stage:
         Dotted parameters of its sections that change how fast it runs, not what it writes.
     option : str or None
         ``"figures"`` or ``"report"``: skipped by ``run --no-figures`` / ``--no-report``.
+    spark_function : str or None
+        ``"module:function"``: the same stage as Spark jobs, run instead of ``function``
+        when ``spark.master`` is set (``zhtopics run --spark MASTER``). It writes the
+        same files, so the stages after it do not know which one ran.
+    spark_params : tuple of str
+        Parameter sections the Spark function depends on besides ``params`` (and ``spark``).
     """
 
     name: str
@@ -122,30 +137,44 @@ class Stage:
     data_files: tuple[str, ...] = ()
     ignore_params: tuple[str, ...] = ()
     option: str | None = None
+    spark_function: str | None = None
+    spark_params: tuple[str, ...] = ()
+
+    def function_for(self, spark: bool = False) -> str:
+        """``"module:function"`` of the execution mode: the Spark function when ``spark`` and the
+        stage has one, else the single-machine function."""
+        return self.spark_function if spark and self.spark_function is not None else self.function
 
     @property
     def module(self) -> str:
         return self.function.partition(":")[0]
 
-    def load(self) -> StageFunction:
+    def load(self, spark: bool = False) -> StageFunction:
         """The stage's function (its module is imported now, not when the pipeline is declared)."""
-        module, _, name = self.function.partition(":")
+        module, _, name = self.function_for(spark).partition(":")
         return getattr(importlib.import_module(module), name)
 
-    def code_files(self) -> list[Path]:
+    def code_files(self, spark: bool = False) -> list[Path]:
         """Its code: the modules its function's module imports, and its package data files."""
         data = [file for pattern in self.data_files for file in sorted(PACKAGE_DIR.glob(pattern)) if file.is_file()]
-        return [*module_closure(self.module), *data]
+        return [*module_closure(self.function_for(spark).partition(":")[0]), *data]
 
-    def code_version(self) -> str:
-        return code_digest(self.code_files())
+    def code_version(self, spark: bool = False) -> str:
+        return code_digest(self.code_files(spark))
 
     def params_of(self, context: StageContext) -> dict:
-        """Its parameter sections as plain data (file paths relative to the output folder)."""
+        """Its parameter sections as plain data (file paths relative to the output folder); in
+        Spark mode, for a stage with a Spark function, the ``spark`` parameters that change
+        what it writes too."""
         values = {name: params_to_dict(getattr(context.params, name), context.paths.root) for name in self.params}
         for dotted in self.ignore_params:
             section, _, key = dotted.partition(".")
             values[section].pop(key, None)
+        if context.spark and self.spark_function is not None:
+            spark = params_to_dict(context.params.spark, context.paths.root)
+            values["spark"] = {key: value for key, value in spark.items() if key not in SPARK_SPEED_ONLY}
+            for name in self.spark_params:
+                values[name] = params_to_dict(getattr(context.params, name), context.paths.root)
         return values
 
 
@@ -173,6 +202,7 @@ def _train_writes(context: StageContext) -> list[Path]:
     return [
         *(paths.result(name) for name in TRAIN_RESULTS),
         *paths.results.glob("topics_*.csv"),
+        *([paths.doc_topics_parquet] if paths.doc_topics_parquet.exists() else []),
         *_model_dirs(context, guided=False),
     ]
 
@@ -199,6 +229,7 @@ STAGES: tuple[Stage, ...] = (
         params=("corpus",),
         reads=lambda c: [c.input],
         writes=lambda c: [c.paths.interim],
+        spark_function="zhtopics.spark.prepare:run_prepare_spark",
     ),
     Stage(
         name="segment",
@@ -214,6 +245,7 @@ STAGES: tuple[Stage, ...] = (
             c.params.segment.evaluative,
         ),
         writes=lambda c: [c.paths.processed],
+        spark_function="zhtopics.spark.segment:run_segment_spark",
     ),
     Stage(
         name="train",
@@ -223,6 +255,8 @@ STAGES: tuple[Stage, ...] = (
         ignore_params=("sweep.processes", "sweep.keep_doc_topics_mb", "themes.guided", "themes.evidence_per_topic"),
         reads=lambda c: _files(c.paths.interim, c.paths.processed, c.params.themes.file),
         writes=_train_writes,
+        spark_function="zhtopics.spark.train:run_train_spark",
+        spark_params=("spark_modeling",),
     ),
     Stage(
         name="themes",
@@ -307,7 +341,7 @@ def _flatten(items: Iterable) -> list[Path]:
 def run_stage(stage: Stage | str, context: StageContext) -> list[str]:
     """Run one stage now (no skipping); returns the lines it reports."""
     stage = STAGE_BY_NAME[stage] if isinstance(stage, str) else stage
-    return stage.load()(context)
+    return stage.load(context.spark)(context)
 
 
 def run_cached(stage: Stage, context: StageContext, cache: StageCache, force: bool = False) -> list[str] | None:
@@ -316,7 +350,9 @@ def run_cached(stage: Stage, context: StageContext, cache: StageCache, force: bo
 
     A stage's record is dropped before it runs and written after it finished, so a run
     killed midway re-runs the interrupted stage next time."""
-    key = cache.key([Path(p) for p in stage.reads(context)], stage.params_of(context), stage.code_version())
+    key = cache.key(
+        [Path(p) for p in stage.reads(context)], stage.params_of(context), stage.code_version(context.spark)
+    )
     if not force and cache.is_fresh(stage.name, key):
         return None
     started = time.perf_counter()

@@ -29,6 +29,8 @@ from zhtopics.params.sections import (
     PrevalenceParams,
     SegmentParams,
     SelectionParams,
+    SparkModelingParams,
+    SparkParams,
     SweepParams,
     ThemesParams,
     TopicMapParams,
@@ -67,6 +69,8 @@ class Params:
     topic_map: TopicMapParams
     infer: InferParams
     validate: ValidateParams
+    spark: SparkParams
+    spark_modeling: SparkModelingParams
 
     def replace(self, **changes: Mapping) -> Params:
         """A copy with some values changed, checked like a config file, e.g.

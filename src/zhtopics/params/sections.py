@@ -303,6 +303,48 @@ class ValidateParams:
     coding: CodingParams
 
 
+@dataclass(frozen=True)
+class SparkParams:
+    """``spark``: the Spark execution mode (``zhtopics run --spark MASTER``)."""
+
+    master: str | None = field(metadata=_expected("null (one machine, no Spark) or a Spark master URL"))
+    app_name: str
+    driver_memory: str
+    partitions: int
+    ui: bool
+    event_log: bool
+    csv_max_documents: int
+
+
+@dataclass(frozen=True)
+class MllibLdaParams:
+    """``spark_modeling.mllib``: ``pyspark.ml.clustering.LDA`` with the online optimizer."""
+
+    max_iterations: int
+    batch_docs: int
+    learning_offset: float
+    learning_decay: float
+    optimize_doc_concentration: bool
+
+
+@dataclass(frozen=True)
+class SampleFitParams:
+    """``spark_modeling.sample``: fit a project engine on a sample, infer every document."""
+
+    engine: str
+    docs: int
+
+
+@dataclass(frozen=True)
+class SparkModelingParams:
+    """``spark_modeling``: how the Spark execution mode fits its topics (:mod:`zhtopics.spark.modeling`)."""
+
+    path: Literal["sample", "mllib"]
+    partitions: int
+    sample: SampleFitParams
+    mllib: MllibLdaParams
+
+
 class FrozenMapping(Mapping):
     """A read-only mapping (``Params.engines``): like ``MappingProxyType``, but it pickles (the
     sweep sends parameters to worker processes)."""

@@ -1,0 +1,1 @@
+"""Spark execution mode: the pipeline stages as Spark jobs (``zhtopics run --spark``)."""

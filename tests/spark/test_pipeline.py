@@ -1,0 +1,149 @@
+"""``zhtopics run --spark local[2]`` against the single-machine run on a small planted corpus.
+
+One generated corpus (700 documents, 5 planted topics) runs once each way (module
+fixture); the tests compare what they wrote. Figures and reports are left out: they read
+only files compared here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from gensim.corpora import Dictionary
+
+from benchmarks.generate import PlantedModel, write_corpus
+from benchmarks.recovery import recovery
+from zhtopics.cli import main
+
+SMALL = dict(k=5, vocabulary_size=250)
+CONFIG = """
+sweep:
+  engines: [tomotopy]
+  seeds: [1]
+engines:
+  tomotopy:
+    iterations: 200
+themes:
+  guided:
+    enabled: false
+spark:
+  partitions: 4
+spark_modeling:
+  partitions: 4
+"""
+#: NMI against the planted topics: the Spark run may fall this far below the single-machine
+#: run (same engine, seed and data; Spark infers each document's topics with the engine's
+#: own inference instead of reading the fit's, which moves a few documents).
+NMI_TOLERANCE = 0.05
+
+
+def _argv(corpus: Path, out: Path, config: Path, spark: bool) -> list[str]:
+    argv = ["run", str(corpus), "--out", str(out), "--k", "5", "--config", str(config), "-q"]
+    return [*argv, "--no-figures", "--no-report", *(["--spark", "local[2]"] if spark else [])]
+
+
+@pytest.fixture(scope="module")
+def runs(spark, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark-vs-single")
+    corpus = folder / "planted.csv"
+    truth = write_corpus(corpus, 700, PlantedModel(seed=0, **SMALL))
+    config = folder / "small.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    outs = {}
+    for mode in ("single", "spark"):
+        outs[mode] = folder / mode
+        assert main(_argv(corpus, outs[mode], config, mode == "spark")) == 0
+    return {"corpus": corpus, "config": config, "truth": truth, **outs}
+
+
+def _listing(root: Path) -> set[str]:
+    skip = ("spark_", "doc_topics.parquet", ".cache", "run_manifest.json")
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not any(part.startswith(skip) for part in path.relative_to(root).parts)
+    }
+
+
+def test_spark_run_writes_the_same_files_and_columns(runs):
+    single, spark = runs["single"], runs["spark"]
+    assert _listing(spark) == _listing(single)
+    for name in sorted(_listing(single)):
+        if name.endswith(".csv"):
+            assert list(pd.read_csv(spark / name, nrows=0).columns) == list(
+                pd.read_csv(single / name, nrows=0).columns
+            ), name
+    for name in ("data/interim/documents.parquet", "data/processed/tokens.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(spark / name), pd.read_parquet(single / name))
+    # the same words and frequencies; Spark numbers them in sorted order (one machine: by first occurrence)
+    words = [
+        {dictionary[i]: (dictionary.dfs[i], dictionary.cfs[i]) for i in dictionary.dfs}
+        for dictionary in (Dictionary.load(str(root / "data/processed/dictionary.gensim")) for root in (spark, single))
+    ]
+    assert words[0] == words[1]
+    parquet = pd.read_parquet(spark / "results/doc_topics.parquet").drop(columns="row")
+    csv = pd.read_csv(spark / "results/doc_topics.csv", dtype={"doc_id": str})
+    assert parquet["doc_id"].tolist() == csv["doc_id"].tolist()
+    topics = [c for c in csv.columns if c.startswith("topic_") and c != "topic_label"]
+    np.testing.assert_allclose(parquet[topics].to_numpy(), csv[topics].to_numpy(), atol=1e-6)
+    assert (parquet["dominant_topic"].to_numpy() == csv["dominant_topic"].to_numpy()).all()
+
+
+def test_spark_recovers_the_planted_topics_as_well_as_one_machine(runs):
+    single = recovery(runs["single"], runs["truth"])["documents"]["nmi"]
+    spark = recovery(runs["spark"], runs["truth"])["documents"]["nmi"]
+    assert spark >= single - NMI_TOLERANCE, (spark, single)
+    assert spark >= 0.75
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("no_text.csv", "body,x\n你好世界,1\n"), ("empty.csv", ""), ("absent.csv", None), ("posts.doc", "x")],
+)
+def test_bad_input_gets_the_same_one_line_error(spark, tmp_path, capsys, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    errors = []
+    for mode in ("single", "spark"):
+        argv = ["run", str(path), "--out", str(tmp_path / mode), "-q", "--no-figures", "--no-report", "--k", "2"]
+        assert main(argv + (["--spark", "local[2]"] if mode == "spark" else [])) == 2
+        errors.append(capsys.readouterr().err.replace(str(tmp_path / mode), "OUT"))
+    assert errors[0] == errors[1] and errors[0].count("\n") == 1, errors
+
+
+def test_a_run_killed_in_segment_completes_when_run_again(runs, tmp_path, monkeypatch):
+    import zhtopics.spark.segment as segment
+
+    out = tmp_path / "killed"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segment, "_single_machine_files", killed)
+    assert main(_argv(runs["corpus"], out, runs["config"], spark=True)) == 130
+    assert (out / "data/processed/spark_tokens.parquet").exists() and not (out / "results").exists()
+    monkeypatch.undo()
+    assert main(_argv(runs["corpus"], out, runs["config"], spark=True)) == 0
+    # the same seed and partitions: the same doc_topics as the uninterrupted run
+    again, before = (pd.read_csv(folder / "results/doc_topics.csv") for folder in (out, runs["spark"]))
+    pd.testing.assert_frame_equal(again, before)
+    shutil.rmtree(out)
+
+
+def test_json_lines_with_a_broken_line_are_read_as_on_one_machine(spark, tmp_path):
+    table = tmp_path / "posts.jsonl"
+    table.write_text('{"text": "物流太慢，信任难建立"}\nnot json\n{"text": "朋友圈卖货伤感情"}\n', encoding="utf-8")
+    for mode in ("single", "spark"):
+        argv = ["prepare" if mode == "single" else "run", str(table), "--out", str(tmp_path / mode), "-q"]
+        if mode == "spark":
+            argv += ["--spark", "local[2]", "--k", "2", "--no-figures", "--no-report"]
+        main(argv)
+    for name in ("documents.parquet", "removed.csv"):
+        single, spark_run = (tmp_path / mode / "data/interim" / name for mode in ("single", "spark"))
+        read = pd.read_parquet if name.endswith(".parquet") else pd.read_csv
+        pd.testing.assert_frame_equal(read(spark_run), read(single))
