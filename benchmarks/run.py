@@ -103,6 +103,13 @@ BENCH_CONFIG = {
         # the packaged defaults (engines.dmm: 30 Gibbs sweeps, one thread); K = 20 is its upper bound
         "themes": {"guided": {"enabled": False}},
     },
+    # zhtopics' Spark execution mode in local[2] (zhtopics run --spark): stages 1, 2 and the
+    # model as Spark jobs, the model as spark_modeling says (packaged defaults)
+    "spark": {
+        "spark": {"master": "local[2]"},
+        "sweep": {"seeds": [1]},
+        "themes": {"guided": {"enabled": False}},
+    },
 }
 DEFAULT_SIZES = (10**4, 10**5, 10**6)
 #: Without ``--sizes``, peers run at these sizes and above (10^4 documents say little about scale).

@@ -138,7 +138,7 @@ PEERS: dict[str, Peer] = {
             "benchmarks.peers.spark_mllib",
             ("pyspark",),
             None,
-            "Spark MLlib LDA, local mode (provided by the Spark issue)",
+            "Spark local[2]: jieba in mapInPandas + CountVectorizer + MLlib LDA, Spark's defaults",
         ),
     )
 }

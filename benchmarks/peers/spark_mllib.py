@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.peers import PeerResult, PeerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +56,7 @@ def _tokens(batches: Iterator) -> Iterator:
         yield pd.DataFrame({"row": batch["row"].to_numpy(dtype=np.int64), "words": words})
 
 
-def run(corpus_path: Path, k: int, seed: int, master: str = "local[2]") -> np.ndarray:
+def dominant_topics(corpus_path: Path, k: int, seed: int, master: str = "local[2]") -> np.ndarray:
     """Dominant topic of each document of ``corpus_path``, in the table's row order.
 
     Parameters
@@ -112,3 +115,10 @@ def run(corpus_path: Path, k: int, seed: int, master: str = "local[2]") -> np.nd
         return result["topic"].to_numpy(dtype=np.int64)
     finally:
         spark.stop()
+
+
+def run(corpus: Path, settings: PeerSettings) -> PeerResult:
+    """The registry's entry (:mod:`benchmarks.peers`): :func:`dominant_topics` in local[2]."""
+    started = time.perf_counter()
+    dominant = dominant_topics(corpus, settings.k, settings.seed)
+    return PeerResult(dominant=dominant, stages={"total": time.perf_counter() - started})

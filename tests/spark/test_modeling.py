@@ -8,9 +8,6 @@ pipeline's, tested in its own tests), so the thresholds measure the modelling al
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pytest
 
@@ -26,32 +23,6 @@ K, WORDS_PER_TOPIC, DOCS, LENGTH = 5, 40, 1500, 20
 #: the test was written (local[2]); a path that loses its topics falls far below (a random
 #: assignment scores about 0.0).
 MIN_NMI = 0.9
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    """The active SparkSession (tests/spark's shared one), else a local[2] one for this module."""
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        yield active
-        return
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.driver.memory", "1g")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.local.dir", str(tmp_path_factory.mktemp("spark")))
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -125,7 +125,7 @@ def _single_machine_files(paths: OutputPaths, params: Params, dictionary, tally:
     unjoined = paths.processed / ".tokens-unfiltered.parquet"
     try:
         files.single_file(paths.spark_tokens, unjoined, columns=["doc_id", "tokens"])
-        counts, empty = _write_tokens_and_bows(unjoined, None, dictionary, paths, BATCH_DOCUMENTS)
+        counts, empty = _write_tokens_and_bows(unjoined, None, dictionary, paths, BATCH_DOCUMENTS, seg.write_mm)
     finally:
         unjoined.unlink(missing_ok=True)
     summary = _summary(n_docs, counts["kept"], counts["in_dictionary"], before, dictionary, seg, empty)
