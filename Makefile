@@ -61,7 +61,7 @@ figures: venv ## redraw figures/ from the current results (after make run)
 reports: venv ## re-execute the notebooks into reports/*.html (after make run)
 	$(BIN)/zhtopics report --out .
 
-bench: venv $(SPARK_STAMP) $(BENCH_STAMP) ## speed, memory and planted-topic recovery up to 10^6 documents (about 15 minutes on 2 cores)
+bench: venv $(SPARK_STAMP) $(BENCH_STAMP) ## speed, memory and recovery of zhtopics and its peers up to 10^6 documents (over an hour on 2 cores; ARGS="--sizes 1e5" for a quicker pass)
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 LINTED := src tests benchmarks tools notebooks

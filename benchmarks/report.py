@@ -230,12 +230,12 @@ def advice(parts: dict) -> list[str]:
         )
         if _nmi(default) >= _nmi(best_peer) and default["wall_seconds"] <= fastest_peer["wall_seconds"]:
             text += (
-                f"zhtopics' default path ({DEFAULT_PATH}) is faster than every peer and recovers at least as well: "
-                "use it."
+                f"zhtopics' default path ({DEFAULT_PATH}) is faster than every peer run at this size "
+                f"({', '.join(sorted(row['pipeline'] for row in ok_peers))}) and recovers at least as well: use it."
             )
         elif _nmi(default) >= _nmi(best_peer):
             text += (
-                f"zhtopics' default path ({DEFAULT_PATH}) recovers the planted topics at least as well as every peer "
+                f"zhtopics' default path ({DEFAULT_PATH}) recovers the planted topics at least as well as every peer run "
                 f"(NMI {_nmi(default):.3f} vs {_nmi(best_peer):.3f}) but takes "
                 f"{default['wall_seconds'] / fastest_peer['wall_seconds']:.2f}× the time of {fastest_peer['pipeline']}: "
                 f"{fastest_peer['pipeline']} for a first look, zhtopics for the topics you report."
