@@ -169,32 +169,48 @@ def _write_tokens_and_bows_from_ids(
 
     Returns the tokens ``kept`` and ``in_dictionary`` over all documents, and the ids of the
     documents with no token in the Dictionary."""
+    final = vocabulary.final_ids(dictionary)
+
+    def step_batches():
+        for doc_ids, ids, lengths in batches:
+            bow_ids, bow_counts, bow_lengths, in_dictionary = bags_of_words(ids, lengths, final)
+            tokens = vocabulary.token_lists(ids, lengths)
+            yield doc_ids, tokens, lengths, in_dictionary, (bow_ids, bow_counts, bow_lengths)
+
+    return _write_step4(step_batches(), dictionary, paths, write_mm)
+
+
+def _write_step4(
+    batches, dictionary: Dictionary, paths: OutputPaths, write_mm: bool
+) -> tuple[dict[str, int], list[str]]:
+    """Write step 4's files from ``batches`` of (doc_ids, token lists, tokens per document,
+    tokens in the Dictionary per document, (bag-of-words ids, counts, pairs per document)):
+    ``tokens.parquet``, the flat bag-of-words arrays and, with ``write_mm``, ``corpus.mm``,
+    every file under a temporary name until all are complete.
+
+    Returns the tokens ``kept`` and ``in_dictionary`` over all documents, and the ids of the
+    documents with no token in the Dictionary."""
     import pyarrow.parquet as pq
 
-    final = vocabulary.final_ids(dictionary)
     counts = {"kept": 0, "in_dictionary": 0}
     empty: list[str] = []
-    with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
+    with contextlib.ExitStack() as stack:
         write_arrays = stack.enter_context(bow_array_writer(paths))
         token_file = stack.enter_context(atomic_path(paths.tokens))
         writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
 
         def bows():
-            for doc_ids, ids, lengths in batches:
-                bow_ids, bow_counts, bow_lengths, in_dictionary = bags_of_words(ids, lengths, final)
+            for doc_ids, tokens, n_tokens, in_dictionary, (bow_ids, bow_counts, bow_lengths) in batches:
+                n_tokens = np.asarray(n_tokens, dtype=np.int64)
+                in_dictionary = np.asarray(in_dictionary, dtype=np.int64)
                 writer.write_table(
                     pa.table(
-                        [
-                            doc_ids,
-                            vocabulary.token_lists(ids, lengths),
-                            pa.array(lengths.astype(np.int64)),
-                            pa.array(in_dictionary),
-                        ],
+                        [doc_ids, tokens, pa.array(n_tokens, pa.int64()), pa.array(in_dictionary, pa.int64())],
                         schema=TOKENS_SCHEMA,
                     )
                 )
                 write_arrays(bow_ids, bow_counts, bow_lengths)
-                counts["kept"] += int(lengths.sum(dtype=np.int64))
+                counts["kept"] += int(n_tokens.sum())
                 counts["in_dictionary"] += int(in_dictionary.sum())
                 empty.extend(np.asarray(doc_ids.to_pylist(), dtype=object)[in_dictionary == 0].tolist())
                 if write_mm:
@@ -273,50 +289,22 @@ def _segment_batches(
 def _write_tokens_and_bows(
     unjoined: Path, phrases, dictionary: Dictionary, paths: OutputPaths, batch_size: int, write_mm: bool
 ) -> tuple[dict[str, int], list[str]]:
-    """Step 4 of :func:`segment_corpus`: ``tokens.parquet``, ``corpus.mm`` and the flat
-    bag-of-words arrays from one streamed pass over ``unjoined`` (phrases applied if given).
+    """Step 4 of :func:`segment_corpus` from token lists: ``tokens.parquet``, the flat
+    bag-of-words arrays and, with ``write_mm``, ``corpus.mm``, from one streamed pass over
+    ``unjoined`` (phrases applied if given; gensim's ``doc2bow``).
 
     Returns the tokens ``kept`` and ``in_dictionary`` over all documents, and the ids of the
     documents with no token in the Dictionary."""
-    import pyarrow.parquet as pq
 
-    counts = {"kept": 0, "in_dictionary": 0}
-    empty: list[str] = []
-    with contextlib.ExitStack() as stack:  # every file under a temporary name until all are complete
-        write_arrays = stack.enter_context(bow_array_writer(paths))
-        token_file = stack.enter_context(atomic_path(paths.tokens))
-        writer = stack.enter_context(pq.ParquetWriter(token_file, TOKENS_SCHEMA))
+    def step_batches():
+        for doc_ids, token_lists in token_batches(unjoined, batch_size, phrases):
+            batch_bows = [dictionary.doc2bow(tokens) for tokens in token_lists]
+            n_tokens = [len(tokens) for tokens in token_lists]
+            in_dictionary = [sum(count for _, count in bow) for bow in batch_bows]
+            tokens = pa.array(token_lists, pa.list_(pa.string()))
+            yield doc_ids, tokens, n_tokens, in_dictionary, flatten(batch_bows)
 
-        def bows():
-            for doc_ids, token_lists in token_batches(unjoined, batch_size, phrases):
-                batch_bows = [dictionary.doc2bow(tokens) for tokens in token_lists]
-                n_tokens = [len(tokens) for tokens in token_lists]
-                in_dictionary = [sum(count for _, count in bow) for bow in batch_bows]
-                writer.write_table(
-                    pa.table(
-                        [
-                            doc_ids,
-                            pa.array(token_lists, pa.list_(pa.string())),
-                            pa.array(n_tokens, pa.int64()),
-                            pa.array(in_dictionary, pa.int64()),
-                        ],
-                        schema=TOKENS_SCHEMA,
-                    )
-                )
-                write_arrays(*flatten(batch_bows))
-                counts["kept"] += sum(n_tokens)
-                counts["in_dictionary"] += sum(in_dictionary)
-                empty.extend(doc_id for doc_id, n in zip(doc_ids.to_pylist(), in_dictionary) if n == 0)
-                yield from batch_bows
-
-        if write_mm:
-            bow_file = stack.enter_context(atomic_path(paths.bow))
-            serialize_mm(bow_file, bows(), dictionary, paths.bow)
-        else:
-            for _ in bows():
-                pass
-        writer.close()
-    return counts, empty
+    return _write_step4(step_batches(), dictionary, paths, write_mm)
 
 
 def _learn_phrases(token_lists, params: Phrases):
