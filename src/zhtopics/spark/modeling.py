@@ -241,10 +241,7 @@ def _fit_sample(
     started = time.perf_counter()
     fitted = engine.fit(sample, k, seed, engines[name])
     seconds["fit"] = time.perf_counter() - started
-    model = _shippable(fitted)
-    key = hashlib.sha256(model["native"]).hexdigest()
-    shipped = spark.sparkContext.broadcast(model)
-    doc_topics = data.mapInPandas(_inferrer(shipped, key, seed), schema=_schema(fitted.k))
+    doc_topics = infer_everywhere(spark, data, fitted, seed)
     details = {
         "path": "sample",
         "engine": name,
@@ -258,6 +255,19 @@ def _fit_sample(
         "seconds": seconds,
     }
     return SparkTopicModel(fitted.topic_word, doc_topics, list(vocabulary), fitted, details, doc_ids)
+
+
+def infer_everywhere(spark: SparkSession, tokens: DataFrame, fitted: FittedModel, seed: int) -> DataFrame:
+    """Every document's topics by ``fitted``'s engine's own inference, in a distributed pass.
+
+    The model travels to the Python workers as the engine's own model file (a broadcast,
+    loaded once per worker). ``tokens``: ``doc_id`` and ``tokens``; the result (lazy):
+    ``doc_id``, ``topic_0`` .. ``topic_{K-1}``, K = ``fitted.k``.
+    """
+    model = _shippable(fitted)
+    key = hashlib.sha256(model["native"]).hexdigest()
+    shipped = spark.sparkContext.broadcast(model)
+    return tokens.mapInPandas(_inferrer(shipped, key, seed), schema=_schema(fitted.k))
 
 
 def _shippable(fitted: FittedModel) -> dict:

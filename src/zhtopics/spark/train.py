@@ -19,8 +19,14 @@ then the tables and the model folder of the single-machine stage.
    (``execution.spark``). The model is one seed's: the consensus over seeds of the
    single-machine path is a consensus of one.
 
-Without ``--k`` (and with more than one K in ``sweep.k``) the Spark mode stops with an
-error: the choice of K runs on one machine, or on the sample (``spark_modeling``).
+Without ``--k`` (and with more than one K in ``sweep.k``), the engine and K are chosen as on
+one machine, on the sample path's sample (:func:`sweep_on_sample`): the project's sweep over
+``sweep.engines`` × ``sweep.k`` × ``sweep.seeds``, its selection rule, and the consensus of the
+chosen setting's seeds, on ``spark_modeling.sample.docs`` documents collected to the driver.
+``sweep.csv`` and ``stability.csv`` are then the sample's sweep, and ``model_choice.json``
+says so (``sweep_documents``). On the sample path every document's topics are inferred with
+that consensus model (its reference seed's library model); on the MLlib path MLlib fits the
+chosen K. Why a sample and not distributed jobs: benchmarks/results/spark_paths.md.
 """
 
 from __future__ import annotations
@@ -28,39 +34,115 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from zhtopics.atomic import atomic_folder, write_csv
+from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
-from zhtopics.modeling.consensus import seed_consensus
+from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
 from zhtopics.modeling.engines import FittedModel, get_engine
-from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines
-from zhtopics.modeling.sweep import score, stability_table
+from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
+from zhtopics.modeling.select import typical_seed
+from zhtopics.modeling.sweep import run_sweep, score, stability_table
 from zhtopics.modeling.tables import topic_word_table
-from zhtopics.modeling.train import _manifest, write_model, write_results
+from zhtopics.modeling.train import _manifest, consensus_of_setting, write_model, write_results
 from zhtopics.spark import files
-from zhtopics.spark.modeling import fit_topics
+from zhtopics.spark.modeling import SparkTopicModel, fit_topics, infer_everywhere, sample_input
 from zhtopics.spark.session import spark_session
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
 
     from zhtopics.pipeline import StageContext
 
 logger = logging.getLogger(__name__)
 
 
-def chosen_k(context: StageContext) -> int:
-    """``--k``, or the one K of ``sweep.k``."""
+def given_k(context: StageContext) -> int | None:
+    """``--k``, or the one K of ``sweep.k``; None when the sweep chooses among several."""
     if context.k is not None:
         return context.k
     ks = context.params.sweep.k_values()
-    if len(ks) != 1:
-        raise ZhtopicsError(f"--spark fits one K: pass --k (sweep.k gives {len(ks)} values)")
-    return ks[0]
+    return ks[0] if len(ks) == 1 else None
+
+
+@dataclass
+class SampleSweep:
+    """The choice of engine and K made on the sample (:func:`sweep_on_sample`).
+
+    Attributes
+    ----------
+    choice : dict
+        The selection rule's outcome, plus ``sweep_documents`` (the sample's size) and
+        ``documents`` (the corpus').
+    runs, stability : DataFrame
+        The sample's sweep.csv and stability.csv.
+    final : SeedConsensus
+        The chosen setting's consensus on the sample; its model is the reference seed's.
+    typicality : float
+        The reference seed's typicality among the setting's seeds.
+    """
+
+    choice: dict
+    runs: pd.DataFrame
+    stability: pd.DataFrame
+    final: SeedConsensus
+    typicality: float
+
+
+def sweep_on_sample(
+    spark: SparkSession, tokens: DataFrame, vocabulary: list[str], context: StageContext
+) -> SampleSweep:
+    """Choose the engine and K with the project's sweep and rule on the sample path's sample.
+
+    The sample is :func:`zhtopics.spark.modeling.sample_input`'s (``spark_modeling.sample.docs``
+    documents, drawn with the first seed of ``sweep.seeds``); the sweep's runs are cached in
+    the run's sweep cache like one machine's.
+    """
+    paths, params = context.paths, context.params
+    sample, _, total = sample_input(tokens, vocabulary, params.spark_modeling.sample.docs, params.sweep.seeds[0])
+    if not len(sample.rows_with_tokens()):
+        raise ZhtopicsError("spark_modeling: no sampled document has a token in the vocabulary: nothing to model")
+    logger.info(
+        "choosing the engine and K on a sample of %d of %d documents (spark_modeling.sample.docs)", sample.n_docs, total
+    )
+    settings = len(params.sweep.engines) * len(params.sweep.k_values())
+    sweep = run_sweep(sample, params, paths.sweep_cache, heldout=needs_heldout(params.selection.rule, settings))
+    stability, typicality = stability_table(sweep.topic_words)
+    choice = choose(SweepEvidence(sweep.runs, stability, sweep.heldout, mixture_engines()), params.selection)
+    seed, typical = typical_seed(typicality, choice["engine"], choice["k"])
+    final = consensus_of_setting(sample, params, sweep, choice["engine"], choice["k"], seed)
+    choice["topics"] = final.model.k
+    choice.update(sweep_documents=sample.n_docs, documents=total)
+    return SampleSweep(choice, sweep.runs, stability, final, typical)
+
+
+def _chosen_model(spark: SparkSession, tokens: DataFrame, vocabulary: list[str], chosen: SampleSweep, context):
+    """The model of the sample's choice as :func:`fit_topics` returns one: on the sample path the
+    consensus model, shipped for the distributed inference; on the MLlib path MLlib at its K."""
+    params = context.params
+    engine, k = chosen.choice["engine"], chosen.choice["k"]
+    if params.spark_modeling.path != "sample":
+        return fit_topics(spark, tokens, vocabulary, k, params.sweep.seeds[0], params.spark_modeling, params.engines)
+    fitted = chosen.final.model
+    details = {
+        "path": "sample",
+        "engine": engine,
+        "k": fitted.k,
+        "k_requested": k,
+        "seed": fitted.seed,
+        "partitions": params.spark_modeling.partitions,
+        "sample_docs": chosen.choice["sweep_documents"],
+        "documents": chosen.choice["documents"],
+        "engine_params": fitted.params,
+        "chosen_by": f"the sweep and rule {params.selection.rule} on the sample",
+        "sample_consensus": chosen.final.alignment.summary(),
+    }
+    doc_topics = infer_everywhere(spark, tokens, fitted, fitted.seed)
+    return SparkTopicModel(fitted.topic_word, doc_topics, list(vocabulary), fitted, details)
 
 
 def doc_topics_frame(model_doc_topics: DataFrame, documents: DataFrame | None, tokens: DataFrame, k: int):
@@ -103,7 +185,7 @@ def run_train_spark(context: StageContext) -> list[str]:
     from pyspark.sql import functions as F
 
     paths, params, run = context.paths, context.params, context.run
-    k, seed = chosen_k(context), params.sweep.seeds[0]
+    k, seed = given_k(context), params.sweep.seeds[0]
     for path in (paths.spark_tokens, paths.dictionary):
         if not path.exists():
             raise ZhtopicsError(f"{path}: not found; run `zhtopics run --spark MASTER` (stage segment) first")
@@ -112,15 +194,18 @@ def run_train_spark(context: StageContext) -> list[str]:
     vocabulary = [dictionary[i] for i in range(len(dictionary))]
     tokens = spark.read.parquet(str(paths.spark_tokens))
     started = time.perf_counter()
-    model = fit_topics(
-        spark,
-        tokens.select(F.col("row").alias("doc_id"), "tokens"),
-        vocabulary,
-        k,
-        seed,
-        params.spark_modeling,
-        params.engines,
-    )
+    model_tokens = tokens.select(F.col("row").alias("doc_id"), "tokens")
+    chosen = None
+    if k is None:
+        chosen = sweep_on_sample(spark, model_tokens, vocabulary, context)
+        k = chosen.choice["k"]
+        write_csv(chosen.runs, paths.result("sweep"))
+        write_csv(chosen.stability, paths.result("stability"))
+        model = _chosen_model(spark, model_tokens, vocabulary, chosen, context)
+    else:
+        model = fit_topics(spark, model_tokens, vocabulary, k, seed, params.spark_modeling, params.engines)
+    if model.fitted is not None:
+        seed = model.fitted.seed
     kept = model.topic_word.shape[0]
     documents = spark.read.parquet(str(paths.spark_documents)) if paths.spark_documents.exists() else None
     frame = doc_topics_frame(model.doc_topics, documents, tokens, kept)
@@ -130,11 +215,22 @@ def run_train_spark(context: StageContext) -> list[str]:
     n_docs = int(dictionary.num_docs)
     engine = model.fitted.engine if model.fitted is not None else model.details.get("engine", "mllib")
     details = {**model.details, "master": params.spark.master, "stage_partitions": params.spark.partitions}
+    how = (
+        f"fitted {engine} at K={k}"
+        if chosen is None
+        else f"chose {engine} at K={k} by the rule {params.selection.rule} on a sample of "
+        f"{chosen.choice['sweep_documents']} documents,"
+    )
     if n_docs > params.spark.csv_max_documents:
         fitted = FittedModel(engine, kept, seed, model.topic_word, np.zeros((0, kept)), seconds, {})
         write_csv(topic_word_table(fitted, dictionary, params.train.topn), paths.result("topics"))
+        if chosen is not None:
+            write_text(
+                paths.result("model_choice"),
+                json.dumps({**chosen.choice, "execution": "spark"}, ensure_ascii=False, indent=2, default=str) + "\n",
+            )
         return [
-            f"fitted {engine} at K={k} with Spark ({details.get('path', '')}); wrote {paths.doc_topics_parquet}/ "
+            f"{how} with Spark ({details.get('path', '')}); wrote {paths.doc_topics_parquet}/ "
             f"and topics.csv ({n_docs} documents > spark.csv_max_documents: no single-machine tables)"
         ]
     doc_topic = read_doc_topic(paths, kept)
@@ -155,24 +251,32 @@ def run_train_spark(context: StageContext) -> list[str]:
     row = score(
         fitted, data.reference(params.sweep.coherence_docs), params.sweep.coherence_topn, params.sweep.diversity_topn, k
     )
-    runs = pd.DataFrame([row])
-    stability, _ = stability_table({(engine, k, seed): model.topic_word})
-    write_csv(runs, paths.result("sweep"))
-    write_csv(stability, paths.result("stability"))
-    choice = choose(SweepEvidence(runs, stability, None, mixture_engines()), params.selection)
-    choice["forced_k"] = k
+    if chosen is None:
+        runs = pd.DataFrame([row])
+        stability, _ = stability_table({(engine, k, seed): model.topic_word})
+        write_csv(runs, paths.result("sweep"))
+        write_csv(stability, paths.result("stability"))
+        choice = choose(SweepEvidence(runs, stability, None, mixture_engines()), params.selection)
+        choice["forced_k"] = k
+    else:
+        runs, choice = chosen.runs, dict(chosen.choice)
+        stability = chosen.stability[(chosen.stability["engine"] == engine) & (chosen.stability["k"] == k)]
     choice["topics"] = kept
     choice["execution"] = "spark"
     final = seed_consensus(fitted, [model.topic_word], [doc_topic], [seed], params.train.consensus.min_similarity)
+    if chosen is not None and chosen.final.model.k == kept:
+        # the topics were found by the sample's seeds; whether each document's topic flips
+        # between seeds was measured on the sample only (NaN: not measured)
+        final = replace(final, alignment=chosen.final.alignment, agreement=np.full(len(final.agreement), np.nan))
     manifest = {
         **_manifest(data, params, paths, choice, final, row, stability),
-        "seed_typicality": 1.0,
+        "seed_typicality": 1.0 if chosen is None else round(chosen.typicality, 6),
         "execution": {"spark": details},
     }
     _write_model(final.model, data, paths.model_dir(engine, k), manifest)
     write_results(choice, {engine: final}, data, run, runs, params)
     return [
-        f"fitted {engine} at K={k} with Spark ({details.get('path', '')} path, {params.spark.partitions} partitions) "
+        f"{how} with Spark ({details.get('path', '')} path, {params.spark.partitions} partitions) "
         f"in {seconds:.1f} s; wrote {paths.models}/, {paths.results}/ and {paths.doc_topics_parquet.name}/"
     ]
 
