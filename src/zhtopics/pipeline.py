@@ -34,6 +34,7 @@ report    everything above, results/run_manifest reports/
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -383,6 +384,10 @@ def run_pipeline(context: StageContext, options: RunOptions, say: Callable[[str]
         if stage.name == "report":
             manifest = finish_run(context, options, say)
         context = context.fresh()
+        too_large = beyond_the_driver(context) if stage.spark_function is None else None
+        if too_large:
+            say(f"{stage.name}: not run: {too_large}")
+            continue
         lines = run_cached(stage, context, cache, options.force)
         for line in [f"{stage.name}: unchanged since the last run, skipped"] if lines is None else lines:
             say(line)
@@ -391,12 +396,28 @@ def run_pipeline(context: StageContext, options: RunOptions, say: Callable[[str]
     return manifest
 
 
+def beyond_the_driver(context: StageContext) -> str | None:
+    """Why a stage without a Spark function cannot run after a Spark run, or None.
+
+    Above ``spark.csv_max_documents`` documents the Spark stages do not write the
+    single-machine files (tokens.parquet, doc_topics.csv) that such stages read."""
+    if not context.spark or not context.paths.segment_summary.exists():
+        return None
+    documents = json.loads(context.paths.segment_summary.read_text(encoding="utf-8")).get("documents", 0)
+    limit = context.params.spark.csv_max_documents
+    if documents <= limit:
+        return None
+    return f"{documents} documents > spark.csv_max_documents ({limit}): it reads files written only below that size"
+
+
 def finish_run(context: StageContext, options: RunOptions, say: Callable[[str], None] = print) -> Path:
     """The summary (and README findings) and the run manifest, after stages 1-6; returns the manifest."""
     from zhtopics.provenance.manifest import write_run_manifest
     from zhtopics.report.summary import write_summary_files
 
-    for line in write_summary_files(context.run, context.params, options.readme):
+    too_large = beyond_the_driver(context)
+    lines = [f"summary.md: not written: {too_large}"] if too_large else None
+    for line in lines or write_summary_files(context.run, context.params, options.readme):
         say(line)
     manifest = write_run_manifest(context, options)
     say(f"wrote {manifest}")

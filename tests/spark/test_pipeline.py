@@ -138,6 +138,55 @@ def test_without_k_the_sweep_chooses_engine_and_k_on_the_sample(runs, tmp_path):
     assert recovery(out, runs["truth"])["documents"]["nmi"] >= 0.8
 
 
+def test_above_csv_max_documents_the_group_tables_come_from_spark(runs, tmp_path, capsys):
+    """A corpus above spark.csv_max_documents: no doc_topics.csv, but the same group tables
+    (computed per group in Spark) as the run that writes it, and the model folder."""
+    corpus = tmp_path / "grouped.csv"
+    table = pd.read_csv(runs["corpus"])
+    table["user"] = "u" + (table["gen_id"] % 7).astype(str)
+    table.to_csv(corpus, index=False)
+    outs = {}
+    for name, limit in (("small", 1000), ("large", 100)):
+        config = tmp_path / f"{name}.yaml"
+        extra = f"corpus:\n  group_column: user\nspark:\n  partitions: 4\n  csv_max_documents: {limit}\n"
+        config.write_text(runs["config"].read_text(encoding="utf-8").replace("spark:\n  partitions: 4\n", extra))
+        outs[name] = tmp_path / name
+        argv = [
+            "run",
+            str(corpus),
+            "--out",
+            str(outs[name]),
+            "--k",
+            "5",
+            "--config",
+            str(config),
+            "--spark",
+            "local[2]",
+        ]
+        assert main([*argv, "--no-figures", "--no-report"]) == 0
+    printed = capsys.readouterr().out
+    assert "themes: not run: 700 documents > spark.csv_max_documents (100)" in printed
+    small, large = (outs[name] / "results" for name in ("small", "large"))
+    assert not (large / "doc_topics.csv").exists() and (large / "doc_topics.parquet").is_dir()
+    assert (outs["large"] / "models/tomotopy_k5/manifest.json").exists()
+    for name in ("topics", "topic_labels"):
+        pd.testing.assert_frame_equal(pd.read_csv(large / f"{name}.csv"), pd.read_csv(small / f"{name}.csv"))
+    articles = [pd.read_csv(folder / "article_topics.csv") for folder in (large, small)]
+    assert len(articles[0]) == 7
+    exact = ["article_id", "paragraphs", "tokens", "dominant_topic"]
+    pd.testing.assert_frame_equal(articles[0][exact], articles[1][exact])
+    topics = [f"topic_{t}" for t in range(5)]
+    assert np.abs(articles[0][topics].to_numpy() - articles[1][topics].to_numpy()).max() <= 2e-6
+    prevalence = [pd.read_csv(folder / "prevalence_by_group.csv") for folder in (large, small)]
+    exact = ["group", "topic", "n_docs", "n_tokens"]
+    pd.testing.assert_frame_equal(prevalence[0][exact], prevalence[1][exact])
+    assert np.abs(prevalence[0]["share"] - prevalence[1]["share"]).max() <= 2e-6
+    # other bootstrap draws (one generator per group): the same intervals up to resampling noise
+    for bound in ("low", "high"):
+        assert np.abs(prevalence[0][bound] - prevalence[1][bound]).mean() < 0.01
+    assert (prevalence[0]["high"] > prevalence[0]["low"]).all()
+
+
 @pytest.mark.parametrize(
     "name, content",
     [("no_text.csv", "body,x\n你好世界,1\n"), ("empty.csv", ""), ("absent.csv", None), ("posts.doc", "x")],

@@ -109,14 +109,26 @@ def segment_spark(spark: SparkSession, paths: OutputPaths, params: Params) -> di
     }
     # 4. the single-machine files, streamed by the driver (a corpus of csv_max_documents at most)
     if n_docs <= params.spark.csv_max_documents:
-        summary = _single_machine_files(paths, params, dictionary, tally, len(frequencies), n_docs)
-    else:
-        logger.warning(
-            "%d documents > spark.csv_max_documents: tokens.parquet, corpus.mm and the bag-of-words arrays are not "
-            "written (themes, figures and reports need them)",
-            n_docs,
-        )
+        return _single_machine_files(paths, params, dictionary, tally, len(frequencies), n_docs)
+    logger.warning(
+        "%d documents > spark.csv_max_documents: tokens.parquet, corpus.mm and the bag-of-words arrays are not "
+        "written (themes, figures and reports need them)",
+        n_docs,
+    )
+    summary["params"] = _recorded_params(params, paths)
+    summary["execution"] = {"spark": {"partitions": params.spark.partitions}}
+    _write_dictionary_and_summaries(dictionary, _filter_tables(tally, params), summary, paths)
     return summary
+
+
+def _recorded_params(params: Params, paths: OutputPaths) -> dict:
+    recorded = params_to_dict(params.segment, paths.root)
+    return {key: value for key, value in recorded.items() if key not in ("processes", "chunk_size")}
+
+
+def _filter_tables(tally: Counter, params: Params) -> tuple:
+    """token_filter.csv and token_filter_by_tag.csv from the workers' tally."""
+    return token_filter_table(tally), token_filter_by_tag_table(tally, Segmenter(params.segment))
 
 
 def _single_machine_files(paths: OutputPaths, params: Params, dictionary, tally: Counter, before: int, n_docs: int):
@@ -129,12 +141,9 @@ def _single_machine_files(paths: OutputPaths, params: Params, dictionary, tally:
     finally:
         unjoined.unlink(missing_ok=True)
     summary = _summary(n_docs, counts["kept"], counts["in_dictionary"], before, dictionary, seg, empty)
-    recorded = params_to_dict(seg, paths.root)
-    summary["params"] = {key: value for key, value in recorded.items() if key not in ("processes", "chunk_size")}
+    summary["params"] = _recorded_params(params, paths)
     summary["execution"] = {"spark": {"partitions": params.spark.partitions}}
-    segmenter = Segmenter(seg)
-    filter_tables = (token_filter_table(tally), token_filter_by_tag_table(tally, segmenter))
-    _write_dictionary_and_summaries(dictionary, filter_tables, summary, paths)
+    _write_dictionary_and_summaries(dictionary, _filter_tables(tally, params), summary, paths)
     return summary
 
 

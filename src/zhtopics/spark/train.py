@@ -17,7 +17,11 @@ then the tables and the model folder of the single-machine stage.
    ``article_topics.csv``, ``prevalence_by_group.csv``, ``engine_comparison.csv`` and
    ``models/<engine>_k<K>/``, whose ``manifest.json`` records how the model was fitted
    (``execution.spark``). The model is one seed's: the consensus over seeds of the
-   single-machine path is a consensus of one.
+   single-machine path is a consensus of one;
+4. above ``spark.csv_max_documents`` documents, what needs no doc-topic matrix on the
+   driver: ``topics.csv``, ``article_topics.csv`` and ``prevalence_by_group.csv`` computed
+   group by group in Spark (:mod:`zhtopics.spark.tables`), ``model_choice.json`` and the
+   model folder.
 
 Without ``--k`` (and with more than one K in ``sweep.k``), the engine and K are chosen as on
 one machine, on the sample path's sample (:func:`sweep_on_sample`): the project's sweep over
@@ -35,6 +39,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,15 +48,18 @@ import pandas as pd
 from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
-from zhtopics.modeling.engines import FittedModel, get_engine
+from zhtopics.modeling.engines import FittedModel, get_engine, save_model
 from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
 from zhtopics.modeling.select import typical_seed
 from zhtopics.modeling.sweep import run_sweep, score, stability_table
 from zhtopics.modeling.tables import topic_word_table
-from zhtopics.modeling.train import _manifest, consensus_of_setting, write_model, write_results
+from zhtopics.modeling.train import _manifest, consensus_of_setting, model_versions, write_results
+from zhtopics.params import params_hash
 from zhtopics.spark import files
 from zhtopics.spark.modeling import SparkTopicModel, fit_topics, infer_everywhere, sample_input
 from zhtopics.spark.session import spark_session
+from zhtopics.spark.tables import group_tables
+from zhtopics.themes.labels import load_themes, name_topics
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -147,7 +155,8 @@ def _chosen_model(spark: SparkSession, tokens: DataFrame, vocabulary: list[str],
 
 def doc_topics_frame(model_doc_topics: DataFrame, documents: DataFrame | None, tokens: DataFrame, k: int):
     """doc_topics as Spark rows: ``row``, doc_id, text, dominant_topic (-1 for a document with no
-    token in the Dictionary), topic_0 ..., and the documents' other columns."""
+    token in the Dictionary), n_tokens (its tokens in the Dictionary), topic_0 ..., and the
+    documents' other columns."""
     from pyspark.sql import functions as F
 
     topics = [f"topic_{t}" for t in range(k)]
@@ -160,11 +169,12 @@ def doc_topics_frame(model_doc_topics: DataFrame, documents: DataFrame | None, t
             F.when(F.col("n_in_dictionary") > 0, F.array_position(shares, F.array_max(shares)) - 1).otherwise(-1),
         )
     )
+    frame = frame.withColumn("n_tokens", F.col("n_in_dictionary"))
     if documents is None:
-        return frame.select("row", "doc_id", "dominant_topic", *topics)
+        return frame.select("row", "doc_id", "dominant_topic", "n_tokens", *topics)
     others = [c for c in documents.columns if c not in ("row", "doc_id", "text")]
     frame = frame.join(documents.drop("doc_id"), "row")
-    return frame.select("row", "doc_id", "text", "dominant_topic", *topics, *others)
+    return frame.select("row", "doc_id", "text", "dominant_topic", "n_tokens", *topics, *others)
 
 
 def read_doc_topic(paths, k: int) -> np.ndarray:
@@ -207,7 +217,10 @@ def run_train_spark(context: StageContext) -> list[str]:
     if model.fitted is not None:
         seed = model.fitted.seed
     kept = model.topic_word.shape[0]
-    documents = spark.read.parquet(str(paths.spark_documents)) if paths.spark_documents.exists() else None
+    if paths.spark_documents.exists():
+        documents = spark.read.parquet(str(paths.spark_documents))
+    else:  # stage 1 ran on the driver (e.g. a group column): its documents.parquet, numbered as the tokens
+        documents = spark.read.parquet(str(paths.documents)).join(tokens.select("row", "doc_id"), "doc_id")
     frame = doc_topics_frame(model.doc_topics, documents, tokens, kept)
     paths.results.mkdir(parents=True, exist_ok=True)
     files.write_ordered(frame, paths.doc_topics_parquet, "row", params.spark.partitions)
@@ -222,17 +235,7 @@ def run_train_spark(context: StageContext) -> list[str]:
         f"{chosen.choice['sweep_documents']} documents,"
     )
     if n_docs > params.spark.csv_max_documents:
-        fitted = FittedModel(engine, kept, seed, model.topic_word, np.zeros((0, kept)), seconds, {})
-        write_csv(topic_word_table(fitted, dictionary, params.train.topn), paths.result("topics"))
-        if chosen is not None:
-            write_text(
-                paths.result("model_choice"),
-                json.dumps({**chosen.choice, "execution": "spark"}, ensure_ascii=False, indent=2, default=str) + "\n",
-            )
-        return [
-            f"{how} with Spark ({details.get('path', '')}); wrote {paths.doc_topics_parquet}/ "
-            f"and topics.csv ({n_docs} documents > spark.csv_max_documents: no single-machine tables)"
-        ]
+        return _results_at_scale(spark, model, chosen, context, k, seed, seconds, details, how)
     doc_topic = read_doc_topic(paths, kept)
     data = run.model_input()
     native = model.fitted.native if model.fitted is not None else None
@@ -273,7 +276,7 @@ def run_train_spark(context: StageContext) -> list[str]:
         "seed_typicality": 1.0 if chosen is None else round(chosen.typicality, 6),
         "execution": {"spark": details},
     }
-    _write_model(final.model, data, paths.model_dir(engine, k), manifest)
+    _write_model(final.model, data.dictionary, paths.model_dir(engine, k), manifest)
     write_results(choice, {engine: final}, data, run, runs, params)
     return [
         f"{how} with Spark ({details.get('path', '')} path, {params.spark.partitions} partitions) "
@@ -281,7 +284,62 @@ def run_train_spark(context: StageContext) -> list[str]:
     ]
 
 
-def _write_model(fitted: FittedModel, data, folder, manifest: dict) -> None:
+def _results_at_scale(
+    spark: SparkSession, model, chosen: SampleSweep | None, context: StageContext, k, seed, seconds, details, how
+) -> list[str]:
+    """The results of a corpus above ``spark.csv_max_documents``: what needs no doc-topic matrix
+    on the driver. topics.csv, article_topics.csv and prevalence_by_group.csv (computed per
+    group in Spark: :mod:`zhtopics.spark.tables`), model_choice.json, sweep.csv and
+    stability.csv (when the sweep ran on the sample), and the model folder (its
+    ``doc_topic.npy`` holds the sample's documents on the sample path, none on MLlib's)."""
+    paths, params, dictionary = context.paths, context.params, context.run.dictionary
+    kept = model.topic_word.shape[0]
+    engine = model.fitted.engine if model.fitted is not None else model.details.get("engine", "mllib")
+    fitted = model.fitted or FittedModel(engine, kept, seed, model.topic_word, np.zeros((0, kept)), seconds, {})
+    write_csv(topic_word_table(fitted, dictionary, params.train.topn), paths.result("topics"))
+    themes = load_themes(params.themes.file) if params.themes.file is not None else []
+    labels = name_topics(
+        model.topic_word, SimpleNamespace(dictionary=dictionary, n_terms=len(dictionary)), themes, params.themes
+    )
+    found = chosen is not None and chosen.final.model.k == kept
+    labels["seeds_found"] = chosen.final.alignment.seeds_found.astype(int) if found else 1
+    labels["seeds"] = len(chosen.final.alignment.seeds) if found else 1
+    write_csv(labels, paths.result("topic_labels"))
+    stored = spark.read.parquet(str(paths.doc_topics_parquet))
+    written = ["topics.csv", "topic_labels.csv"]
+    if {"article_id", "article_title", "n_tokens"} <= set(stored.columns):
+        articles, by_group = group_tables(stored, kept, params.prevalence)
+        write_csv(articles, paths.result("article_topics"))
+        write_csv(by_group, paths.result("prevalence_by_group"))
+        written += ["article_topics.csv", "prevalence_by_group.csv"]
+    choice = {"engine": engine, "k": k, "forced_k": k} if chosen is None else dict(chosen.choice)
+    choice.update(topics=kept, execution="spark")
+    write_text(paths.result("model_choice"), json.dumps(choice, ensure_ascii=False, indent=2, default=str) + "\n")
+    written.append("model_choice.json")
+    manifest = {
+        "name": paths.model_dir(engine, k).name,
+        "role": "chosen",
+        "engine": engine,
+        "k": k,
+        "topics": kept,
+        "seed": seed,
+        "documents": int(dictionary.num_docs),
+        "vocabulary": len(dictionary),
+        "doc_topic": "results/doc_topics.parquet/ (doc_topic.npy: the sample's documents, or none)",
+        "selection": choice,
+        "params_hash": params_hash(params, paths.root),
+        "versions": model_versions(),
+        "execution": {"spark": details},
+    }
+    _write_model(fitted, dictionary, paths.model_dir(engine, k), manifest)
+    return [
+        f"{how} with Spark ({details.get('path', '')}); wrote {paths.doc_topics_parquet}/, "
+        f"{paths.model_dir(engine, k)}/ and {', '.join(written)} ({int(dictionary.num_docs)} documents > "
+        "spark.csv_max_documents: no doc_topics.csv, and no tables, figures or reports that need it)"
+    ]
+
+
+def _write_model(fitted: FittedModel, dictionary, folder, manifest: dict) -> None:
     """The model folder: with the engine's own file when the engine is a project engine (the
     sample path), else the matrices, the Dictionary and the manifest (MLlib)."""
     try:
@@ -290,9 +348,13 @@ def _write_model(fitted: FittedModel, data, folder, manifest: dict) -> None:
         with atomic_folder(folder) as temporary:
             np.save(temporary / "topic_word.npy", fitted.topic_word)
             np.save(temporary / "doc_topic.npy", fitted.doc_topic)
-            data.dictionary.save(str(temporary / "dictionary.gensim"))
+            dictionary.save(str(temporary / "dictionary.gensim"))
             (temporary / "manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
             )
         return
-    write_model(fitted, data, folder, manifest)
+    with atomic_folder(folder) as temporary:
+        save_model(fitted, temporary, dictionary)
+        (temporary / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        )
