@@ -143,10 +143,10 @@ def fit_topics(
         raise ZhtopicsError(f"spark_modeling: the number of topics must be at least 1 (got {k})")
     if not vocabulary:
         raise ZhtopicsError("spark_modeling: the vocabulary is empty: nothing to model")
-    data = fixed_partitioning(tokens, params.partitions)
     if params.path == "mllib":
-        return _fit_mllib(data, vocabulary, k, seed, params)
-    return _fit_sample(spark, data, vocabulary, k, seed, params, engines)
+        return _fit_mllib(fixed_partitioning(tokens, params.partitions), vocabulary, k, seed, params)
+    # the sample path depends on no partitioning: no shuffle of every token
+    return _fit_sample(spark, tokens.select("doc_id", "tokens"), vocabulary, k, seed, params, engines)
 
 
 def fixed_partitioning(tokens: DataFrame, partitions: int) -> DataFrame:
@@ -155,7 +155,7 @@ def fixed_partitioning(tokens: DataFrame, partitions: int) -> DataFrame:
 
     MLlib needs it (its minibatches sample each partition). The sample path does not
     depend on it (benchmarks/results/spark_paths.md: bit-identical on 2 and 4 partitions),
-    so for that path this shuffle of all tokens could be skipped (docs/scale.md)."""
+    so that path skips this shuffle of all tokens."""
     if partitions < 1:
         raise ZhtopicsError(f"spark_modeling.partitions: expected at least 1, got {partitions}")
     return tokens.select("doc_id", "tokens").repartition(partitions, "doc_id").sortWithinPartitions("doc_id")
