@@ -22,6 +22,11 @@ from zhtopics.cli import main
 
 SMALL = dict(k=5, vocabulary_size=250)
 CONFIG = """
+corpus:
+  duplicates:
+    # above this many rows one machine and Spark search exact duplicates only: the Spark
+    # stage 1 runs (below it the driver runs one machine's, test_near_duplicates_...)
+    max_docs: 100
 sweep:
   engines: [tomotopy]
   seeds: [1]
@@ -148,8 +153,9 @@ def test_above_csv_max_documents_the_group_tables_come_from_spark(runs, tmp_path
     outs = {}
     for name, limit in (("small", 1000), ("large", 100)):
         config = tmp_path / f"{name}.yaml"
-        extra = f"corpus:\n  group_column: user\nspark:\n  partitions: 4\n  csv_max_documents: {limit}\n"
-        config.write_text(runs["config"].read_text(encoding="utf-8").replace("spark:\n  partitions: 4\n", extra))
+        extra = f"spark:\n  partitions: 4\n  csv_max_documents: {limit}\n"
+        text = runs["config"].read_text(encoding="utf-8").replace("spark:\n  partitions: 4\n", extra)
+        config.write_text(text.replace("corpus:\n", "corpus:\n  group_column: user\n"), encoding="utf-8")
         outs[name] = tmp_path / name
         argv = [
             "run",
@@ -185,6 +191,22 @@ def test_above_csv_max_documents_the_group_tables_come_from_spark(runs, tmp_path
     for bound in ("low", "high"):
         assert np.abs(prevalence[0][bound] - prevalence[1][bound]).mean() < 0.01
     assert (prevalence[0]["high"] > prevalence[0]["low"]).all()
+
+
+def test_near_duplicates_below_max_docs_are_found_as_on_one_machine(spark, tmp_path):
+    posts = ["物流太慢，快递三天不到，售后也没人管，真让人失望", "朋友圈卖货伤感情，熟人不好意思拒绝，只能硬着头皮买"]
+    texts = [*posts, "物流太慢，快递三天不到，售后也没人管，真叫人失望", "平台流量太贵，小商家根本做不起来，只好转行"]
+    table = tmp_path / "posts.csv"
+    pd.DataFrame({"text": texts}).to_csv(table, index=False)
+    removed = []
+    for mode in ("single", "spark"):
+        argv = ["run" if mode == "spark" else "prepare", str(table), "--out", str(tmp_path / mode), "-q"]
+        if mode == "spark":
+            argv += ["--spark", "local[2]", "--k", "2", "--no-figures", "--no-report"]
+        main(argv)
+        removed.append(pd.read_csv(tmp_path / mode / "data/interim/removed.csv"))
+    pd.testing.assert_frame_equal(removed[1], removed[0])
+    assert removed[1]["reason"].str.contains("near").any(), removed[1]
 
 
 @pytest.mark.parametrize(

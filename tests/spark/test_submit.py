@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import zhtopics
+from benchmarks.generate import PlantedModel, write_corpus
 
 
 def test_spark_submit_runs_the_pipeline(tmp_path):
@@ -19,8 +20,7 @@ def test_spark_submit_runs_the_pipeline(tmp_path):
     if not submit.exists():
         pytest.skip("spark-submit is not next to this interpreter")
     corpus = tmp_path / "posts.csv"
-    texts = ["物流太慢，快递三天不到，售后没人管", "朋友圈卖货伤感情，熟人不好意思拒绝"] * 30
-    pd.DataFrame({"text": [f"{text}{i}" for i, text in enumerate(texts)]}).to_csv(corpus, index=False)
+    write_corpus(corpus, 60, PlantedModel(seed=0, k=2, vocabulary_size=100))
     application = Path(zhtopics.__file__).with_name("__main__.py")
     argv = [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false", str(application)]
     argv += ["run", str(corpus), "--out", str(tmp_path / "out"), "--k", "2", "--spark", "local[2]"]

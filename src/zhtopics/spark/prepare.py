@@ -12,9 +12,12 @@ too short, exact duplicates with the document kept in their place), ``altered.cs
 ``articles.csv``, ``sources.csv``; plus ``spark_documents.parquet/`` (the same documents
 as Parquet parts with their input row) for the Spark stage 2.
 
-Near duplicates are not searched in Spark mode (``corpus.duplicates.near`` is ignored,
-with a warning): the MinHash search of :mod:`zhtopics.ingest.dedup` holds every key on one
-machine.
+Near duplicates: one machine searches them (``corpus.duplicates.near``) only up to
+``corpus.duplicates.max_docs`` paragraphs, because the MinHash search of
+:mod:`zhtopics.ingest.dedup` holds every key in memory. A table of at most that many rows
+is therefore read by the single-machine stage on the driver (near duplicates included,
+the same files as one machine); above it Spark removes exact duplicates only, with a
+warning, as one machine would then.
 """
 
 from __future__ import annotations
@@ -136,12 +139,24 @@ def prepare_spark(spark: SparkSession, path: Path, params: CorpusParams, paths, 
     text_column = _table_column(path, columns, params.text_column)
     if "_corrupt_record" in columns:  # lines that are not JSON objects: the driver records them as one machine does
         raise DriverFallback(f"{path.name} has lines that are not JSON objects")
-    if params.duplicates.near:
-        logger.warning("--spark: exact duplicates only (corpus.duplicates.near is not searched at scale)")
     table = table.repartition(partitions, "row").sortWithinPartitions("row").persist()
     n_rows = table.count()
     if n_rows == 0:
         raise InputError(path, "no rows")
+    if params.duplicates.near and n_rows <= params.duplicates.max_docs:
+        # one machine searches near duplicates up to this size: so does the driver, with its code
+        table.unpersist()
+        raise DriverFallback(
+            f"{n_rows} rows <= corpus.duplicates.max_docs ({params.duplicates.max_docs}): "
+            "near duplicates are searched as on one machine"
+        )
+    if params.duplicates.near:
+        logger.warning(
+            "--spark: exact duplicates only: %d rows > corpus.duplicates.max_docs (%d), where one machine "
+            "stops searching near duplicates too",
+            n_rows,
+            params.duplicates.max_docs,
+        )
     cleaned = table.select("row", text_column).mapInPandas(
         partial(clean_rows, params=params, text_column=text_column), CLEAN_SCHEMA
     )
