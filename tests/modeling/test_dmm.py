@@ -10,10 +10,11 @@ import math
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
+from numba import njit
 
 from zhtopics.modeling import ModelInput, fit, get_engine
 from zhtopics.modeling.engines import load_model, save_model
-from zhtopics.modeling.engines.dmm import _Bags, _sweep, gibbs
+from zhtopics.modeling.engines.dmm import _LOG_TABLE_SIZE, _Bags, _log_conditional, _log_table, _sweep, gibbs
 from zhtopics.params import load_params
 
 from ..conftest import PLANTED_TOPICS, make_planted_input
@@ -29,6 +30,38 @@ def _exact_grouping(dominant: np.ndarray, n_topics: int = 3) -> bool:
 
 
 # --------------------------------------------------------------------------- the sampler itself
+
+
+@njit
+def _conditional_without_table(ids, counts, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta):
+    """The sampler's conditional as it was before the log table (log called every time)."""
+    out = np.empty(len(cluster_docs))
+    for k in range(len(cluster_docs)):
+        total = cluster_tokens[k] + vbeta
+        out[k] = math.log(cluster_docs[k] + alpha) - (math.lgamma(total + length) - math.lgamma(total))
+    for j in range(len(ids)):
+        w, c = ids[j], counts[j]
+        for k in range(len(cluster_docs)):
+            n = word_cluster[w, k] + beta
+            out[k] += math.log(n) if c == 1 else math.lgamma(n + c) - math.lgamma(n)
+    return out
+
+
+def test_the_log_table_gives_the_bits_of_log_below_and_above_its_size():
+    beta, alpha = 0.1, 0.1
+    table = _log_table(beta, _LOG_TABLE_SIZE)
+    assert all(table[i] == math.log(i + beta) for i in (0, 1, 2, 999, _LOG_TABLE_SIZE - 1))
+    # words counted below and above the table's size, once and twice in the document
+    word_cluster = np.array([[7, _LOG_TABLE_SIZE + 5], [3, 1], [_LOG_TABLE_SIZE, 0]], dtype=np.int64)
+    cluster_docs, cluster_tokens = np.array([4, 9], dtype=np.int64), np.array([10, 2 * _LOG_TABLE_SIZE], dtype=np.int64)
+    ids, counts = np.array([0, 1, 2], dtype=np.int32), np.array([1, 2, 1], dtype=np.int32)
+    out, vbeta = np.empty(2), 3 * beta
+    _log_conditional(ids, counts, 0, 3, 4, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, table, out)
+    expected = _conditional_without_table(
+        ids, counts, 4, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta
+    )
+    assert out.tolist() == expected.tolist()
+
 
 DOCS = [[0, 0, 1], [0, 1], [2, 3, 3], [3, 2], [1, 2], [3, 3, 3, 0]]
 

@@ -104,21 +104,42 @@ class DmmState:
 # --------------------------------------------------------------------------- the sampler (numba)
 
 
+#: Entries of the table of log(count + beta) the sampler looks up instead of calling log
+#: (the same function on the same float: the same bits); larger counts call log.
+_LOG_TABLE_SIZE = 1 << 15
+
+
+@njit(cache=True, nogil=True)
+def _log_table(beta, size):
+    """``table[i]`` = log(i + beta), computed as the sampler would compute it."""
+    table = np.empty(size)
+    for i in range(size):
+        table[i] = math.log(np.int64(i) + beta)
+    return table
+
+
 @njit(cache=True, nogil=True)
 def _log_conditional(
-    ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, out
+    ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, log_table, out
 ):
     """``out[k]`` = log of the GSDMM conditional of one document (its words ``ids[start:stop]``
-    with ``counts``) joining cluster k, up to a constant; the counts must exclude it."""
+    with ``counts``) joining cluster k, up to a constant; the counts must exclude it.
+    ``log_table``: :func:`_log_table` of ``beta``."""
     n_clusters = len(cluster_docs)
+    size = len(log_table)
     for k in range(n_clusters):
         total = cluster_tokens[k] + vbeta
         out[k] = math.log(cluster_docs[k] + alpha) - (math.lgamma(total + length) - math.lgamma(total))
     for j in range(start, stop):
         w, c = ids[j], counts[j]
-        for k in range(n_clusters):
-            n = word_cluster[w, k] + beta
-            out[k] += math.log(n) if c == 1 else math.lgamma(n + c) - math.lgamma(n)
+        if c == 1:
+            for k in range(n_clusters):
+                count = word_cluster[w, k]
+                out[k] += log_table[count] if count < size else math.log(count + beta)
+        else:
+            for k in range(n_clusters):
+                n = word_cluster[w, k] + beta
+                out[k] += math.lgamma(n + c) - math.lgamma(n)
 
 
 @njit(cache=True, nogil=True)
@@ -135,6 +156,7 @@ def _sweep(ids, counts, offsets, lengths, rows, z, word_cluster, cluster_docs, c
     """One Gibbs sweep over the documents ``rows`` in order; ``uniforms[i]`` draws row i's cluster."""
     n_clusters = len(cluster_docs)
     vbeta = word_cluster.shape[0] * beta
+    log_table = _log_table(beta, _LOG_TABLE_SIZE)
     log_p = np.empty(n_clusters)
     for i in range(len(rows)):
         d = rows[i]
@@ -142,7 +164,19 @@ def _sweep(ids, counts, offsets, lengths, rows, z, word_cluster, cluster_docs, c
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], -1, word_cluster, cluster_docs, cluster_tokens)
         _log_conditional(
-            ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, log_p
+            ids,
+            counts,
+            start,
+            stop,
+            length,
+            word_cluster,
+            cluster_docs,
+            cluster_tokens,
+            alpha,
+            beta,
+            vbeta,
+            log_table,
+            log_p,
         )
         top = log_p.max()
         total = 0.0
@@ -165,6 +199,7 @@ def _log_posteriors(ids, counts, offsets, lengths, rows, z, word_cluster, cluste
     or -1 for a document not in the counts) the document is removed from the counts first."""
     n_clusters = len(cluster_docs)
     vbeta = word_cluster.shape[0] * beta
+    log_table = _log_table(beta, _LOG_TABLE_SIZE)
     out = np.empty((len(rows), n_clusters))
     for i in range(len(rows)):
         d = rows[i]
@@ -172,7 +207,19 @@ def _log_posteriors(ids, counts, offsets, lengths, rows, z, word_cluster, cluste
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], -1, word_cluster, cluster_docs, cluster_tokens)
         _log_conditional(
-            ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, out[i]
+            ids,
+            counts,
+            start,
+            stop,
+            length,
+            word_cluster,
+            cluster_docs,
+            cluster_tokens,
+            alpha,
+            beta,
+            vbeta,
+            log_table,
+            out[i],
         )
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], 1, word_cluster, cluster_docs, cluster_tokens)
