@@ -209,3 +209,21 @@ def test_model_input_texts_keep_the_dictionary_words_in_order(seed_outputs):
     assert list(data.iter_texts(batch_size=7)) == expected
     rows = [5, 0, 144, 5]
     assert data.texts_of(rows) == [expected[row] for row in rows]
+
+
+def test_first_positions_and_distinct_keys_are_numpy_s():
+    from zhtopics.segment.vocabulary import _distinct, _first_positions
+
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 50, 1000)
+    assert np.array_equal(_distinct(keys), np.unique(keys))
+    assert np.array_equal(_distinct(keys[:1]), keys[:1]) and len(_distinct(keys[:0])) == 0
+    for local_ids in (keys, np.unique(keys, return_inverse=True)[1][np.argsort(keys, kind="stable")]):
+        unique, position = np.unique(local_ids, return_index=True)
+        expected = np.full(60, -1)
+        expected[unique] = position
+        assert np.array_equal(_first_positions(local_ids, 60), expected)
+    index: dict[int, int] = {}
+    in_order = np.array([index.setdefault(key, len(index)) for key in keys.tolist()])  # as the workers number
+    unique, position = np.unique(in_order, return_index=True)
+    assert np.array_equal(_first_positions(in_order, len(index)), position)
