@@ -14,8 +14,8 @@ import gc
 import logging
 import multiprocessing
 import os
-from array import array
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -23,6 +23,9 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.params import SegmentParams
 from zhtopics.segment.segmenter import Segmenter
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +50,14 @@ def _init_worker(params: SegmentParams, normalizer: TextNormalizer | None, hasht
         _WORKER_ERROR = error
 
 
-def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
-    """Segment a chunk in a worker. The tokens travel as the chunk's vocabulary and int32
-    indexes into it (compact, and the parent rebuilds the lists in C)."""
+def _segment_chunk(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, Counter]:
+    """Segment a chunk in a worker (:meth:`Segmenter.encode`). The tokens travel as the
+    chunk's vocabulary and int32 indexes into it (compact, and the parent rebuilds the lists in C)."""
     if _WORKER is None:
         if isinstance(_WORKER_ERROR, ZhtopicsError):
             raise ZhtopicsError(str(_WORKER_ERROR))
         raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
-    return _encode(*_WORKER.segment(texts))
-
-
-def _encode(token_lists: list[list[str]], tally: Counter) -> tuple[list[str], array, array, Counter]:
-    """A chunk's tokens as its vocabulary (in order of first occurrence) and int32 indexes
-    into it, the tokens per document, and the tally."""
-    index: dict[str, int] = {}
-    ids = array("i", [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens])
-    return list(index), ids, array("i", map(len, token_lists)), tally
+    return _WORKER.encode(texts)
 
 
 def _processes(params: SegmentParams) -> int:
@@ -101,16 +96,13 @@ def segment_chunks(texts: list[str], params: SegmentParams, segmenter: Segmenter
     tally : Counter
         As :func:`segment_texts`' tally, for the chunk.
     """
-    import numpy as np
-
     chunks, processes = _chunks(texts, params)
     if processes < 2:
         segmenter = segmenter or Segmenter(params)
-        encoded = (_encode(*segmenter.segment(chunk)) for chunk in chunks)
+        encoded = (segmenter.encode(chunk) for chunk in chunks)
     else:
         encoded = _imap_workers(chunks, params, processes, segmenter)
-    for vocabulary, ids, lengths, tally in encoded:
-        yield vocabulary, np.frombuffer(ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int32), tally
+    yield from encoded
 
 
 def segment_texts(
@@ -186,8 +178,8 @@ def _segment_in_workers(
         # the chunk's tokens, each replaced by the one str shared by all chunks
         shared = np.empty(len(chunk_vocabulary), dtype=object)
         shared[:] = [intern(token, token) for token in chunk_vocabulary]
-        flat = shared[np.frombuffer(ids, dtype=np.int32)].tolist() if len(ids) else []
-        ends = np.cumsum(np.frombuffer(lengths, dtype=np.int32)).tolist()
+        flat = shared[ids].tolist() if len(ids) else []
+        ends = np.cumsum(lengths).tolist()
         token_lists.extend(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
         counts.update(chunk_counts)
 
