@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -227,3 +228,26 @@ def test_first_positions_and_distinct_keys_are_numpy_s():
     in_order = np.array([index.setdefault(key, len(index)) for key in keys.tolist()])  # as the workers number
     unique, position = np.unique(in_order, return_index=True)
     assert np.array_equal(_first_positions(in_order, len(index)), position)
+
+
+@pytest.mark.parametrize("docs_per_piece", [1, 7, 4096])
+def test_bags_of_words_do_not_depend_on_the_piece_size(docs_per_piece):
+    from zhtopics.segment.vocabulary import bags_of_words
+
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(0, 12, 300).astype(np.int32)
+    ids = rng.integers(0, 50, lengths.sum()).astype(np.int32)
+    final = np.full(50, -1, dtype=np.int64)
+    final[np.sort(rng.choice(50, 30, replace=False))] = np.arange(30)
+    doc_of = np.repeat(np.arange(len(lengths)), lengths)
+    expected_pairs = [
+        sorted(Counter(final[ids[doc_of == doc]][final[ids[doc_of == doc]] >= 0].tolist()).items())
+        for doc in range(len(lengths))
+    ]
+    bow_ids, bow_counts, bow_lengths, in_dictionary = bags_of_words(ids, lengths, final, docs_per_piece)
+    assert bow_ids.dtype == bow_counts.dtype == np.int32 and bow_lengths.dtype == in_dictionary.dtype == np.int64
+    ends = np.cumsum(bow_lengths).tolist()
+    pairs = list(zip(bow_ids.tolist(), bow_counts.tolist(), strict=True))
+    assert [pairs[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)] == expected_pairs
+    assert in_dictionary.tolist() == [sum(n for _, n in bag) for bag in expected_pairs]
+    assert [len(array) for array in bags_of_words(ids[:0], lengths[:0], final)] == [0, 0, 0, 0]

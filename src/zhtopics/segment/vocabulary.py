@@ -151,7 +151,9 @@ def _first_positions(local_ids: np.ndarray, size: int) -> np.ndarray:
     return first_position
 
 
-def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tuple[np.ndarray, ...]:
+def bags_of_words(
+    ids: np.ndarray, lengths: np.ndarray, final: np.ndarray, docs_per_piece: int = 4096
+) -> tuple[np.ndarray, ...]:
     """Each document's bag of words as ``Dictionary.doc2bow`` gives it, as flat arrays.
 
     Parameters
@@ -162,6 +164,8 @@ def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tu
         Tokens per document.
     final : ndarray of int64
         Corpus id → Dictionary id or −1 (:meth:`CorpusVocabulary.final_ids`).
+    docs_per_piece : int
+        Documents sorted at a time (the result does not depend on it).
 
     Returns
     -------
@@ -173,15 +177,30 @@ def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tu
         Tokens per document that are in the Dictionary.
     """
     n_docs = len(lengths)
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    mapped = final[ids] if len(ids) else np.zeros(0, dtype=np.int64)
-    kept = mapped >= 0
     width = int(final.max()) + 1 if len(final) and final.max() >= 0 else 1
-    keys, counts = np.unique(doc_of[kept] * width + mapped[kept], return_counts=True)
-    docs = keys // width
-    return (
-        (keys % width).astype(np.int32),
-        counts.astype(np.int32),
-        np.bincount(docs, minlength=n_docs).astype(np.int64),
-        np.bincount(doc_of[kept], minlength=n_docs).astype(np.int64),
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    pieces = [(np.zeros(0, dtype=np.int64),) * 4]
+    # a few thousand documents at a time: small sorts, arrays that stay in the cache
+    for start in range(0, n_docs, docs_per_piece):
+        stop = min(start + docs_per_piece, n_docs)
+        mapped = final[ids[offsets[start] : offsets[stop]]]
+        kept = mapped >= 0
+        doc_of = np.repeat(np.arange(stop - start, dtype=np.int64), lengths[start:stop])[kept]
+        keys = doc_of * width + mapped[kept]
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+        counts = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
+        pieces.append(
+            (
+                keys % width,
+                counts,
+                np.bincount(keys // width, minlength=stop - start),
+                np.bincount(doc_of, minlength=stop - start),
+            )
+        )
+    return tuple(
+        np.concatenate([piece[i] for piece in pieces]).astype(dtype)
+        for i, dtype in enumerate((np.int32, np.int32, np.int64, np.int64))
     )
