@@ -251,3 +251,31 @@ def test_bags_of_words_do_not_depend_on_the_piece_size(docs_per_piece):
     assert [pairs[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)] == expected_pairs
     assert in_dictionary.tolist() == [sum(n for _, n in bag) for bag in expected_pairs]
     assert [len(array) for array in bags_of_words(ids[:0], lengths[:0], final)] == [0, 0, 0, 0]
+
+
+def test_the_vocabulary_of_chunks_is_gensim_s_dictionary():
+    # CorpusVocabulary.add, with the workers' ChunkFrequencies or counting them itself, builds
+    # the Dictionary gensim's add_documents builds, insertion orders included
+    from zhtopics.segment.vocabulary import CorpusVocabulary, chunk_frequencies
+
+    rng = np.random.default_rng(2)
+    given, counted, reference = CorpusVocabulary(), CorpusVocabulary(), Dictionary()
+    for _ in range(5):
+        lengths = rng.integers(0, 9, 40).astype(np.int32)
+        words = [f"w{n}" for n in rng.integers(0, 60, lengths.sum()).tolist()]
+        ends = np.cumsum(lengths).tolist()
+        reference.add_documents([words[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)])
+        index: dict[str, int] = {}
+        local_ids = np.array([index.setdefault(word, len(index)) for word in words], dtype=np.int32)
+        frequencies = chunk_frequencies(local_ids, lengths, len(index))
+        ids = given.add(list(index), local_ids, lengths, frequencies)
+        assert np.array_equal(ids, counted.add(list(index), local_ids, lengths))
+        assert [given.tokens[i] for i in ids.tolist()] == words
+    for built in (given.dictionary(), counted.dictionary()):
+        for attribute in ("token2id", "dfs", "cfs"):
+            assert list(getattr(built, attribute).items()) == list(getattr(reference, attribute).items())
+        assert (built.num_docs, built.num_pos, built.num_nnz) == (
+            reference.num_docs,
+            reference.num_pos,
+            reference.num_nnz,
+        )

@@ -21,12 +21,40 @@ One difference: ``add_documents`` prunes a vocabulary above 2,000,000 words whil
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 from gensim.corpora import Dictionary
 
 logger = logging.getLogger(__name__)
+
+
+class ChunkFrequencies(NamedTuple):
+    """What :meth:`CorpusVocabulary.add` needs to know of a chunk besides its tokens, per
+    token of the chunk vocabulary (int64 arrays): the first document it occurs in, its
+    document and collection frequencies; and the chunk's (document, token) pairs."""
+
+    first_doc: np.ndarray
+    dfs: np.ndarray
+    cfs: np.ndarray
+    nnz: int
+
+
+def chunk_frequencies(local_ids: np.ndarray, lengths: np.ndarray, size: int) -> ChunkFrequencies:
+    """:class:`ChunkFrequencies` of a chunk of ``size`` distinct tokens (``local_ids`` as in
+    :meth:`CorpusVocabulary.add`; the segmentation workers count them, in parallel)."""
+    doc_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    first_position = _first_positions(local_ids, size)
+    pairs = _distinct(doc_of * size + local_ids)
+    first_doc = np.full(size, -1, dtype=np.int64)
+    first_doc[first_position >= 0] = doc_of[first_position[first_position >= 0]]
+    return ChunkFrequencies(
+        first_doc=first_doc,
+        dfs=np.bincount(pairs % size, minlength=size).astype(np.int64) if size else np.zeros(0, dtype=np.int64),
+        cfs=np.bincount(local_ids, minlength=size).astype(np.int64) if size else np.zeros(0, dtype=np.int64),
+        nnz=len(pairs),
+    )
 
 
 class CorpusVocabulary:
@@ -47,7 +75,13 @@ class CorpusVocabulary:
         self.num_nnz = 0
         self._arrow: pa.Array | None = None  # self.tokens as Arrow strings, made when needed
 
-    def add(self, chunk_vocabulary: list[str], local_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def add(
+        self,
+        chunk_vocabulary: list[str],
+        local_ids: np.ndarray,
+        lengths: np.ndarray,
+        frequencies: ChunkFrequencies | None = None,
+    ) -> np.ndarray:
         """Add a chunk of documents; return its tokens as corpus ids.
 
         Parameters
@@ -58,19 +92,22 @@ class CorpusVocabulary:
             Every token of the chunk as an index into ``chunk_vocabulary``.
         lengths : ndarray of int32
             Tokens per document.
+        frequencies : ChunkFrequencies, optional
+            :func:`chunk_frequencies` of the chunk, when the worker that segmented it counted
+            them; counted here otherwise.
 
         Returns
         -------
         ndarray of int32
             ``local_ids`` as ids of the whole corpus.
         """
-        n_docs = len(lengths)
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        if frequencies is None:
+            frequencies = chunk_frequencies(local_ids, lengths, len(chunk_vocabulary))
         new = [i for i, token in enumerate(chunk_vocabulary) if token not in self._ids]
         if new:
             # gensim: a new word's id follows the first document it appears in; the new words
             # of one document are numbered in string order
-            first_doc = doc_of[_first_positions(local_ids, len(chunk_vocabulary))[new]].tolist()
+            first_doc = frequencies.first_doc[new].tolist()
             for _, _, i in sorted(zip(first_doc, (chunk_vocabulary[i] for i in new), new, strict=True)):
                 self._ids[chunk_vocabulary[i]] = len(self.tokens)
                 self.tokens.append(chunk_vocabulary[i])
@@ -80,15 +117,13 @@ class CorpusVocabulary:
             self._dfs = np.concatenate([self._dfs, np.zeros(len(new), dtype=np.int64)])
             self._cfs = np.concatenate([self._cfs, np.zeros(len(new), dtype=np.int64)])
         mapping = np.fromiter((self._ids[token] for token in chunk_vocabulary), np.int32, len(chunk_vocabulary))
-        ids = mapping[local_ids] if len(local_ids) else np.zeros(0, dtype=np.int32)
-        vocabulary_size = len(self.tokens)
-        self._cfs += np.bincount(ids, minlength=vocabulary_size)
-        pairs = _distinct(doc_of * vocabulary_size + ids)
-        self._dfs += np.bincount(pairs % vocabulary_size, minlength=vocabulary_size)
-        self.num_docs += n_docs
-        self.num_pos += len(ids)
-        self.num_nnz += len(pairs)
-        return ids.astype(np.int32, copy=False)
+        # the chunk's tokens are distinct: each corpus id is counted once
+        self._cfs[mapping] += frequencies.cfs
+        self._dfs[mapping] += frequencies.dfs
+        self.num_docs += len(lengths)
+        self.num_pos += len(local_ids)
+        self.num_nnz += frequencies.nnz
+        return mapping[local_ids] if len(local_ids) else np.zeros(0, dtype=np.int32)
 
     def dictionary(self) -> Dictionary:
         """The gensim Dictionary ``add_documents`` would have built from the same documents

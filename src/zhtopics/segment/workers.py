@@ -27,6 +27,8 @@ from zhtopics.segment.segmenter import Segmenter
 if TYPE_CHECKING:
     import numpy as np
 
+    from zhtopics.segment.vocabulary import ChunkFrequencies
+
 logger = logging.getLogger(__name__)
 
 # documents per task when segment.chunk_size is null: about 1 s of jieba, 0.1 s of rjieba
@@ -58,6 +60,19 @@ def _segment_chunk(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray,
             raise ZhtopicsError(str(_WORKER_ERROR))
         raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
     return _WORKER.encode(texts)
+
+
+def _segment_and_count_chunk(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, Counter, ChunkFrequencies]:
+    """:func:`_segment_chunk`, plus the chunk's :func:`chunk_frequencies` (counted here, in
+    parallel, rather than in the parent)."""
+    return _encoded_and_counted(_segment_chunk(texts))
+
+
+def _encoded_and_counted(encoded: tuple) -> tuple:
+    from zhtopics.segment.vocabulary import chunk_frequencies
+
+    vocabulary, ids, lengths, _ = encoded
+    return (*encoded, chunk_frequencies(ids, lengths, len(vocabulary)))
 
 
 def _processes(params: SegmentParams) -> int:
@@ -95,14 +110,16 @@ def segment_chunks(texts: list[str], params: SegmentParams, segmenter: Segmenter
         Kept tokens per document.
     tally : Counter
         As :func:`segment_texts`' tally, for the chunk.
+    frequencies : ChunkFrequencies
+        :func:`~zhtopics.segment.vocabulary.chunk_frequencies` of the chunk (for
+        :meth:`~zhtopics.segment.vocabulary.CorpusVocabulary.add`).
     """
     chunks, processes = _chunks(texts, params)
     if processes < 2:
         segmenter = segmenter or Segmenter(params)
-        encoded = (segmenter.encode(chunk) for chunk in chunks)
+        yield from (_encoded_and_counted(segmenter.encode(chunk)) for chunk in chunks)
     else:
-        encoded = _imap_workers(chunks, params, processes, segmenter)
-    yield from encoded
+        yield from _imap_workers(chunks, params, processes, segmenter, _segment_and_count_chunk)
 
 
 def segment_texts(
@@ -184,8 +201,15 @@ def _segment_in_workers(
         counts.update(chunk_counts)
 
 
-def _imap_workers(chunks: list[list[str]], params: SegmentParams, processes: int, segmenter: Segmenter | None):
-    """The chunks segmented in ``processes`` worker processes, in order (:func:`_segment_chunk`'s results)."""
+def _imap_workers(
+    chunks: list[list[str]],
+    params: SegmentParams,
+    processes: int,
+    segmenter: Segmenter | None,
+    task=_segment_chunk,
+):
+    """The chunks segmented in ``processes`` worker processes, in order (``task``'s results:
+    :func:`_segment_chunk` or :func:`_segment_and_count_chunk`)."""
     global _FORKED
     fork = "fork" in multiprocessing.get_all_start_methods()
     if fork:  # built here (a bad parameter fails here), adopted by the forked workers
@@ -198,7 +222,7 @@ def _imap_workers(chunks: list[list[str]], params: SegmentParams, processes: int
             initializer=_init_worker,
             initargs=(params, segmenter.normalizer, segmenter.hashtags) if segmenter else (params, None, False),
         ) as pool:
-            yield from pool.imap(_segment_chunk, chunks)
+            yield from pool.imap(task, chunks)
     finally:
         gc.unfreeze()
         _FORKED = None
