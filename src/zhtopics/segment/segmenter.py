@@ -74,7 +74,9 @@ distinct (word, tag) and remembered, and the kept token is one ``str`` object pe
 token (interned): token lists cost a pointer per occurrence and memory grows with the
 vocabulary, not with the corpus. rjieba's tag of a word does not depend on its context,
 so the rjieba backend cuts with ``Jieba.cut`` (faster than ``tag``, which builds a tag
-string per word) and tags a paragraph only when it has a word not seen before.
+string per word) and tags a paragraph only when it has a word not seen before. The
+segmentation workers use :meth:`Segmenter.encode`: one Python pass per word gives its
+outcome's number, and numpy counts the tally and numbers the kept tokens.
 """
 
 from __future__ import annotations
