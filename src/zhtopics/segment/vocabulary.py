@@ -215,7 +215,8 @@ def bags_of_words(
     width = int(final.max()) + 1 if len(final) and final.max() >= 0 else 1
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    pieces = [(np.zeros(0, dtype=np.int64),) * 4]
+    dtypes = (np.int32, np.int32, np.int64, np.int64)
+    pieces = [tuple(np.zeros(0, dtype=dtype) for dtype in dtypes)]
     # a few thousand documents at a time: small sorts, arrays that stay in the cache
     for start in range(0, n_docs, docs_per_piece):
         stop = min(start + docs_per_piece, n_docs)
@@ -229,13 +230,10 @@ def bags_of_words(
         keys = keys[starts]
         pieces.append(
             (
-                keys % width,
-                counts,
-                np.bincount(keys // width, minlength=stop - start),
-                np.bincount(doc_of, minlength=stop - start),
+                (keys % width).astype(np.int32),
+                counts.astype(np.int32),
+                np.bincount(keys // width, minlength=stop - start).astype(np.int64),
+                np.bincount(doc_of, minlength=stop - start).astype(np.int64),
             )
         )
-    return tuple(
-        np.concatenate([piece[i] for piece in pieces]).astype(dtype)
-        for i, dtype in enumerate((np.int32, np.int32, np.int64, np.int64))
-    )
+    return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(len(dtypes)))
