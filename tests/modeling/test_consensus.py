@@ -117,6 +117,44 @@ def test_aligned_doc_topics_put_every_seed_in_the_reference_topic_numbers():
 # --------------------------------------------------------------------------- doc-topic, votes and flips
 
 
+def _consensus_by_np_add_at(alignment, doc_topics, empty_docs):
+    """consensus_doc_topic as first written: every seed through fancy indexing and np.add.at."""
+    total = votes = None
+    for s, matrix in enumerate(doc_topics):
+        mapping = alignment.to_reference(s)
+        if total is None:
+            total = np.zeros((matrix.shape[0], alignment.k))
+            votes = np.zeros((matrix.shape[0], alignment.k), dtype=np.int32)
+        shared = np.flatnonzero(mapping >= 0)
+        total[:, mapping[shared]] += matrix[:, shared]
+        vote = mapping[matrix.argmax(axis=1)]
+        voting = np.flatnonzero(vote >= 0)
+        np.add.at(votes, (voting, vote[voting]), 1)
+    sums = total.sum(axis=1, keepdims=True)
+    doc_topic = np.where(sums > 0, total / np.where(sums > 0, sums, 1.0), 1.0 / alignment.k)
+    dominant = (votes + 0.5 * doc_topic).argmax(axis=1)
+    agreement = votes[np.arange(len(dominant)), dominant] / len(alignment.seeds)
+    doc_topic[empty_docs] = 1.0 / alignment.k
+    dominant[empty_docs] = -1
+    agreement[empty_docs] = np.nan
+    return doc_topic, dominant, agreement
+
+
+@pytest.mark.parametrize("n_seeds", [1, 3])
+def test_consensus_doc_topic_has_the_bits_of_the_first_version(n_seeds):
+    rng = np.random.default_rng(n_seeds)
+    topics = _topics(5)
+    topic_words = [topics] + [topics[rng.permutation(5)] for _ in range(n_seeds - 1)]
+    if n_seeds > 1:
+        topic_words[-1] = _topics(4, seed=9)  # a seed with a topic fewer, matched differently
+    doc_topics = [rng.dirichlet(np.full(m.shape[0], 0.3), 200) for m in topic_words]
+    alignment = align_seeds(topic_words, list(range(1, n_seeds + 1)), 0, 0.5)
+    got = consensus_doc_topic(alignment, iter(doc_topics), [3, 7])
+    expected = _consensus_by_np_add_at(alignment, doc_topics, [3, 7])
+    for a, b in zip(got, expected, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
 def test_ambiguous_documents_are_flagged_and_the_majority_decides():
     identity = _topics(3)
     permuted = identity[[1, 2, 0]]  # this seed's topics 0, 1, 2 are the reference's 1, 2, 0

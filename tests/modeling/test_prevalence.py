@@ -144,3 +144,42 @@ def test_quantiles_over_finite_values_match_numpy():
         expected = np.nanpercentile(values, [2.5, 97.5], axis=0)
     for got, want in zip(_finite_quantiles(values, [2.5, 97.5]), expected):
         np.testing.assert_allclose(got, want, equal_nan=True)
+
+
+@pytest.mark.parametrize("n_models", [1, 3])
+@pytest.mark.parametrize("memberships", ["every document once", "some documents, twice"])
+def test_the_normal_interval_keeps_the_bits_of_the_first_version(n_models, memberships):
+    # group_shares skips copies (all rows, all groups, one model); the numbers are those of
+    # the expressions it was first written with
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(n_models)
+    doc_topic = rng.dirichlet(np.full(4, 0.3), (n_models, 300)).round(6)
+    n_tokens = rng.integers(0, 30, 300)
+    if memberships == "every document once":
+        rows, groups = np.arange(300), np.repeat(["a", "b", "c"], 100)
+    else:
+        rows, groups = np.r_[np.arange(0, 300, 2), np.arange(100)], np.r_[["a"] * 150, ["b"] * 100]
+    settings = _settings(10, 0.9, bootstrap_max_docs=2)
+    got = group_shares(doc_topic if n_models > 1 else doc_topic[0], n_tokens, rows, groups, settings)
+    # the first version
+    weights = n_tokens.astype(float)[rows]
+    weighted = weights[None, :, None] * doc_topic[:, rows, :]
+    sizes = pd.Series(groups).value_counts(sort=False).to_numpy()
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    totals = np.add.reduceat(weights, starts)
+    share = np.add.reduceat(weighted.mean(axis=0), starts, axis=0) / totals[:, None]
+    shares = np.stack([np.add.reduceat(model, starts, axis=0) / totals[:, None] for model in weighted])
+    within = np.stack(
+        [
+            np.add.reduceat((model - weights[:, None] * s[owner]) ** 2, starts, axis=0) / totals[:, None] ** 2
+            for model, s in zip(weighted, shares, strict=True)
+        ]
+    ).mean(axis=0)
+    spread = np.sqrt(within + shares.var(axis=0))
+    z = norm.ppf(0.5 + 0.9 / 2)
+    low = np.clip(shares.mean(axis=0) - z * spread, 0.0, 1.0)
+    high = np.clip(shares.mean(axis=0) + z * spread, 0.0, 1.0)
+    for a, b in ((got.share, share), (got.low, low), (got.high, high)):
+        assert a.tobytes() == b.tobytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,72 @@ def test_model_input_texts_keep_the_dictionary_words_in_order(seed_outputs):
     assert list(data.iter_texts(batch_size=7)) == expected
     rows = [5, 0, 144, 5]
     assert data.texts_of(rows) == [expected[row] for row in rows]
+
+
+def test_first_positions_and_distinct_keys_are_numpy_s():
+    from zhtopics.segment.vocabulary import _distinct, _first_positions
+
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 50, 1000)
+    assert np.array_equal(_distinct(keys), np.unique(keys))
+    assert np.array_equal(_distinct(keys[:1]), keys[:1]) and len(_distinct(keys[:0])) == 0
+    for local_ids in (keys, np.unique(keys, return_inverse=True)[1][np.argsort(keys, kind="stable")]):
+        unique, position = np.unique(local_ids, return_index=True)
+        expected = np.full(60, -1)
+        expected[unique] = position
+        assert np.array_equal(_first_positions(local_ids, 60), expected)
+    index: dict[int, int] = {}
+    in_order = np.array([index.setdefault(key, len(index)) for key in keys.tolist()])  # as the workers number
+    unique, position = np.unique(in_order, return_index=True)
+    assert np.array_equal(_first_positions(in_order, len(index)), position)
+
+
+@pytest.mark.parametrize("docs_per_piece", [1, 7, 4096])
+def test_bags_of_words_do_not_depend_on_the_piece_size(docs_per_piece):
+    from zhtopics.segment.vocabulary import bags_of_words
+
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(0, 12, 300).astype(np.int32)
+    ids = rng.integers(0, 50, lengths.sum()).astype(np.int32)
+    final = np.full(50, -1, dtype=np.int64)
+    final[np.sort(rng.choice(50, 30, replace=False))] = np.arange(30)
+    doc_of = np.repeat(np.arange(len(lengths)), lengths)
+    expected_pairs = [
+        sorted(Counter(final[ids[doc_of == doc]][final[ids[doc_of == doc]] >= 0].tolist()).items())
+        for doc in range(len(lengths))
+    ]
+    bow_ids, bow_counts, bow_lengths, in_dictionary = bags_of_words(ids, lengths, final, docs_per_piece)
+    assert bow_ids.dtype == bow_counts.dtype == np.int32 and bow_lengths.dtype == in_dictionary.dtype == np.int64
+    ends = np.cumsum(bow_lengths).tolist()
+    pairs = list(zip(bow_ids.tolist(), bow_counts.tolist(), strict=True))
+    assert [pairs[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)] == expected_pairs
+    assert in_dictionary.tolist() == [sum(n for _, n in bag) for bag in expected_pairs]
+    assert [len(array) for array in bags_of_words(ids[:0], lengths[:0], final)] == [0, 0, 0, 0]
+
+
+def test_the_vocabulary_of_chunks_is_gensim_s_dictionary():
+    # CorpusVocabulary.add, with the workers' ChunkFrequencies or counting them itself, builds
+    # the Dictionary gensim's add_documents builds, insertion orders included
+    from zhtopics.segment.vocabulary import CorpusVocabulary, chunk_frequencies
+
+    rng = np.random.default_rng(2)
+    given, counted, reference = CorpusVocabulary(), CorpusVocabulary(), Dictionary()
+    for _ in range(5):
+        lengths = rng.integers(0, 9, 40).astype(np.int32)
+        words = [f"w{n}" for n in rng.integers(0, 60, lengths.sum()).tolist()]
+        ends = np.cumsum(lengths).tolist()
+        reference.add_documents([words[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)])
+        index: dict[str, int] = {}
+        local_ids = np.array([index.setdefault(word, len(index)) for word in words], dtype=np.int32)
+        frequencies = chunk_frequencies(local_ids, lengths, len(index))
+        ids = given.add(list(index), local_ids, lengths, frequencies)
+        assert np.array_equal(ids, counted.add(list(index), local_ids, lengths))
+        assert [given.tokens[i] for i in ids.tolist()] == words
+    for built in (given.dictionary(), counted.dictionary()):
+        for attribute in ("token2id", "dfs", "cfs"):
+            assert list(getattr(built, attribute).items()) == list(getattr(reference, attribute).items())
+        assert (built.num_docs, built.num_pos, built.num_nnz) == (
+            reference.num_docs,
+            reference.num_pos,
+            reference.num_nnz,
+        )

@@ -6,6 +6,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from zhtopics.errors import ZhtopicsError
@@ -96,3 +97,24 @@ def test_workers_normalise_as_the_segmenter_does(params, monkeypatch, start):
     expected = [Segmenter(segment_params).tokens(TextNormalizer("t2s")(text)) for text in texts]
     token_lists, _ = segment_texts(texts, segment_params, segmenter)
     assert token_lists == expected and "物流" in token_lists[0] and "QQ" in token_lists[1]
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+@pytest.mark.parametrize("hashtags", [False, True])
+def test_encode_is_segment_as_integers(params, seed_prepared, backend, hashtags):
+    # Segmenter.encode (what the workers send) = Segmenter.segment's token lists numbered in
+    # order of first occurrence, and the same tally in the same order, chunk after chunk
+    texts = seed_prepared.documents["text"].tolist()[:80]
+    texts += ["#医保改革# 报销方便了 ABC abc 3.5% 一个  ", "", "   ", "微信 微信\t#话题#微商"]
+    listing = Segmenter(params.segment, backend=backend, hashtags=hashtags)
+    encoding = Segmenter(params.segment, backend=backend, hashtags=hashtags)
+    for chunk in (texts[:40], texts[40:], texts[:5], []):
+        token_lists, tally = listing.segment(chunk)
+        vocabulary, ids, lengths, encoded_tally = encoding.encode(chunk)
+        index: dict[str, int] = {}
+        expected = [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens]
+        assert vocabulary == list(index)
+        assert ids.dtype == lengths.dtype == np.int32
+        assert ids.tolist() == expected
+        assert lengths.tolist() == list(map(len, token_lists))
+        assert list(encoded_tally.items()) == list(tally.items())

@@ -251,10 +251,13 @@ def consensus_doc_topic(
             total = np.zeros((matrix.shape[0], alignment.k))
             votes = np.zeros((matrix.shape[0], alignment.k), dtype=np.int32)
         shared = np.flatnonzero(mapping >= 0)
-        total[:, mapping[shared]] += matrix[:, shared]
+        if np.array_equal(mapping, np.arange(alignment.k)):  # the reference seed: no reordering (no copies)
+            total += matrix
+        else:
+            total[:, mapping[shared]] += matrix[:, shared]
         vote = mapping[np.asarray(matrix).argmax(axis=1)]
         voting = np.flatnonzero(vote >= 0)
-        np.add.at(votes, (voting, vote[voting]), 1)
+        votes[voting, vote[voting]] += 1  # one vote per document and seed: no repeated index (no np.add.at)
     if total is None or s != n - 1:
         raise ValueError(f"expected {n} doc-topic matrices, got {0 if total is None else s + 1}")
     sums = total.sum(axis=1, keepdims=True)

@@ -152,6 +152,15 @@ def _finite_quantiles(values: np.ndarray, percents: list[float]) -> list[np.ndar
     return result
 
 
+def _squared_deviations(model: np.ndarray, weights: np.ndarray, share: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """``(model - weights[:, None] * share[owner]) ** 2`` in one array (no temporaries: at a
+    million documents each is a fresh D × K array)."""
+    deviations = share[owner]
+    deviations *= weights[:, None]
+    np.subtract(model, deviations, out=deviations)
+    return np.square(deviations, out=deviations)
+
+
 def _normal_intervals(
     weighted: np.ndarray, weights: np.ndarray, sizes: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +176,7 @@ def _normal_intervals(
         # resampling n documents: Var(sum of w_i (theta_i - R)) = sum of (w_i (theta_i - R))^2
         within = np.stack(
             [
-                _group_sums((model - weights[:, None] * share[owner]) ** 2, starts) / totals[:, None] ** 2
+                _group_sums(_squared_deviations(model, weights, share, owner), starts) / totals[:, None] ** 2
                 for model, share in zip(weighted, shares)
             ]
         ).mean(axis=0)
@@ -225,10 +234,14 @@ def group_shares(
     sizes = np.bincount(codes, minlength=len(labels)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     member_weights = weights[rows]
-    weighted = member_weights[None, :, None] * theta[:, rows, :]
+    every_row_once = len(rows) == theta.shape[1] and np.array_equal(rows, np.arange(len(rows)))
+    weighted = member_weights[None, :, None] * (theta if every_row_once else theta[:, rows, :])
     totals = _group_sums(member_weights, starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = weighted.mean(axis=0) if point is None else member_weights[:, None] * np.asarray(point)[rows]
+        if point is not None:
+            centre = member_weights[:, None] * np.asarray(point)[rows]
+        else:  # the mean of one model is that model (x / 1 = x): no copy
+            centre = weighted[0] if len(weighted) == 1 else weighted.mean(axis=0)
         share = _group_sums(centre, starts) / totals[:, None]
     low, high = np.full_like(share, np.nan), np.full_like(share, np.nan)
     wanted = (sizes >= 2) | (theta.shape[0] > 1)  # one document, one model: no interval
@@ -237,11 +250,14 @@ def group_shares(
         (wanted & (sizes > settings.bootstrap_max_docs), _normal_intervals),
     ):
         if chosen.any():
-            members = np.repeat(chosen, sizes)
             argument = settings if intervals is _bootstrap_intervals else settings.level
-            low[chosen], high[chosen] = intervals(
-                weighted[:, members], member_weights[members], sizes[chosen], argument
-            )
+            if chosen.all():  # no copy of the memberships
+                low[chosen], high[chosen] = intervals(weighted, member_weights, sizes, argument)
+            else:
+                members = np.repeat(chosen, sizes)
+                low[chosen], high[chosen] = intervals(
+                    weighted[:, members], member_weights[members], sizes[chosen], argument
+                )
     low[~np.isfinite(share)], high[~np.isfinite(share)] = np.nan, np.nan
     logger.debug("shares of %d groups × %d topics (%d draws)", *share.shape, settings.draws)
     return GroupShares(list(labels), share, low, high, sizes, totals.round().astype(np.int64))

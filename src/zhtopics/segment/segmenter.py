@@ -74,21 +74,28 @@ distinct (word, tag) and remembered, and the kept token is one ``str`` object pe
 token (interned): token lists cost a pointer per occurrence and memory grows with the
 vocabulary, not with the corpus. rjieba's tag of a word does not depend on its context,
 so the rjieba backend cuts with ``Jieba.cut`` (faster than ``tag``, which builds a tag
-string per word) and tags a paragraph only when it has a word not seen before.
+string per word) and tags a paragraph only when it has a word not seen before. The
+segmentation workers use :meth:`Segmenter.encode`: one Python pass per word gives its
+outcome's number, and numpy counts the tally and numbers the kept tokens.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from array import array
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zhtopics.errors import InputError, ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.ingest.social import HASHTAG
 from zhtopics.params import SegmentParams
 from zhtopics.segment.tags import POS_TAGS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +203,15 @@ class Segmenter:
         self._results: dict = {}
         # token → the one str object shared by all its occurrences
         self._vocabulary: dict[str, str] = {}
+        # For encode(): cut word or (word, tag), as in _results → outcome number; outcome number →
+        # (reason, tag, token); (reason, tag, token) → outcome number; outcome number → number of
+        # its kept token (−1: removed or whitespace); token number → token (the shared str)
+        self._outcome_of: dict = {}
+        self._outcomes: list[tuple[str | None, str, str]] = []
+        self._outcome_numbers: dict[tuple[str | None, str, str], int] = {}
+        self._kept_token = array("q")
+        self._token_numbers: dict[str, int] = {}
+        self._token_strings: list[str] = []
 
     def _check_allowed_pos(self, entries: list[str]) -> None:
         """``segment.allowed_pos`` names tags jieba gives (:data:`POS_TAGS`) or the user dictionary's own."""
@@ -350,6 +366,121 @@ class Segmenter:
             token_lists.append([token for reason, _, token in classified if reason is None])
         tally = Counter({key: n for key, n in counts.items() if key[2]})  # not whitespace
         return token_lists, tally
+
+    def encode(self, texts) -> tuple[list[str], np.ndarray, np.ndarray, Counter]:
+        """:meth:`segment` with the kept tokens as integers: the texts' distinct kept tokens in
+        order of first occurrence, every kept token as an index into them (int32, texts one
+        after the other), kept tokens per text (int32), and the tally (as :meth:`segment`'s,
+        keys in the same order).
+
+        One Python pass per word (its outcome number, remembered per distinct cut word); numpy
+        then counts the outcomes and picks the kept tokens."""
+        import numpy as np
+
+        codes: list[int] = []
+        per_text = []
+        for text in texts:
+            outcomes = self._outcome_numbers_of(text)
+            codes += outcomes
+            per_text.append(len(outcomes))
+        codes = np.array(codes, dtype=np.int32)
+        per_text = np.array(per_text, dtype=np.int64)
+        # the tally: outcomes in order of first occurrence, whitespace left out
+        seen = _in_order_of_first_occurrence(codes, len(self._outcomes))
+        occurrences = np.bincount(codes, minlength=len(self._outcomes))[seen]
+        tally: Counter = Counter()
+        for outcome, n in zip(seen.tolist(), occurrences.tolist(), strict=True):
+            key = self._outcomes[outcome]
+            if key[2]:
+                tally[key] = n
+        # the kept tokens, numbered in order of first occurrence
+        kept_token = np.array(self._kept_token, dtype=np.int64)[codes]
+        kept = kept_token >= 0
+        text_of = np.repeat(np.arange(len(per_text), dtype=np.int64), per_text)
+        lengths = np.bincount(text_of[kept], minlength=len(per_text)).astype(np.int32)
+        kept_token = kept_token[kept]
+        tokens = _in_order_of_first_occurrence(kept_token, len(self._token_strings))
+        rank = np.zeros(len(self._token_strings), dtype=np.int32)
+        rank[tokens] = np.arange(len(tokens), dtype=np.int32)
+        strings = self._token_strings
+        return [strings[token] for token in tokens.tolist()], rank[kept_token], lengths, tally
+
+    def _outcome_numbers_of(self, text: str) -> list[int]:
+        """:meth:`classified` of ``text`` as outcome numbers (``self._outcomes`` indexes)."""
+        if self.normalizer is not None:
+            text = self.normalizer(text)
+        if self.hashtags and "#" in text:
+            outcomes, last = [], 0
+            for match in HASHTAG.finditer(text):
+                outcomes += self._word_outcome_numbers(text[last : match.start()])
+                token = self._vocabulary.setdefault(match.group(0), match.group(0))
+                outcomes.append(self._outcome_number((None, HASHTAG_TAG, token)))
+                last = match.end()
+            return outcomes + self._word_outcome_numbers(text[last:])
+        return self._word_outcome_numbers(text)
+
+    def _word_outcome_numbers(self, text: str) -> list[int]:
+        """:meth:`_classified_words` as outcome numbers."""
+        outcome_of = self._outcome_of
+        results = self._results
+        if self.backend == "rjieba":
+            try:
+                words = self.tokenizer.cut(text, True)
+            except UnicodeEncodeError:  # a lone surrogate (as in _classified_words)
+                text = _LONE_SURROGATE.sub("\ufffd", text)
+                words = self.tokenizer.cut(text, True)
+            try:
+                return [outcome_of[word] for word in words]
+            except KeyError:  # a word not seen before: tag the paragraph (the same cut)
+                outcomes = []
+                for word, tag in self.tokenizer.tag(text, True):
+                    outcome = outcome_of.get(word)
+                    if outcome is None:
+                        result = results.get(word)
+                        if result is None:
+                            result = self._remember(word, word, self._rjieba_flag(word, tag))
+                        outcome = outcome_of[word] = self._outcome_number(result)
+                    outcomes.append(outcome)
+                return outcomes
+        outcomes = []
+        for pair in self.pos_tokenizer.cut(text):
+            key = (pair.word, pair.flag)
+            outcome = outcome_of.get(key)
+            if outcome is None:
+                result = results.get(key)
+                if result is None:
+                    result = self._remember(key, pair.word, pair.flag)
+                outcome = outcome_of[key] = self._outcome_number(result)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _outcome_number(self, result: tuple[str | None, str, str]) -> int:
+        """The number of the outcome ``(reason, tag, token)``, given when first seen."""
+        number = self._outcome_numbers.get(result)
+        if number is None:
+            number = self._outcome_numbers[result] = len(self._outcomes)
+            self._outcomes.append(result)
+            reason, _, token = result
+            if reason is None and token:
+                token_number = self._token_numbers.get(token)
+                if token_number is None:
+                    token_number = self._token_numbers[token] = len(self._token_strings)
+                    self._token_strings.append(token)
+            else:
+                token_number = -1
+            self._kept_token.append(token_number)
+        return number
+
+
+def _in_order_of_first_occurrence(values, size: int):
+    """The distinct values of ``values`` (integers in ``[0, size)``) in order of first
+    occurrence, as an int64 array (no sort of ``values``: ``np.minimum.at``)."""
+    import numpy as np
+
+    first = np.full(size, len(values), dtype=np.int64)
+    np.minimum.at(first, values, np.arange(len(values), dtype=np.int64))
+    present = np.flatnonzero(first < len(values))
+    return present[np.argsort(first[present])]
 
 
 def removed_by_reason(tally: Counter) -> dict[str, Counter]:

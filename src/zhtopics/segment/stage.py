@@ -150,10 +150,10 @@ def _segment_to_ids(
     with tqdm(total=total, desc="segmenting", unit="doc", disable=True if total < 2 * batch_size else None) as bar:
         for batch in documents.iter_batches(batch_size=batch_size, columns=["doc_id", "text"]):
             ids, lengths = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
-            for chunk_vocabulary, local_ids, chunk_lengths, chunk_tally in segment_chunks(
+            for chunk_vocabulary, local_ids, chunk_lengths, chunk_tally, frequencies in segment_chunks(
                 batch.column(1).to_pylist(), params, segmenter
             ):
-                ids.append(vocabulary.add(chunk_vocabulary, local_ids, chunk_lengths))
+                ids.append(vocabulary.add(chunk_vocabulary, local_ids, chunk_lengths, frequencies))
                 lengths.append(chunk_lengths)
                 tally.update(chunk_tally)
             batches.append((batch.column(0).cast(pa.string()), np.concatenate(ids), np.concatenate(lengths)))

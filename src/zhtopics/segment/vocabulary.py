@@ -21,12 +21,40 @@ One difference: ``add_documents`` prunes a vocabulary above 2,000,000 words whil
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 from gensim.corpora import Dictionary
 
 logger = logging.getLogger(__name__)
+
+
+class ChunkFrequencies(NamedTuple):
+    """What :meth:`CorpusVocabulary.add` needs to know of a chunk besides its tokens, per
+    token of the chunk vocabulary (int64 arrays): the first document it occurs in, its
+    document and collection frequencies; and the chunk's (document, token) pairs."""
+
+    first_doc: np.ndarray
+    dfs: np.ndarray
+    cfs: np.ndarray
+    nnz: int
+
+
+def chunk_frequencies(local_ids: np.ndarray, lengths: np.ndarray, size: int) -> ChunkFrequencies:
+    """:class:`ChunkFrequencies` of a chunk of ``size`` distinct tokens (``local_ids`` as in
+    :meth:`CorpusVocabulary.add`; the segmentation workers count them, in parallel)."""
+    doc_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    first_position = _first_positions(local_ids, size)
+    pairs = _distinct(doc_of * size + local_ids)
+    first_doc = np.full(size, -1, dtype=np.int64)
+    first_doc[first_position >= 0] = doc_of[first_position[first_position >= 0]]
+    return ChunkFrequencies(
+        first_doc=first_doc,
+        dfs=np.bincount(pairs % size, minlength=size).astype(np.int64) if size else np.zeros(0, dtype=np.int64),
+        cfs=np.bincount(local_ids, minlength=size).astype(np.int64) if size else np.zeros(0, dtype=np.int64),
+        nnz=len(pairs),
+    )
 
 
 class CorpusVocabulary:
@@ -47,7 +75,13 @@ class CorpusVocabulary:
         self.num_nnz = 0
         self._arrow: pa.Array | None = None  # self.tokens as Arrow strings, made when needed
 
-    def add(self, chunk_vocabulary: list[str], local_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def add(
+        self,
+        chunk_vocabulary: list[str],
+        local_ids: np.ndarray,
+        lengths: np.ndarray,
+        frequencies: ChunkFrequencies | None = None,
+    ) -> np.ndarray:
         """Add a chunk of documents; return its tokens as corpus ids.
 
         Parameters
@@ -58,22 +92,22 @@ class CorpusVocabulary:
             Every token of the chunk as an index into ``chunk_vocabulary``.
         lengths : ndarray of int32
             Tokens per document.
+        frequencies : ChunkFrequencies, optional
+            :func:`chunk_frequencies` of the chunk, when the worker that segmented it counted
+            them; counted here otherwise.
 
         Returns
         -------
         ndarray of int32
             ``local_ids`` as ids of the whole corpus.
         """
-        n_docs = len(lengths)
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        if frequencies is None:
+            frequencies = chunk_frequencies(local_ids, lengths, len(chunk_vocabulary))
         new = [i for i, token in enumerate(chunk_vocabulary) if token not in self._ids]
         if new:
             # gensim: a new word's id follows the first document it appears in; the new words
             # of one document are numbered in string order
-            first_position = np.full(len(chunk_vocabulary), -1, dtype=np.int64)
-            unique, position = np.unique(local_ids, return_index=True)
-            first_position[unique] = position
-            first_doc = doc_of[first_position[new]].tolist()
+            first_doc = frequencies.first_doc[new].tolist()
             for _, _, i in sorted(zip(first_doc, (chunk_vocabulary[i] for i in new), new, strict=True)):
                 self._ids[chunk_vocabulary[i]] = len(self.tokens)
                 self.tokens.append(chunk_vocabulary[i])
@@ -83,15 +117,13 @@ class CorpusVocabulary:
             self._dfs = np.concatenate([self._dfs, np.zeros(len(new), dtype=np.int64)])
             self._cfs = np.concatenate([self._cfs, np.zeros(len(new), dtype=np.int64)])
         mapping = np.fromiter((self._ids[token] for token in chunk_vocabulary), np.int32, len(chunk_vocabulary))
-        ids = mapping[local_ids] if len(local_ids) else np.zeros(0, dtype=np.int32)
-        vocabulary_size = len(self.tokens)
-        self._cfs += np.bincount(ids, minlength=vocabulary_size)
-        pairs = np.unique(doc_of * vocabulary_size + ids)
-        self._dfs += np.bincount(pairs % vocabulary_size, minlength=vocabulary_size)
-        self.num_docs += n_docs
-        self.num_pos += len(ids)
-        self.num_nnz += len(pairs)
-        return ids.astype(np.int32, copy=False)
+        # the chunk's tokens are distinct: each corpus id is counted once
+        self._cfs[mapping] += frequencies.cfs
+        self._dfs[mapping] += frequencies.dfs
+        self.num_docs += len(lengths)
+        self.num_pos += len(local_ids)
+        self.num_nnz += frequencies.nnz
+        return mapping[local_ids] if len(local_ids) else np.zeros(0, dtype=np.int32)
 
     def dictionary(self) -> Dictionary:
         """The gensim Dictionary ``add_documents`` would have built from the same documents
@@ -126,7 +158,37 @@ class CorpusVocabulary:
         return self._arrow
 
 
-def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tuple[np.ndarray, ...]:
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)`` for an int64 array: sorted, then every value unlike the one before
+    (numpy 2's ``np.unique`` hashes instead, about ten times slower on these keys)."""
+    keys = np.sort(keys)
+    if len(keys) < 2:
+        return keys
+    keep = np.empty(len(keys), dtype=bool)
+    keep[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return keys[keep]
+
+
+def _first_positions(local_ids: np.ndarray, size: int) -> np.ndarray:
+    """Position of the first occurrence of each of the ``size`` local ids in ``local_ids``.
+
+    The workers number a chunk's tokens in order of first occurrence, so a token occurs for the
+    first time where the running maximum of the ids grows: no sort. Other numberings (or ids
+    that never occur, position −1) go through ``np.unique``."""
+    first_position = np.full(size, -1, dtype=np.int64)
+    if len(local_ids):
+        grows = np.flatnonzero(np.diff(np.maximum.accumulate(local_ids), prepend=-1))
+        if len(grows) == size and np.array_equal(local_ids[grows], np.arange(size)):
+            return grows.astype(np.int64)
+        unique, position = np.unique(local_ids, return_index=True)
+        first_position[unique] = position
+    return first_position
+
+
+def bags_of_words(
+    ids: np.ndarray, lengths: np.ndarray, final: np.ndarray, docs_per_piece: int = 4096
+) -> tuple[np.ndarray, ...]:
     """Each document's bag of words as ``Dictionary.doc2bow`` gives it, as flat arrays.
 
     Parameters
@@ -137,6 +199,8 @@ def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tu
         Tokens per document.
     final : ndarray of int64
         Corpus id → Dictionary id or −1 (:meth:`CorpusVocabulary.final_ids`).
+    docs_per_piece : int
+        Documents sorted at a time (the result does not depend on it).
 
     Returns
     -------
@@ -148,15 +212,28 @@ def bags_of_words(ids: np.ndarray, lengths: np.ndarray, final: np.ndarray) -> tu
         Tokens per document that are in the Dictionary.
     """
     n_docs = len(lengths)
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-    mapped = final[ids] if len(ids) else np.zeros(0, dtype=np.int64)
-    kept = mapped >= 0
     width = int(final.max()) + 1 if len(final) and final.max() >= 0 else 1
-    keys, counts = np.unique(doc_of[kept] * width + mapped[kept], return_counts=True)
-    docs = keys // width
-    return (
-        (keys % width).astype(np.int32),
-        counts.astype(np.int32),
-        np.bincount(docs, minlength=n_docs).astype(np.int64),
-        np.bincount(doc_of[kept], minlength=n_docs).astype(np.int64),
-    )
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    dtypes = (np.int32, np.int32, np.int64, np.int64)
+    pieces = [tuple(np.zeros(0, dtype=dtype) for dtype in dtypes)]
+    # a few thousand documents at a time: small sorts, arrays that stay in the cache
+    for start in range(0, n_docs, docs_per_piece):
+        stop = min(start + docs_per_piece, n_docs)
+        mapped = final[ids[offsets[start] : offsets[stop]]]
+        kept = mapped >= 0
+        doc_of = np.repeat(np.arange(stop - start, dtype=np.int64), lengths[start:stop])[kept]
+        keys = doc_of * width + mapped[kept]
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+        counts = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
+        pieces.append(
+            (
+                (keys % width).astype(np.int32),
+                counts.astype(np.int32),
+                np.bincount(keys // width, minlength=stop - start).astype(np.int64),
+                np.bincount(doc_of, minlength=stop - start).astype(np.int64),
+            )
+        )
+    return tuple(np.concatenate([piece[i] for piece in pieces]) for i in range(len(dtypes)))

@@ -14,8 +14,8 @@ import gc
 import logging
 import multiprocessing
 import os
-from array import array
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -23,6 +23,11 @@ from zhtopics.errors import ZhtopicsError
 from zhtopics.ingest import TextNormalizer
 from zhtopics.params import SegmentParams
 from zhtopics.segment.segmenter import Segmenter
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from zhtopics.segment.vocabulary import ChunkFrequencies
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +52,27 @@ def _init_worker(params: SegmentParams, normalizer: TextNormalizer | None, hasht
         _WORKER_ERROR = error
 
 
-def _segment_chunk(texts: list[str]) -> tuple[list[str], array, array, Counter]:
-    """Segment a chunk in a worker. The tokens travel as the chunk's vocabulary and int32
-    indexes into it (compact, and the parent rebuilds the lists in C)."""
+def _segment_chunk(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, Counter]:
+    """Segment a chunk in a worker (:meth:`Segmenter.encode`). The tokens travel as the
+    chunk's vocabulary and int32 indexes into it (compact, and the parent rebuilds the lists in C)."""
     if _WORKER is None:
         if isinstance(_WORKER_ERROR, ZhtopicsError):
             raise ZhtopicsError(str(_WORKER_ERROR))
         raise RuntimeError(f"segmentation worker failed to start: {_WORKER_ERROR!r}")
-    return _encode(*_WORKER.segment(texts))
+    return _WORKER.encode(texts)
 
 
-def _encode(token_lists: list[list[str]], tally: Counter) -> tuple[list[str], array, array, Counter]:
-    """A chunk's tokens as its vocabulary (in order of first occurrence) and int32 indexes
-    into it, the tokens per document, and the tally."""
-    index: dict[str, int] = {}
-    ids = array("i", [index.setdefault(token, len(index)) for tokens in token_lists for token in tokens])
-    return list(index), ids, array("i", map(len, token_lists)), tally
+def _segment_and_count_chunk(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, Counter, ChunkFrequencies]:
+    """:func:`_segment_chunk`, plus the chunk's :func:`chunk_frequencies` (counted here, in
+    parallel, rather than in the parent)."""
+    return _encoded_and_counted(_segment_chunk(texts))
+
+
+def _encoded_and_counted(encoded: tuple) -> tuple:
+    from zhtopics.segment.vocabulary import chunk_frequencies
+
+    vocabulary, ids, lengths, _ = encoded
+    return (*encoded, chunk_frequencies(ids, lengths, len(vocabulary)))
 
 
 def _processes(params: SegmentParams) -> int:
@@ -100,17 +110,16 @@ def segment_chunks(texts: list[str], params: SegmentParams, segmenter: Segmenter
         Kept tokens per document.
     tally : Counter
         As :func:`segment_texts`' tally, for the chunk.
+    frequencies : ChunkFrequencies
+        :func:`~zhtopics.segment.vocabulary.chunk_frequencies` of the chunk (for
+        :meth:`~zhtopics.segment.vocabulary.CorpusVocabulary.add`).
     """
-    import numpy as np
-
     chunks, processes = _chunks(texts, params)
     if processes < 2:
         segmenter = segmenter or Segmenter(params)
-        encoded = (_encode(*segmenter.segment(chunk)) for chunk in chunks)
+        yield from (_encoded_and_counted(segmenter.encode(chunk)) for chunk in chunks)
     else:
-        encoded = _imap_workers(chunks, params, processes, segmenter)
-    for vocabulary, ids, lengths, tally in encoded:
-        yield vocabulary, np.frombuffer(ids, dtype=np.int32), np.frombuffer(lengths, dtype=np.int32), tally
+        yield from _imap_workers(chunks, params, processes, segmenter, _segment_and_count_chunk)
 
 
 def segment_texts(
@@ -186,14 +195,21 @@ def _segment_in_workers(
         # the chunk's tokens, each replaced by the one str shared by all chunks
         shared = np.empty(len(chunk_vocabulary), dtype=object)
         shared[:] = [intern(token, token) for token in chunk_vocabulary]
-        flat = shared[np.frombuffer(ids, dtype=np.int32)].tolist() if len(ids) else []
-        ends = np.cumsum(np.frombuffer(lengths, dtype=np.int32)).tolist()
+        flat = shared[ids].tolist() if len(ids) else []
+        ends = np.cumsum(lengths).tolist()
         token_lists.extend(map(flat.__getitem__, map(slice, [0, *ends[:-1]], ends)))
         counts.update(chunk_counts)
 
 
-def _imap_workers(chunks: list[list[str]], params: SegmentParams, processes: int, segmenter: Segmenter | None):
-    """The chunks segmented in ``processes`` worker processes, in order (:func:`_segment_chunk`'s results)."""
+def _imap_workers(
+    chunks: list[list[str]],
+    params: SegmentParams,
+    processes: int,
+    segmenter: Segmenter | None,
+    task=_segment_chunk,
+):
+    """The chunks segmented in ``processes`` worker processes, in order (``task``'s results:
+    :func:`_segment_chunk` or :func:`_segment_and_count_chunk`)."""
     global _FORKED
     fork = "fork" in multiprocessing.get_all_start_methods()
     if fork:  # built here (a bad parameter fails here), adopted by the forked workers
@@ -206,7 +222,7 @@ def _imap_workers(chunks: list[list[str]], params: SegmentParams, processes: int
             initializer=_init_worker,
             initargs=(params, segmenter.normalizer, segmenter.hashtags) if segmenter else (params, None, False),
         ) as pool:
-            yield from pool.imap(_segment_chunk, chunks)
+            yield from pool.imap(task, chunks)
     finally:
         gc.unfreeze()
         _FORKED = None
