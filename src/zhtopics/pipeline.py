@@ -34,7 +34,6 @@ report    everything above, results/run_manifest reports/
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -403,7 +402,7 @@ def beyond_the_driver(context: StageContext) -> str | None:
     single-machine files (tokens.parquet, doc_topics.csv) that such stages read."""
     if not context.spark or not context.paths.segment_summary.exists():
         return None
-    documents = json.loads(context.paths.segment_summary.read_text(encoding="utf-8")).get("documents", 0)
+    documents = context.run.segment_summary.get("documents", 0)
     limit = context.params.spark.csv_max_documents
     if documents <= limit:
         return None

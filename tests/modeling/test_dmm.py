@@ -56,7 +56,7 @@ def test_the_log_table_gives_the_bits_of_log_below_and_above_its_size():
     cluster_docs, cluster_tokens = np.array([4, 9], dtype=np.int64), np.array([10, 2 * _LOG_TABLE_SIZE], dtype=np.int64)
     ids, counts = np.array([0, 1, 2], dtype=np.int32), np.array([1, 2, 1], dtype=np.int32)
     out, vbeta = np.empty(2), 3 * beta
-    _log_conditional(ids, counts, 0, 3, 4, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, table, out)
+    _log_conditional(ids, counts, 0, 3, 4, word_cluster, cluster_docs, cluster_tokens, alpha, beta, table, out)
     expected = _conditional_without_table(
         ids, counts, 4, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta
     )

@@ -60,14 +60,14 @@ def model_versions() -> dict:
     return versions
 
 
-def write_model(fitted: FittedModel, data: ModelInput, folder: Path, manifest: dict) -> None:
-    """Save a model (native file, matrices, Dictionary) with its ``manifest.json``.
+def write_model(fitted: FittedModel, dictionary, folder: Path, manifest: dict) -> None:
+    """Save a model (native file, matrices, the gensim ``dictionary``) with its ``manifest.json``.
 
     The folder is filled under a temporary name and renamed into place when complete, so a
     run killed meanwhile leaves the previous model (or none), never half of one.
     """
     with atomic_folder(folder) as temporary:
-        save_model(fitted, temporary, data.dictionary)
+        save_model(fitted, temporary, dictionary)
         (temporary / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -187,7 +187,7 @@ def train_final(
             choice["topics"] = final.model.k  # the topics the final model kept (below k for a mixture engine)
         setting = stability[(stability["engine"] == engine) & (stability["k"] == k)]
         manifest = {**_manifest(data, params, paths, choice, final, run, setting), "seed_typicality": round(typical, 6)}
-        write_model(final.model, data, paths.model_dir(engine, k), manifest)
+        write_model(final.model, data.dictionary, paths.model_dir(engine, k), manifest)
         logger.info(
             "%s at k=%d: consensus of %d seeds on seed %d (typicality %.3f); seeds finding each topic: %s",
             engine,
@@ -291,7 +291,7 @@ def name_chosen_topics(final: SeedConsensus, data: ModelInput, params: Params) -
     most distinctive words (:func:`zhtopics.themes.labels.label_topics`), with how many seeds
     find each (``seeds_found`` of ``seeds``): ``results/topic_labels.csv``."""
     themes = load_themes(params.themes.file) if params.themes.file is not None else []
-    labels = name_topics(final.model.topic_word, data, themes, params.themes)
+    labels = name_topics(final.model.topic_word, data.dictionary, themes, params.themes)
     labels["seeds_found"] = final.alignment.seeds_found.astype(int)
     labels["seeds"] = len(final.alignment.seeds)
     return labels

@@ -39,7 +39,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass, replace
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,12 +47,12 @@ import pandas as pd
 from zhtopics.atomic import atomic_folder, write_csv, write_text
 from zhtopics.errors import ZhtopicsError
 from zhtopics.modeling.consensus import SeedConsensus, seed_consensus
-from zhtopics.modeling.engines import FittedModel, get_engine, save_model
+from zhtopics.modeling.engines import FittedModel, get_engine
 from zhtopics.modeling.rules import SweepEvidence, choose, mixture_engines, needs_heldout
 from zhtopics.modeling.select import typical_seed
 from zhtopics.modeling.sweep import run_sweep, score, stability_table
 from zhtopics.modeling.tables import topic_word_table
-from zhtopics.modeling.train import _manifest, consensus_of_setting, model_versions, write_results
+from zhtopics.modeling.train import _manifest, consensus_of_setting, model_versions, write_model, write_results
 from zhtopics.params import params_hash
 from zhtopics.spark import files
 from zhtopics.spark.modeling import SparkTopicModel, fit_topics, infer_everywhere, sample_input
@@ -298,9 +297,7 @@ def _results_at_scale(
     fitted = model.fitted or FittedModel(engine, kept, seed, model.topic_word, np.zeros((0, kept)), seconds, {})
     write_csv(topic_word_table(fitted, dictionary, params.train.topn), paths.result("topics"))
     themes = load_themes(params.themes.file) if params.themes.file is not None else []
-    labels = name_topics(
-        model.topic_word, SimpleNamespace(dictionary=dictionary, n_terms=len(dictionary)), themes, params.themes
-    )
+    labels = name_topics(model.topic_word, dictionary, themes, params.themes)
     found = chosen is not None and chosen.final.model.k == kept
     labels["seeds_found"] = chosen.final.alignment.seeds_found.astype(int) if found else 1
     labels["seeds"] = len(chosen.final.alignment.seeds) if found else 1
@@ -353,8 +350,4 @@ def _write_model(fitted: FittedModel, dictionary, folder, manifest: dict) -> Non
                 json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
             )
         return
-    with atomic_folder(folder) as temporary:
-        save_model(fitted, temporary, dictionary)
-        (temporary / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
-        )
+    write_model(fitted, dictionary, folder, manifest)

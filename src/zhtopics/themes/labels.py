@@ -204,16 +204,16 @@ def seed_coverage(themes: list[dict], vocabulary: dict[str, int]) -> pd.DataFram
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 
 
-def name_topics(topic_word: np.ndarray, data, themes: list[dict], settings) -> pd.DataFrame:
-    """:func:`label_topics` of a model over ``data``'s Dictionary with the ``themes``
+def name_topics(topic_word: np.ndarray, dictionary, themes: list[dict], settings) -> pd.DataFrame:
+    """:func:`label_topics` of a model over the gensim ``dictionary`` with the ``themes``
     parameters (``settings``: :class:`~zhtopics.params.ThemesParams`), p(w) the corpus word
     counts (the Dictionary's ``cfs``)."""
-    word_frequency = np.zeros(data.n_terms)
-    for word_id, count in data.dictionary.cfs.items():
+    word_frequency = np.zeros(len(dictionary))
+    for word_id, count in dictionary.cfs.items():
         word_frequency[word_id] = count
     return label_topics(
         topic_word,
-        data.dictionary.token2id,
+        dictionary.token2id,
         themes,
         topn=settings.topn,
         min_score=settings.min_score,

@@ -54,7 +54,7 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
     seed = params.sweep.seeds[0]
     guided, topic_themes = fit_guided(data, themes, settings.guided, params.engines["tomotopy"], seed)
     names = {theme["id"]: theme["name"] for theme in themes}
-    guided_labels = name_topics(guided.topic_word, data, themes, settings)
+    guided_labels = name_topics(guided.topic_word, data.dictionary, themes, settings)
     guided_labels.insert(1, "seeded_theme", [names.get(t, "(free)") for t in topic_themes])
     top = guided.top_words(data.dictionary, params.sweep.coherence_topn)
     reference = data.reference(params.sweep.coherence_docs)
@@ -65,7 +65,7 @@ def _guided_model(data: ModelInput, themes: list[dict], params: Params, run: Run
     folder = paths.model_dir("tomotopy", guided.k, guided=True)
     write_model(
         guided,
-        data,
+        data.dictionary,
         folder,
         {
             "name": folder.name,

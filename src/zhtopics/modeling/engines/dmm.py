@@ -120,13 +120,14 @@ def _log_table(beta, size):
 
 @njit(cache=True, nogil=True)
 def _log_conditional(
-    ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, vbeta, log_table, out
+    ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, log_table, out
 ):
     """``out[k]`` = log of the GSDMM conditional of one document (its words ``ids[start:stop]``
     with ``counts``) joining cluster k, up to a constant; the counts must exclude it.
     ``log_table``: :func:`_log_table` of ``beta``."""
     n_clusters = len(cluster_docs)
     size = len(log_table)
+    vbeta = word_cluster.shape[0] * beta
     for k in range(n_clusters):
         total = cluster_tokens[k] + vbeta
         out[k] = math.log(cluster_docs[k] + alpha) - (math.lgamma(total + length) - math.lgamma(total))
@@ -155,7 +156,6 @@ def _move(ids, counts, start, stop, length, k, sign, word_cluster, cluster_docs,
 def _sweep(ids, counts, offsets, lengths, rows, z, word_cluster, cluster_docs, cluster_tokens, alpha, beta, uniforms):
     """One Gibbs sweep over the documents ``rows`` in order; ``uniforms[i]`` draws row i's cluster."""
     n_clusters = len(cluster_docs)
-    vbeta = word_cluster.shape[0] * beta
     log_table = _log_table(beta, _LOG_TABLE_SIZE)
     log_p = np.empty(n_clusters)
     for i in range(len(rows)):
@@ -164,19 +164,7 @@ def _sweep(ids, counts, offsets, lengths, rows, z, word_cluster, cluster_docs, c
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], -1, word_cluster, cluster_docs, cluster_tokens)
         _log_conditional(
-            ids,
-            counts,
-            start,
-            stop,
-            length,
-            word_cluster,
-            cluster_docs,
-            cluster_tokens,
-            alpha,
-            beta,
-            vbeta,
-            log_table,
-            log_p,
+            ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, log_table, log_p
         )
         top = log_p.max()
         total = 0.0
@@ -198,7 +186,6 @@ def _log_posteriors(ids, counts, offsets, lengths, rows, z, word_cluster, cluste
     """Log conditional of each document ``rows[i]`` over the clusters; with ``z`` (its cluster,
     or -1 for a document not in the counts) the document is removed from the counts first."""
     n_clusters = len(cluster_docs)
-    vbeta = word_cluster.shape[0] * beta
     log_table = _log_table(beta, _LOG_TABLE_SIZE)
     out = np.empty((len(rows), n_clusters))
     for i in range(len(rows)):
@@ -207,19 +194,7 @@ def _log_posteriors(ids, counts, offsets, lengths, rows, z, word_cluster, cluste
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], -1, word_cluster, cluster_docs, cluster_tokens)
         _log_conditional(
-            ids,
-            counts,
-            start,
-            stop,
-            length,
-            word_cluster,
-            cluster_docs,
-            cluster_tokens,
-            alpha,
-            beta,
-            vbeta,
-            log_table,
-            out[i],
+            ids, counts, start, stop, length, word_cluster, cluster_docs, cluster_tokens, alpha, beta, log_table, out[i]
         )
         if z[d] >= 0:
             _move(ids, counts, start, stop, length, z[d], 1, word_cluster, cluster_docs, cluster_tokens)
