@@ -303,44 +303,8 @@ class Segmenter:
     def classified(self, text: str) -> list[tuple[str | None, str, str]]:
         """``(reason, tag, token)`` for every word of ``text`` (reason None: kept), the
         token objects shared; a hashtag kept whole has the tag :data:`HASHTAG_TAG`."""
-        if self.normalizer is not None:
-            text = self.normalizer(text)
-        if self.hashtags and "#" in text:
-            classified, last = [], 0
-            for match in HASHTAG.finditer(text):
-                classified += self._classified_words(text[last : match.start()])
-                classified.append((None, HASHTAG_TAG, self._vocabulary.setdefault(match.group(0), match.group(0))))
-                last = match.end()
-            return classified + self._classified_words(text[last:])
-        return self._classified_words(text)
-
-    def _classified_words(self, text: str) -> list[tuple[str | None, str, str]]:
-        """:meth:`classified` of a normalised text without hashtags kept whole."""
-        results = self._results
-        if self.backend == "rjieba":
-            try:
-                words = self.tokenizer.cut(text, True)
-            except UnicodeEncodeError:  # a lone surrogate (stage 1 replaces them; other callers may not)
-                text = _LONE_SURROGATE.sub("\ufffd", text)
-                words = self.tokenizer.cut(text, True)
-            try:
-                return [results[word] for word in words]
-            except KeyError:  # a word not seen before: tag the paragraph (the same cut)
-                classified = []
-                for word, tag in self.tokenizer.tag(text, True):
-                    result = results.get(word)
-                    if result is None:
-                        result = self._remember(word, word, self._rjieba_flag(word, tag))
-                    classified.append(result)
-                return classified
-        classified = []
-        for pair in self.pos_tokenizer.cut(text):
-            key = (pair.word, pair.flag)
-            result = results.get(key)
-            if result is None:
-                result = self._remember(key, pair.word, pair.flag)
-            classified.append(result)
-        return classified
+        outcomes = self._outcomes
+        return [outcomes[number] for number in self._outcome_numbers_of(text)]
 
     def tokens(self, text: str, removed: dict[str, Counter] | None = None) -> list[str]:
         """The kept tokens of ``text``; removed tokens are counted into ``removed`` by reason."""
@@ -406,7 +370,9 @@ class Segmenter:
         return [strings[token] for token in tokens.tolist()], rank[kept_token], lengths, tally
 
     def _outcome_numbers_of(self, text: str) -> list[int]:
-        """:meth:`classified` of ``text`` as outcome numbers (``self._outcomes`` indexes)."""
+        """The outcome numbers (``self._outcomes`` indexes) of ``text``'s words: the one
+        implementation of the cutting, tagging and filtering that :meth:`classified` and
+        :meth:`encode` read."""
         if self.normalizer is not None:
             text = self.normalizer(text)
         if self.hashtags and "#" in text:
@@ -420,13 +386,13 @@ class Segmenter:
         return self._word_outcome_numbers(text)
 
     def _word_outcome_numbers(self, text: str) -> list[int]:
-        """:meth:`_classified_words` as outcome numbers."""
+        """:meth:`_outcome_numbers_of` of a normalised text without hashtags kept whole."""
         outcome_of = self._outcome_of
         results = self._results
         if self.backend == "rjieba":
             try:
                 words = self.tokenizer.cut(text, True)
-            except UnicodeEncodeError:  # a lone surrogate (as in _classified_words)
+            except UnicodeEncodeError:  # a lone surrogate (stage 1 replaces them; other callers may not)
                 text = _LONE_SURROGATE.sub("\ufffd", text)
                 words = self.tokenizer.cut(text, True)
             try:
